@@ -1,0 +1,5 @@
+"""The ``electroforge`` command line."""
+
+from electroforge.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,94 @@
+"""Argument types and options shared by commands (space, bounds, fixed values, counts)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+from collections.abc import Sequence
+
+from electroforge.errors import InputError
+from electroforge.space import Space, default_space
+
+__all__ = ["add_space_options", "command_line", "count", "seed", "space_from_args"]
+
+
+def count(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"value {text!r} is not an integer; allowed: an integer >= 1") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"value {value}; allowed: an integer >= 1")
+    return value
+
+
+def seed(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"value {text!r} is not an integer; allowed: an integer >= 0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"value {value}; allowed: an integer >= 0")
+    return value
+
+
+def add_space_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--space", metavar="FILE",
+                        help="parameter space as .toml or .json (default: the built-in "
+                        "space: am_wt_pct, sc_wt_pct, cr_pct, c_rate)")
+    parser.add_argument("--bounds", metavar="NAME=LOW:HIGH", nargs="+", action="extend", default=[],
+                        help="override a parameter's bounds, e.g. --bounds cr_pct=10:40")
+    parser.add_argument("--fix", metavar="NAME=VALUE", nargs="+", action="extend", default=[],
+                        help="hold a parameter at one value, e.g. --fix c_rate=1")
+
+
+def space_from_args(args: argparse.Namespace) -> Space:
+    """The space named by ``--space`` (or the default), with ``--bounds`` and ``--fix`` applied."""
+    space = Space.load(args.space) if args.space else default_space()
+    bounds = {}
+    for text in args.bounds:
+        name, value = _split(text, "--bounds", "NAME=LOW:HIGH", space)
+        parts = value.split(":")
+        if len(parts) != 2:
+            raise InputError("bounds must be LOW:HIGH", source="--bounds", field=name,
+                             value=value, allowed="LOW:HIGH, e.g. 85:97")
+        bounds[name] = (_number(parts[0], "--bounds", name), _number(parts[1], "--bounds", name))
+    fixed = {}
+    for text in args.fix:
+        name, value = _split(text, "--fix", "NAME=VALUE", space)
+        fixed[name] = _number(value, "--fix", name)
+    try:
+        return space.with_bounds(bounds).fix(fixed)
+    except InputError as error:
+        raise error.with_source("--fix" if error.field in fixed else "--bounds") from None
+
+
+def _split(text: str, option: str, form: str, space: Space) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep:
+        raise InputError(f"expected {form}", source=option, value=text, allowed=form)
+    if name not in space:
+        raise InputError("unknown parameter", source=option, field=name,
+                         allowed=", ".join(space.names))
+    return name, value.strip()
+
+
+def _number(text: str, option: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError("not a number", source=option, field=name, value=text,
+                         allowed="a finite number") from None
+    if not math.isfinite(value):
+        raise InputError("not finite", source=option, field=name, value=text,
+                         allowed="a finite number")
+    return value
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """The command as typed (arguments after ``electroforge``), for provenance metadata."""
+    return shlex.join(["electroforge", *argv])
