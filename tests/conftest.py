@@ -1,12 +1,9 @@
-"""Shared fixtures: the default space, and the CLI run in-process or as a real process."""
+"""Shared fixtures: the default space, and the CLI run in-process."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -42,9 +39,3 @@ def cli(capsys, tmp_path, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return run
-
-
-def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m electroforge ARGS`` as a separate process."""
-    return subprocess.run([sys.executable, "-m", "electroforge", *args], cwd=cwd,
-                          capture_output=True, text=True, check=False)
