@@ -2,7 +2,8 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Reproducible numerics: one BLAS/OpenMP thread (see DEVELOPERS.md).
+# Reproducible numerics: one BLAS/OpenMP thread (multithreaded BLAS on a busy 2-core
+# machine is both slower and non-deterministic).
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
