@@ -13,26 +13,24 @@ from electroforge.space import Space, default_space
 __all__ = ["add_space_options", "command_line", "count", "seed", "space_from_args"]
 
 
-def count(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"value {text!r} is not an integer; allowed: an integer >= 1") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"value {value}; allowed: an integer >= 1")
-    return value
+def _integer_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"value {text!r} is not an integer; allowed: an integer >= {minimum}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"value {value}; allowed: an integer >= {minimum}")
+        return value
+
+    return parse
 
 
-def seed(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"value {text!r} is not an integer; allowed: an integer >= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"value {value}; allowed: an integer >= 0")
-    return value
+#: argparse type: an integer >= 1 (sizes, counts).
+count = _integer_at_least(1)
+#: argparse type: an integer >= 0 (seeds).
+seed = _integer_at_least(0)
 
 
 def add_space_options(parser: argparse.ArgumentParser) -> None:
