@@ -63,3 +63,11 @@ def test_errors(cli, tmp_path):
     assert_one_line_error(cli("data", "check", "lab.csv", "--properties", "capacity_mah_g"),
                           "capacity_mah_g", "missing column")
     assert_one_line_error(cli("data"), "ACTION")
+
+
+def test_saltelli_of_two_parameters_needs_allow_duplicates(cli):
+    fixed = ["--fix", "sc_wt_pct=60", "--fix", "c_rate=1"]
+    assert cli("doe", "saltelli", "--n", "8", "--out", "s.csv", *fixed).code == 0
+    assert_one_line_error(cli("data", "check", "s.csv", *fixed), "duplicate row")
+    result = cli("data", "check", "s.csv", "--allow-duplicates", *fixed)
+    assert result.code == 0 and "s.csv: 48 valid rows" in result.out

@@ -87,6 +87,12 @@ def test_duplicates_point_at_the_first_occurrence(lab):
     assert error.row == 4 and "same as row 1" in error.allowed
 
 
+def test_duplicates_can_be_allowed(lab):
+    table = pd.concat([lab, lab.iloc[[0]]], ignore_index=True)
+    result = validate_dataset(table, space=default_space(), allow_duplicates=True)
+    assert len(result.frame) == 4 and result.dropped == ()
+
+
 def test_first_error_counts_the_rest(lab):
     lab.loc[0, "am_wt_pct"] = 80.0
     lab.loc[2, "cr_pct"] = np.nan

@@ -53,3 +53,10 @@ def test_second_order_needs_two_free_parameters():
     with pytest.raises(DesignError, match="second-order"):
         design.saltelli(space, 8, seed=0)
     assert len(design.saltelli(space, 8, seed=0, second_order=False)) == 8 * 3
+
+
+def test_two_parameters_repeat_a_row_by_construction():
+    # With D = 2, A with column 1 from B equals B with column 0 from A: both are (a0, b1).
+    space = Space.from_bounds({"a": (0, 1), "b": (0, 1)})
+    cube = design.saltelli(space, 4, seed=0).to_numpy().reshape(4, 6, 2)
+    np.testing.assert_array_equal(cube[:, 2], cube[:, 3])

@@ -25,6 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help="property columns that must be present and finite")
     check.add_argument("--drop-invalid", action="store_true",
                        help="drop invalid rows and report them instead of failing")
+    check.add_argument("--allow-duplicates", action="store_true",
+                       help="accept repeated rows (replicates; Saltelli designs of two parameters)")
     check.add_argument("--out", metavar="FILE",
                        help="write the checked (and cleaned) table, .csv or .parquet")
     add_space_options(check)
@@ -38,7 +40,8 @@ def run_check(args: argparse.Namespace) -> int:
                          allowed="another file (the input is never overwritten)")
     frame = read_dataset(args.file)
     result = validate_dataset(frame, space=space, properties=args.properties, source=args.file,
-                              drop_invalid=args.drop_invalid)
+                              drop_invalid=args.drop_invalid,
+                              allow_duplicates=args.allow_duplicates)
     for problem in result.dropped:
         print(f"dropped: {problem.to_error(args.file)}")
     kept = result.frame

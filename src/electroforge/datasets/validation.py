@@ -67,6 +67,7 @@ def validate_dataset(
     properties: Sequence[str] = (),
     source: str | None = None,
     drop_invalid: bool = False,
+    allow_duplicates: bool = False,
 ) -> Validated:
     """Check a table of recipes (and properties) against ``space``.
 
@@ -78,6 +79,9 @@ def validate_dataset(
         source: The file the table came from, named in errors.
         drop_invalid: Drop invalid rows (reported in ``Validated.dropped``) instead of
             raising. Missing columns always raise.
+        allow_duplicates: Accept repeated rows: replicate measurements, or a Saltelli
+            design, which repeats rows by construction when two parameters are free
+            (A with B's second column equals B with A's first).
 
     Returns:
         A :class:`Validated` holding a new table: checked columns as float, other
@@ -115,7 +119,8 @@ def validate_dataset(
         problems += column_problems
     problems += _outside_space(table, space)
     bad_rows = {problem.row for problem in problems}
-    problems += _duplicates(table, checked, skip=bad_rows)
+    if not allow_duplicates:
+        problems += _duplicates(table, checked, skip=bad_rows)
     problems.sort(key=lambda problem: (problem.row, checked.index(problem.column)
                                        if problem.column in checked else len(checked)))
     if problems and not drop_invalid:
