@@ -8,6 +8,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
+export PYBAMM_DISABLE_TELEMETRY ?= true
 
 .PHONY: demo test install clean
 
@@ -18,7 +19,7 @@ $(BIN)/python:
 # would download a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[line,test]"
 	touch $@
 
 install: $(VENV)/.installed

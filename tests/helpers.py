@@ -22,3 +22,16 @@ def assert_one_line_error(result, *fragments):
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
+
+
+def small_line():
+    """A small, fast virtual-line configuration: a 12 um box, a few dozen particles."""
+    from electroforge.line import LineParameters
+
+    return LineParameters(footprint_um=12.0, areal_loading_mg_cm2=2.5, am_median_diameter_um=4.0,
+                          am_min_diameter_um=2.0, am_max_diameter_um=7.0, load_frames=6,
+                          unload_frames=3)
+
+
+#: Voxels across the small box: 0.5 um voxels.
+SMALL_GRID = 24

@@ -1,0 +1,79 @@
+"""``electroforge line``: run the virtual manufacturing line over a design."""
+
+from __future__ import annotations
+
+import argparse
+
+from electroforge.cli.options import add_space_options, command_line, count, seed, space_from_args
+from electroforge.datasets import SUFFIXES, read_dataset, write_dataset
+from electroforge.errors import InputError
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "line", help="virtual manufacturing line: recipes -> microstructures -> properties",
+        description="The virtual manufacturing line (particles, drying, calendering DEM, voxel "
+        "properties, DFN discharge).")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                    parser_class=type(parser))
+    run = actions.add_parser(
+        "run", help="simulate every recipe of a design",
+        description="Simulate every recipe of DESIGN (CSV or Parquet with am_wt_pct, sc_wt_pct, "
+        "cr_pct and optionally c_rate) and write one row of properties per recipe. Finished "
+        "recipes are cached: an interrupted run resumes where it stopped.")
+    run.add_argument("design", metavar="DESIGN", help="recipes, .csv or .parquet")
+    run.add_argument("--out", required=True, metavar="FILE", help="properties, .csv or .parquet")
+    run.add_argument("--grid", type=count, default=64, help="voxels across the box (default 64)")
+    run.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="local worker processes (default: CPU count; 0: in this process)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a Dask scheduler to run on, e.g. tcp://10.0.0.5:8786")
+    run.add_argument("--frames-dir", metavar="DIR",
+                     help="also write every calendering frame (uint8 voxels, npz) there")
+    run.add_argument("--cache-dir", metavar="DIR",
+                     help="finished recipes (default: $ELECTROFORGE_CACHE or ~/.cache/electroforge)")
+    add_space_options(run)
+    run.set_defaults(handler=run_line)
+
+
+def run_line(args: argparse.Namespace) -> int:
+    from electroforge import line
+
+    if not args.out.lower().endswith(SUFFIXES):
+        raise InputError("unsupported output format", field="--out", value=args.out,
+                         allowed=", ".join(SUFFIXES))
+    if args.workers is not None and args.workers < 0:
+        raise InputError("negative worker count", field="--workers", value=args.workers,
+                         allowed="0 (in this process) or more")
+    space = space_from_args(args)
+    recipes = read_dataset(args.design)
+    client = None
+    if args.scheduler:
+        from dask.distributed import Client
+
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except OSError as error:
+            raise InputError(f"cannot reach the Dask scheduler ({error})", field="--scheduler",
+                             value=args.scheduler, allowed="the address of a running scheduler")
+    try:
+        try:
+            table = line.run(recipes, grid=args.grid, seed=args.seed, client=client,
+                             workers=args.workers, space=space, cache_dir=args.cache_dir,
+                             frames_dir=args.frames_dir)
+        except InputError as error:
+            raise error.with_source(args.design) if error.source is None else error from None
+    finally:
+        if client is not None:
+            client.close()
+    write_dataset(table, args.out, metadata={"command": command_line(args.argv),
+                                             "line_version": line.LINE_VERSION,
+                                             "line_parameters": line.LineParameters().to_dict()})
+    failed = table[table["error"] != ""]
+    print(f"wrote {len(table)} recipes ({len(table) - len(failed)} simulated, {len(failed)} failed) "
+          f"to {args.out}")
+    for index, row in failed.iterrows():
+        print(f"  failed: row {index + 1}: {row['error']}")
+    return 1 if len(failed) else 0

@@ -1,0 +1,146 @@
+"""The virtual line for one slurry: particles -> drying -> calendering -> voxels -> properties.
+
+Making and drying a slurry is shared by every recipe with the same (AM wt%, SC wt%), as
+in the reference's slurry-major design; each recipe then calenders its own copy of the
+dried film and is discharged at its own C-rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from electroforge.atomic import atomic_path
+from electroforge.line.calendering import Calendering, calender
+from electroforge.line.dem import AM, ContactModel
+from electroforge.line.discharge import discharge
+from electroforge.line.drying import DriedFilm, dry
+from electroforge.line.materials import LineParameters
+from electroforge.line.particles import Slurry, make_slurry
+from electroforge.line.properties import voxel_properties
+from electroforge.line.voxels import voxel_size_um, voxelize
+
+__all__ = ["Condition", "slurry_seed", "simulate_slurry", "check_grid"]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What happens to one dried film: compression, and the discharge rate (None: no discharge)."""
+
+    cr_pct: float
+    c_rate: float | None
+    frames_path: Path | None = None
+
+
+def contact_model(params: LineParameters) -> ContactModel:
+    return ContactModel(am_modulus=params.am_modulus, cbd_modulus=params.cbd_modulus,
+                        am_unloading_ratio=params.am_unloading_ratio,
+                        cbd_unloading_ratio=params.cbd_unloading_ratio,
+                        cbd_adhesion=params.cbd_adhesion)
+
+
+def slurry_seed(seed: int, am_wt_pct: float, sc_wt_pct: float) -> np.random.Generator:
+    """The generator of one slurry: the same (seed, AM, SC) always gives the same particles,
+    whatever else is in the design and in whatever order it runs."""
+    bits = np.array([am_wt_pct, sc_wt_pct], dtype=np.float64).view(np.uint64)
+    return np.random.default_rng(np.random.SeedSequence([seed, *map(int, bits)]))
+
+
+def check_grid(grid: int, params: LineParameters) -> None:
+    """Refuse a grid whose voxels are larger than the smallest particle radius."""
+    from electroforge.errors import InputError
+
+    smallest = min(params.am_min_diameter_um, params.cbd_dry_diameter_um) / 2.0
+    voxel = voxel_size_um(params.footprint_um, grid)
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 8:
+        raise InputError("grid must be an integer of at least 8", field="grid", value=grid,
+                         allowed="an integer >= 8 (voxels across the footprint)")
+    if voxel > smallest + 1e-12:
+        raise InputError("grid too coarse for the smallest particle", field="grid", value=grid,
+                         allowed=f"grid >= {math.ceil(params.footprint_um / smallest)} "
+                         f"(voxels of at most {smallest:g} um over a {params.footprint_um:g} um box)")
+
+
+def simulate_slurry(am_wt_pct: float, sc_wt_pct: float, conditions: Sequence[Condition], *,
+                    grid: int, seed: int, params: LineParameters) -> list[dict]:
+    """Properties of every condition applied to one slurry; an exception per failed condition
+    is returned in place of its dict (key ``error``), never raised."""
+    model = contact_model(params)
+    slurry = make_slurry(am_wt_pct, sc_wt_pct, params, rng=slurry_seed(seed, am_wt_pct, sc_wt_pct))
+    film = dry(slurry, params, model)
+    results = []
+    for condition in conditions:
+        try:
+            results.append(_condition(slurry, film, condition, grid=grid, params=params, model=model))
+        except Exception as error:  # noqa: BLE001 - reported per recipe, the others go on
+            results.append({"error": f"{type(error).__name__}: {error}"})
+    return results
+
+
+def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: int,
+               params: LineParameters, model: ContactModel) -> dict:
+    calendered = calender(film, condition.cr_pct, params, model)
+    labels = _labels(slurry, calendered, -1, grid, params)
+    props = voxel_properties(
+        labels, voxel_um=voxel_size_um(params.footprint_um, grid),
+        am_density_g_cm3=params.am_density_g_cm3, cbd_density_g_cm3=params.cbd_density_g_cm3,
+        am_conductivity_s_m=params.am_conductivity_s_m,
+        cbd_conductivity_s_m=params.cbd_conductivity_s_m,
+        face_count_correction=params.face_count_correction,
+        cbd_nanoporosity=params.cbd_nanoporosity)
+    props |= {
+        "dried_porosity": film.porosity,
+        "dried_thickness_um": film.thickness_um,
+        "spring_back_pct": calendered.spring_back_pct,
+        "unconverged_frames": calendered.unconverged_frames,
+        "n_am_particles": int(np.count_nonzero(slurry.kinds == AM)),
+        "n_cbd_particles": int(np.count_nonzero(slurry.kinds != AM)),
+    }
+    if condition.c_rate is not None:
+        am_radii = calendered.radii_um[calendered.kinds == AM]
+        result = discharge(
+            c_rate=condition.c_rate, thickness_um=props["thickness_um"],
+            porosity=props["porosity"], am_fraction=props["am_fraction"],
+            tortuosity_factor=props["tortuosity_factor"],
+            conductivity_s_m=props["conductivity_s_m"],
+            particle_radius_um=float(np.sum(am_radii**3) / np.sum(am_radii**2)),
+            am_density_g_cm3=params.am_density_g_cm3)
+        props |= {"capacity_mah_g": result.capacity_mah_g, "energy_wh_kg": result.energy_wh_kg,
+                  "mean_voltage_v": result.mean_voltage_v}
+    if condition.frames_path is not None:
+        _save_frames(condition.frames_path, slurry, calendered, grid, params)
+    return {key: float(value) for key, value in props.items()}
+
+
+def _labels(slurry: Slurry, calendered: Calendering, index: int, grid: int,
+            params: LineParameters) -> np.ndarray:
+    frame = calendered.frames[index]
+    return voxelize(frame.positions_um, calendered.radii_um, calendered.kinds,
+                    footprint_um=params.footprint_um, top_um=frame.top_um, grid=grid,
+                    am_volume_um3=slurry.composition.am_volume_um3,
+                    cbd_volume_um3=slurry.composition.cbd_volume_um3,
+                    cbd_neck_fraction=params.cbd_neck_fraction)
+
+
+def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
+                 params: LineParameters) -> None:
+    """Every frame as uint8 labels padded to the dried height, plus particle states (npz)."""
+    frames = [_labels(slurry, calendered, i, grid, params) for i in range(len(calendered.frames))]
+    height = max(frame.shape[0] for frame in frames)
+    stack = np.full((len(frames), height, grid, grid), 3, dtype=np.uint8)
+    for i, frame in enumerate(frames):
+        stack[i, :frame.shape[0]] = frame
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(
+                handle, labels=stack,
+                positions_um=np.stack([f.positions_um for f in calendered.frames]),
+                radii_um=calendered.radii_um, kinds=calendered.kinds,
+                roll_um=np.array([f.roll_um for f in calendered.frames]),
+                top_um=np.array([f.top_um for f in calendered.frames]),
+                phase=np.array([f.phase for f in calendered.frames]),
+                voxel_um=voxel_size_um(params.footprint_um, grid))

@@ -1,0 +1,186 @@
+"""Run the virtual line over many recipes: in parallel on Dask, cached, resumable.
+
+Recipes sharing a slurry (AM wt%, SC wt%) form one task, so the slurry is made and dried
+once. Each finished recipe is written to the cache at once (one JSON file, atomically),
+keyed by (recipe, grid, seed, line version, line parameters): an interrupted run resumes
+without recomputing what finished, and a failed recipe is reported in the ``error``
+column without losing the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from electroforge.atomic import atomic_write_text
+from electroforge.datasets import validate_dataset
+from electroforge.errors import InputError
+from electroforge.line.chain import Condition, check_grid, simulate_slurry
+from electroforge.line.materials import LineParameters
+from electroforge.seeds import check_seed
+from electroforge.space import Space, default_space
+
+__all__ = ["LINE_VERSION", "default_cache_dir", "run"]
+
+#: Bump when the line's physics changes: cached results of other versions are not reused.
+LINE_VERSION = "1"
+RECIPE = ("am_wt_pct", "sc_wt_pct", "cr_pct", "c_rate")
+
+
+def default_cache_dir() -> Path:
+    """``$ELECTROFORGE_CACHE`` or ``~/.cache/electroforge``, with a ``line`` sub-folder."""
+    root = os.environ.get("ELECTROFORGE_CACHE") or Path.home() / ".cache" / "electroforge"
+    return Path(root) / "line"
+
+
+def run(recipes: pd.DataFrame, *, grid: int = 64, seed: int = 0, client=None,
+        workers: int | None = None, params: LineParameters | None = None,
+        space: Space | None = None, cache_dir: str | os.PathLike[str] | None = None,
+        frames_dir: str | os.PathLike[str] | None = None, progress: bool = True) -> pd.DataFrame:
+    """Properties of every recipe, one row per recipe, recipe columns kept.
+
+    Args:
+        recipes: Columns ``am_wt_pct``, ``sc_wt_pct``, ``cr_pct`` and optionally ``c_rate``
+            (without it no discharge is simulated).
+        grid: Voxels across the footprint (the image is ``n_z x grid x grid``).
+        seed: Seed of the particles; the same (recipe, seed, grid) gives the same result.
+        client: A ``dask.distributed.Client`` (e.g. of a cluster); by default a
+            ``LocalCluster`` of ``workers`` processes.
+        workers: Worker processes for the default cluster (default: CPU count);
+            ``0`` runs in this process, one recipe after another.
+        params: Line constants (default :class:`LineParameters`).
+        space: Recipes must lie in it (default: :func:`electroforge.default_space`).
+        cache_dir: Where finished recipes are kept (default :func:`default_cache_dir`).
+        frames_dir: Also write every calendering frame of every recipe there (npz).
+        progress: Show a progress bar on stderr.
+
+    Returns:
+        The recipes with the property columns (``porosity``, ``density_g_cm3``,
+        ``tortuosity_factor``, ``conductivity_s_m``, ``active_surface_pct``,
+        ``capacity_mah_g``, ...) and ``error`` (empty where the recipe succeeded).
+    """
+    params = params or LineParameters()
+    seed = check_seed(seed)
+    check_grid(grid, params)
+    table = _validated(recipes, space)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    frames = Path(frames_dir) if frames_dir is not None else None
+    keys = [_key(row, grid, seed, params) for row in table.to_dict("records")]
+    results: dict[int, dict] = {}
+    for index, key in enumerate(keys):
+        cached = cache / f"{key}.json"
+        if cached.is_file() and (frames is None or _frames_path(frames, key).is_file()):
+            results[index] = json.loads(cached.read_text())
+    todo = [i for i in range(len(table)) if i not in results]
+    groups: dict[tuple[float, float], list[int]] = {}
+    for i in todo:
+        groups.setdefault((table.at[i, "am_wt_pct"], table.at[i, "sc_wt_pct"]), []).append(i)
+    tasks = []
+    for (am, sc), rows in groups.items():
+        conditions = [Condition(float(table.at[i, "cr_pct"]),
+                                float(table.at[i, "c_rate"]) if "c_rate" in table else None,
+                                _frames_path(frames, keys[i]) if frames else None) for i in rows]
+        tasks.append(((float(am), float(sc), conditions), rows))
+
+    def record(rows: list[int], outcome: list[dict]) -> None:
+        for i, props in zip(rows, outcome):
+            results[i] = props
+            if "error" not in props:
+                atomic_write_text(cache / f"{keys[i]}.json", json.dumps(props, sort_keys=True))
+
+    if tasks:
+        if frames:
+            frames.mkdir(parents=True, exist_ok=True)
+        _execute(tasks, record, grid=grid, seed=seed, params=params, client=client,
+                 workers=workers, progress=progress, total=len(todo))
+    out = table.copy()
+    properties = sorted({key for props in results.values() for key in props if key != "error"})
+    for name in properties:
+        out[name] = [results[i].get(name, np.nan) for i in range(len(table))]
+    out["error"] = [results[i].get("error", "") for i in range(len(table))]
+    return out
+
+
+def _validated(recipes: pd.DataFrame, space: Space | None) -> pd.DataFrame:
+    space = space or default_space()
+    if isinstance(recipes, pd.DataFrame) and "c_rate" not in recipes.columns and "c_rate" in space:
+        space = Space(tuple(p for p in space if p.name != "c_rate"))
+    if not isinstance(recipes, pd.DataFrame):
+        raise InputError("recipes must be a table", field="recipes", value=type(recipes).__name__,
+                         allowed="a pandas DataFrame with am_wt_pct, sc_wt_pct, cr_pct[, c_rate]")
+    table = validate_dataset(recipes, space=space, allow_duplicates=True).frame
+    for name in ("am_wt_pct", "sc_wt_pct", "cr_pct"):
+        if name not in table.columns:
+            raise InputError("missing recipe column", field=name,
+                             allowed="columns am_wt_pct, sc_wt_pct, cr_pct and optionally c_rate")
+    return table
+
+
+def _key(row: dict, grid: int, seed: int, params: LineParameters) -> str:
+    recipe = {name: float(row[name]).hex() for name in RECIPE if name in row}
+    text = json.dumps({"recipe": recipe, "grid": grid, "seed": seed, "version": LINE_VERSION,
+                       "params": params.to_dict()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _frames_path(frames: Path, key: str) -> Path:
+    return frames / f"{key}.npz"
+
+
+def _execute(tasks, record: Callable, *, grid, seed, params, client, workers, progress, total):
+    bar = _progress(total, progress)
+    try:
+        if client is None and workers == 0:
+            for (am, sc, conditions), rows in tasks:
+                record(rows, _task(am, sc, conditions, grid, seed, params))
+                bar.update(len(rows))
+            return
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        own = None
+        if client is None:
+            own = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+            client = Client(own)
+        try:
+            futures = {client.submit(_task, am, sc, conditions, grid, seed, params, pure=False):
+                       rows for (am, sc, conditions), rows in tasks}
+            for future in as_completed(futures):
+                rows = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as error:  # noqa: BLE001 - a lost worker fails its slurry only
+                    outcome = [{"error": f"{type(error).__name__}: {error}"}] * len(rows)
+                record(rows, outcome)
+                bar.update(len(rows))
+        finally:
+            if own is not None:
+                client.close()
+                own.close()
+    finally:
+        bar.close()
+
+
+def _task(am, sc, conditions, grid, seed, params):
+    """One slurry on a worker, single-threaded so results do not depend on the machine."""
+    import torch
+
+    torch.set_num_threads(1)
+    try:
+        return simulate_slurry(am, sc, conditions, grid=grid, seed=seed, params=params)
+    except Exception as error:  # noqa: BLE001 - the slurry itself failed: report every recipe
+        return [{"error": f"{type(error).__name__}: {error}"}] * len(conditions)
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="virtual line", unit="recipe", disable=not enabled,
+                file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,95 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import electroforge.line.runner as runner
+from electroforge import line
+from electroforge.errors import InputError
+
+from helpers import SMALL_GRID, small_line
+
+RECIPES = pd.DataFrame({"am_wt_pct": [90.0, 90.0, 94.0], "sc_wt_pct": [60.0, 60.0, 66.0],
+                        "cr_pct": [0.0, 30.0, 20.0], "c_rate": [1.0, 1.0, 2.0]})
+
+
+@pytest.fixture
+def run_small(tmp_path):
+    def run(recipes=RECIPES, **kwargs):
+        options = dict(grid=SMALL_GRID, seed=0, workers=0, params=small_line(),
+                       cache_dir=tmp_path / "cache", progress=False)
+        return line.run(recipes, **(options | kwargs))
+    return run
+
+
+def test_properties_for_every_recipe(run_small):
+    out = run_small()
+    assert list(out.columns[:4]) == list(RECIPES.columns)
+    assert (out["error"] == "").all()
+    for name in ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
+                 "active_surface_pct", "capacity_mah_g", "thickness_um"):
+        assert np.isfinite(out[name]).all(), name
+    assert out.loc[1, "porosity"] < out.loc[0, "porosity"]        # compression closes pores
+    assert out.loc[0, "dried_porosity"] == out.loc[1, "dried_porosity"]   # same slurry
+
+
+def test_cache_resumes_without_recomputing(run_small, monkeypatch):
+    first = run_small()
+    calls = []
+    original = runner.simulate_slurry
+    monkeypatch.setattr(runner, "simulate_slurry",
+                        lambda *a, **k: calls.append(a) or original(*a, **k))
+    again = run_small()
+    assert calls == []
+    pd.testing.assert_frame_equal(first, again)
+    more = pd.concat([RECIPES, RECIPES.iloc[[0]].assign(cr_pct=10.0)], ignore_index=True)
+    run_small(more)
+    assert len(calls) == 1 and len(calls[0][2]) == 1   # only the new recipe ran
+
+
+def test_a_failing_recipe_is_reported_and_the_others_kept(run_small, monkeypatch):
+    original = runner.simulate_slurry
+
+    def flaky(am, sc, conditions, **kwargs):
+        if am == 94.0:
+            raise RuntimeError("solver exploded")
+        return original(am, sc, conditions, **kwargs)
+
+    monkeypatch.setattr(runner, "simulate_slurry", flaky)
+    out = run_small()
+    assert out.loc[2, "error"] == "RuntimeError: solver exploded"
+    assert np.isnan(out.loc[2, "porosity"])
+    assert (out.loc[:1, "error"] == "").all() and np.isfinite(out.loc[:1, "porosity"]).all()
+
+
+def test_no_c_rate_column_means_no_discharge(run_small):
+    out = run_small(RECIPES.drop(columns="c_rate").iloc[:1])
+    assert "capacity_mah_g" not in out.columns and out.loc[0, "error"] == ""
+
+
+def test_bad_input_fails_before_any_work(run_small, monkeypatch):
+    monkeypatch.setattr(runner, "simulate_slurry", lambda *a, **k: pytest.fail("work started"))
+    with pytest.raises(InputError, match="am_wt_pct"):
+        run_small(RECIPES.assign(am_wt_pct=[90.0, 99.0, 94.0]))
+    with pytest.raises(InputError, match="grid too coarse"):
+        run_small(grid=8)
+    with pytest.raises(InputError, match="cr_pct"):
+        run_small(RECIPES.drop(columns="cr_pct"))
+
+
+def test_frames_are_written_compactly(run_small, tmp_path):
+    run_small(RECIPES.iloc[[1]], frames_dir=tmp_path / "frames")
+    (path,) = (tmp_path / "frames").glob("*.npz")
+    with np.load(path) as data:
+        labels = data["labels"]
+        params = small_line()
+        assert labels.dtype == np.uint8
+        assert labels.shape[0] == 1 + params.load_frames + params.unload_frames + 1
+        assert labels.shape[2:] == (SMALL_GRID, SMALL_GRID)
+        assert set(np.unique(labels)) <= {0, 1, 2, 3}
+        assert data["positions_um"].shape[0] == labels.shape[0]
+
+
+def test_dask_workers_give_the_serial_results_bit_for_bit(run_small, tmp_path):
+    serial = run_small()
+    parallel = run_small(workers=2, cache_dir=tmp_path / "other-cache")
+    pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
