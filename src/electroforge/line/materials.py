@@ -64,7 +64,7 @@ class LineParameters:
     relax_max_steps: int = 4000
 
     # -- voxels ---------------------------------------------------------------------
-    cbd_neck_fraction: float = 0.5         # share of CBD volume laid onto AM necks
+    cbd_neck_fraction: float = 1.0         # share of CBD volume laid into the necks (the rest: spheres)
     face_count_correction: float = 1.5     # face counting overestimates smooth areas ~1.5x
 
     def __post_init__(self) -> None:

@@ -8,9 +8,9 @@ lose volume to the grid, so: the AM spheres are drawn with a common radius facto
 found by bisection so that the AM voxel count equals the AM volume (the reference's
 "dilation-erosion mapping ... keeping the volume fraction of the AM unchanged"); the
 CBD spheres are drawn likewise to hold ``1 - cbd_neck_fraction`` of the CBD volume, and
-the rest of the CBD volume is laid onto the AM necks: the pore voxels with the most AM
-around them (crevices where AM particles meet), which is where binder bridges sit and
-what lets the CBD percolate at coarse grids, as real CBD does.
+the rest of the CBD volume fills the narrowest pores first (see :func:`_fill_necks`):
+the necks where particles meet, which is where binder bridges sit and what lets the CBD
+percolate at coarse grids, as real CBD does.
 """
 
 from __future__ import annotations
@@ -128,16 +128,25 @@ def _distance_to_nearest_centre(flat, shape, centres, radii, voxel):
 
 
 def _fill_necks(labels: np.ndarray, count: int) -> None:
-    """Turn the ``count`` pore voxels with the most AM around them into CBD."""
+    """Turn ``count`` pore voxels into CBD, narrowest pores first (ties: most AM around).
+
+    As the film dries, capillary forces pull the binder solution into the narrowest gaps,
+    which are the necks between touching particles, and it dries there. The pore size of a
+    voxel is its local thickness (porespy: the largest sphere inside the pores that
+    covers it), so whole crevices fill before open pores, and open AM surfaces stay
+    uncovered.
+    """
     if count <= 0:
         return
+    import porespy
+
+    pores = labels == PORE
+    if not pores.any():
+        return
+    thickness = porespy.filters.local_thickness(pores, method="dt", sizes=16)
     am_share = ndimage.uniform_filter((labels == AM).astype(np.float32), size=5,
                                       mode=("nearest", "wrap", "wrap"))
-    cbd_share = ndimage.uniform_filter((labels == CBD).astype(np.float32), size=3,
-                                       mode=("nearest", "wrap", "wrap"))
-    score = am_share + 0.25 * cbd_share
-    pores = np.flatnonzero(labels.ravel() == PORE)
-    if len(pores) == 0:
-        return
-    chosen = pores[np.argsort(-score.ravel()[pores], kind="stable")[:count]]
+    score = thickness.astype(np.float32) - 0.5 * am_share
+    candidates = np.flatnonzero(pores.ravel())
+    chosen = candidates[np.argsort(score.ravel()[candidates], kind="stable")[:count]]
     labels.ravel()[chosen] = CBD
