@@ -12,6 +12,6 @@ Needs the ``line`` extra (numba, taufactor, pyamg, pybamm, dask[distributed], tq
 """
 
 from electroforge.line.materials import LineParameters
-from electroforge.line.runner import LINE_VERSION, default_cache_dir, run
+from electroforge.line.runner import LINE_VERSION, default_cache_dir, local_cluster, run
 
-__all__ = ["LINE_VERSION", "LineParameters", "default_cache_dir", "run"]
+__all__ = ["LINE_VERSION", "LineParameters", "default_cache_dir", "local_cluster", "run"]

@@ -143,7 +143,12 @@ def _fill_necks(labels: np.ndarray, count: int) -> None:
     pores = labels == PORE
     if not pores.any():
         return
-    thickness = porespy.filters.local_thickness(pores, method="dt", sizes=16)
+    previous = porespy.settings.ncores
+    porespy.settings.ncores = 1  # one thread: reproducible, and fair to parallel workers
+    try:
+        thickness = porespy.filters.local_thickness(pores, method="dt", sizes=16)
+    finally:
+        porespy.settings.ncores = previous
     am_share = ndimage.uniform_filter((labels == AM).astype(np.float32), size=5,
                                       mode=("nearest", "wrap", "wrap"))
     score = thickness.astype(np.float32) - 0.5 * am_share
