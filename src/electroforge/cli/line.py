@@ -37,6 +37,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_space_options(run)
     run.set_defaults(handler=run_line)
 
+    validate = actions.add_parser(
+        "validate", help="compare the line with the published anchors",
+        description="Run a small set of recipes and print the line's porosity, tortuosity, "
+        "conductivity and capacity beside the published anchors, saying where it departs.")
+    validate.add_argument("--grid", type=count, default=64, help="voxels across the box (default 64)")
+    validate.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
+    validate.add_argument("--workers", type=int, metavar="N",
+                          help="local worker processes (default: CPU count; 0: in this process)")
+    validate.add_argument("--cache-dir", metavar="DIR", help="finished recipes (default as for run)")
+    validate.add_argument("--out", metavar="FILE", help="also write the report to this text file")
+    validate.set_defaults(handler=run_validate)
+
 
 def run_line(args: argparse.Namespace) -> int:
     from electroforge import line
@@ -77,3 +89,19 @@ def run_line(args: argparse.Namespace) -> int:
     for index, row in failed.iterrows():
         print(f"  failed: row {index + 1}: {row['error']}")
     return 1 if len(failed) else 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from electroforge.atomic import atomic_write_text
+    from electroforge.line.validate import validate_line
+
+    if args.workers is not None and args.workers < 0:
+        raise InputError("negative worker count", field="--workers", value=args.workers,
+                         allowed="0 (in this process) or more")
+    report = validate_line(grid=args.grid, seed=args.seed, workers=args.workers,
+                           cache_dir=args.cache_dir)
+    print(report)
+    if args.out:
+        atomic_write_text(args.out, report + "\n")
+        print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,45 @@
+import pandas as pd
+
+from electroforge.datasets import read_dataset
+
+from helpers import assert_one_line_error
+
+
+def write_design(tmp_path, **changes):
+    design = pd.DataFrame({"am_wt_pct": [92.0], "sc_wt_pct": [62.0], "cr_pct": [20.0],
+                           "c_rate": [1.0]} | {k: [v] for k, v in changes.items()})
+    design.to_csv(tmp_path / "design.csv", index=False)
+
+
+def test_run_writes_properties_and_caches(cli, tmp_path):
+    write_design(tmp_path)
+    args = ["line", "run", "design.csv", "--out", "props.parquet", "--workers", "0",
+            "--cache-dir", "cache", "--frames-dir", "frames"]
+    result = cli(*args)
+    assert result.code == 0, result.err
+    assert "wrote 1 recipes (1 simulated, 0 failed) to props.parquet" in result.out
+    props = read_dataset(tmp_path / "props.parquet")
+    assert props.loc[0, "error"] == "" and 0 < props.loc[0, "porosity"] < 1
+    assert props.attrs["units"]["porosity"] == "-" and props.attrs["units"]["cr_pct"] == "%"
+    assert props.attrs["metadata"]["command"].startswith("electroforge line run design.csv")
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1
+    assert len(list((tmp_path / "frames").glob("*.npz"))) == 1
+    again = cli(*args)
+    assert again.code == 0 and read_dataset(tmp_path / "props.parquet").equals(props)
+
+
+def test_errors_before_any_work(cli, tmp_path):
+    write_design(tmp_path, cr_pct=75.0)
+    assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv"),
+                          "design.csv", "row 1", "cr_pct", "75.0", "0 <= cr_pct <= 50")
+    write_design(tmp_path)
+    assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--grid", "16"),
+                          "grid", "16", "grid >= 32")
+    assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.txt"), "--out", ".parquet")
+    assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "-1"),
+                          "--workers", "-1")
+    assert_one_line_error(cli("line", "run", "absent.csv", "--out", "p.csv"), "absent.csv")
+    assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "1",
+                              "--scheduler", "tcp://127.0.0.1:1"), "not allowed with")
+    assert_one_line_error(cli("line", "validate", "--workers", "-2"), "--workers")
+    assert not (tmp_path / "p.csv").exists()

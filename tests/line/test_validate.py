@@ -1,0 +1,22 @@
+from electroforge.line.validate import Anchor, validate_line, validation_recipes
+
+from helpers import SMALL_GRID, small_line
+
+
+def test_anchor_verdicts():
+    assert Anchor("x", "0.5", 0.4, 0.6, 0.5).within
+    far = Anchor("x", "0.5", 0.4, 0.6, 0.9, "because")
+    assert not far.within and far.line().endswith("departs  (because)")
+
+
+def test_report_runs_every_section(tmp_path):
+    report = validate_line(grid=SMALL_GRID, workers=0, params=small_line(),
+                           cache_dir=tmp_path, progress=False)
+    recipes = validation_recipes()
+    assert f"{len(recipes)} recipes at grid {SMALL_GRID}" in report
+    for section in ("Anchors", "Calendering of the reference slurry", "Bruggeman",
+                    "Conductivity vs CBD content", "Discharge of the reference optimum",
+                    "porosity falls monotonically with CR: yes"):
+        assert section in report, section
+    assert report.count("within") + report.count("departs") >= 6
+    assert "FAILED" not in report
