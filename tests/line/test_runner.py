@@ -76,9 +76,18 @@ def test_bad_input_fails_before_any_work(run_small, monkeypatch):
         run_small(RECIPES.drop(columns="cr_pct"))
 
 
-def test_frames_are_written_compactly(run_small, tmp_path):
-    run_small(RECIPES.iloc[[1]], frames_dir=tmp_path / "frames")
+def test_frames_are_written_compactly_and_any_frame_can_be_measured(run_small, tmp_path):
+    out = run_small(RECIPES.iloc[[1]], frames_dir=tmp_path / "frames")
     (path,) = (tmp_path / "frames").glob("*.npz")
+    last = line.frame_properties(path, -1, params=small_line())
+    for name in ("porosity", "tortuosity_factor", "conductivity_s_m", "active_surface_pct"):
+        assert last[name] == pytest.approx(out.loc[0, name]), name
+    dried = line.frame_properties(path, 0, params=small_line(), transport=False)
+    assert dried["porosity"] > last["porosity"]
+    frames = line.load_frames(path)
+    assert frames["curve_capacity_mah_g"][-1] == pytest.approx(out.loc[0, "capacity_mah_g"])
+    with pytest.raises(InputError, match="no such frame"):
+        line.frame_properties(path, 99)
     with np.load(path) as data:
         labels = data["labels"]
         params = small_line()

@@ -11,7 +11,9 @@ slurry and :func:`run` runs many recipes.
 Needs the ``line`` extra (numba, taufactor, pyamg, pybamm, dask[distributed], tqdm).
 """
 
+from electroforge.line.frames import frame_properties, load_frames
 from electroforge.line.materials import LineParameters
 from electroforge.line.runner import LINE_VERSION, default_cache_dir, local_cluster, run
 
-__all__ = ["LINE_VERSION", "LineParameters", "default_cache_dir", "local_cluster", "run"]
+__all__ = ["LINE_VERSION", "LineParameters", "default_cache_dir", "frame_properties",
+           "load_frames", "local_cluster", "run"]

@@ -100,6 +100,7 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
         "n_am_particles": int(np.count_nonzero(slurry.kinds == AM)),
         "n_cbd_particles": int(np.count_nonzero(slurry.kinds != AM)),
     }
+    curve = None
     if condition.c_rate is not None:
         am_radii = calendered.radii_um[calendered.kinds == AM]
         result = discharge(
@@ -111,8 +112,10 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
             am_density_g_cm3=params.am_density_g_cm3)
         props |= {"capacity_mah_g": result.capacity_mah_g, "energy_wh_kg": result.energy_wh_kg,
                   "mean_voltage_v": result.mean_voltage_v}
+        curve = {"curve_time_s": result.time_s, "curve_voltage_v": result.voltage_v,
+                 "curve_capacity_mah_g": result.capacity_curve_mah_g}
     if condition.frames_path is not None:
-        _save_frames(condition.frames_path, slurry, calendered, grid, params)
+        _save_frames(condition.frames_path, slurry, calendered, grid, params, curve or {})
     return {key: float(value) for key, value in props.items()}
 
 
@@ -127,8 +130,9 @@ def _labels(slurry: Slurry, calendered: Calendering, index: int, grid: int,
 
 
 def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
-                 params: LineParameters) -> None:
-    """Every frame as uint8 labels padded to the dried height, plus particle states (npz)."""
+                 params: LineParameters, curve: dict[str, np.ndarray]) -> None:
+    """Every frame as uint8 labels padded to the dried height, particle states and the
+    discharge curve (npz; see :mod:`electroforge.line.frames`)."""
     frames = [_labels(slurry, calendered, i, grid, params) for i in range(len(calendered.frames))]
     height = max(frame.shape[0] for frame in frames)
     stack = np.full((len(frames), height, grid, grid), 3, dtype=np.uint8)
@@ -143,4 +147,4 @@ def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
                 roll_um=np.array([f.roll_um for f in calendered.frames]),
                 top_um=np.array([f.top_um for f in calendered.frames]),
                 phase=np.array([f.phase for f in calendered.frames]),
-                voxel_um=voxel_size_um(params.footprint_um, grid))
+                voxel_um=voxel_size_um(params.footprint_um, grid), **curve)

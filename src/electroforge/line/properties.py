@@ -112,7 +112,10 @@ def voxel_properties(labels: np.ndarray, *, voxel_um: float, am_density_g_cm3: f
     thickness_um = film.shape[0] * voxel_um
     mass_per_voxel = voxel_um**3 * 1e-12  # cm3
     mass_g = (counts[AM] * am_density_g_cm3 + counts[CBD] * cbd_density_g_cm3) * mass_per_voxel
-    with_void = np.where(labels == VOID, PORE, labels)
+    # The film's top faces the electrolyte: one pore layer above it counts that contact even
+    # where a particle touches the top of the image.
+    with_void = np.concatenate([np.where(labels == VOID, PORE, labels),
+                                np.full((1, *labels.shape[1:]), PORE, dtype=labels.dtype)])
     raw = interfacial_areas(with_void, spacing=(voxel_um,) * 3, periodic=[False, True, True],
                             normalize=False, device="cpu")
     face = voxel_um**2 / face_count_correction  # face counts to smooth-surface um2

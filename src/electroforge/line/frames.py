@@ -1,0 +1,51 @@
+"""Calendering frames written by ``line.run(..., frames_dir=...)``: reading them back, and the
+properties of any frame on request.
+
+Each recipe's file (``<cache key>.npz``) holds ``labels`` (frames x n_z x grid x grid, uint8:
+pore 0, CBD 1, AM 2, void 3, padded with void to the dried height), the particle states
+(``positions_um`` per frame, ``radii_um``, ``kinds``), the roll and film-top heights, the
+frame phases, ``voxel_um``, and, where a C-rate was given, the discharge curve
+(``curve_time_s``, ``curve_voltage_v``, ``curve_capacity_mah_g``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from electroforge.errors import DatasetError
+from electroforge.line.materials import LineParameters
+from electroforge.line.properties import voxel_properties
+
+__all__ = ["load_frames", "frame_properties"]
+
+
+def load_frames(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Every array of a frames file, by name."""
+    path = Path(path)
+    try:
+        with np.load(path) as data:
+            return {name: data[name] for name in data.files}
+    except (OSError, ValueError) as error:
+        raise DatasetError(f"cannot read the frames file ({error})", source=str(path),
+                           allowed="an .npz written by electroforge line run --frames-dir") from None
+
+
+def frame_properties(path: str | os.PathLike[str], index: int, *,
+                     params: LineParameters | None = None, transport: bool = True) -> dict[str, float]:
+    """Porosity, density, tortuosity, conductivity and areas of frame ``index`` of a file."""
+    params = params or LineParameters()
+    frames = load_frames(path)
+    labels = frames["labels"]
+    if not -len(labels) <= index < len(labels):
+        raise DatasetError("no such frame", source=str(path), field="index", value=index,
+                           allowed=f"-{len(labels)} .. {len(labels) - 1}")
+    return voxel_properties(
+        labels[index], voxel_um=float(frames["voxel_um"]),
+        am_density_g_cm3=params.am_density_g_cm3, cbd_density_g_cm3=params.cbd_density_g_cm3,
+        am_conductivity_s_m=params.am_conductivity_s_m,
+        cbd_conductivity_s_m=params.cbd_conductivity_s_m,
+        face_count_correction=params.face_count_correction,
+        cbd_nanoporosity=params.cbd_nanoporosity, transport=transport)
