@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from electroforge.cli.options import add_space_options, command_line, count, seed, space_from_args
+from electroforge.cli.options import (
+    add_space_options, command_line, count, non_negative, seed, space_from_args)
 from electroforge.datasets import SUFFIXES, read_dataset, write_dataset
 from electroforge.errors import InputError
 
@@ -26,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--grid", type=count, default=64, help="voxels across the box (default 64)")
     run.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
     where = run.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N",
+    where.add_argument("--workers", type=non_negative, metavar="N",
                        help="local worker processes (default: CPU count; 0: in this process)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="a Dask scheduler to run on, e.g. tcp://10.0.0.5:8786")
@@ -43,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "conductivity and capacity beside the published anchors, saying where it departs.")
     validate.add_argument("--grid", type=count, default=64, help="voxels across the box (default 64)")
     validate.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
-    validate.add_argument("--workers", type=int, metavar="N",
+    validate.add_argument("--workers", type=non_negative, metavar="N",
                           help="local worker processes (default: CPU count; 0: in this process)")
     validate.add_argument("--cache-dir", metavar="DIR", help="finished recipes (default as for run)")
     validate.add_argument("--out", metavar="FILE", help="also write the report to this text file")
@@ -56,9 +57,6 @@ def run_line(args: argparse.Namespace) -> int:
     if not args.out.lower().endswith(SUFFIXES):
         raise InputError("unsupported output format", field="--out", value=args.out,
                          allowed=", ".join(SUFFIXES))
-    if args.workers is not None and args.workers < 0:
-        raise InputError("negative worker count", field="--workers", value=args.workers,
-                         allowed="0 (in this process) or more")
     space = space_from_args(args)
     recipes = read_dataset(args.design)
     client = None
@@ -95,9 +93,6 @@ def run_validate(args: argparse.Namespace) -> int:
     from electroforge.atomic import atomic_write_text
     from electroforge.line.validate import validate_line
 
-    if args.workers is not None and args.workers < 0:
-        raise InputError("negative worker count", field="--workers", value=args.workers,
-                         allowed="0 (in this process) or more")
     report = validate_line(grid=args.grid, seed=args.seed, workers=args.workers,
                            cache_dir=args.cache_dir)
     print(report)

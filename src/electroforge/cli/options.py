@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from electroforge.errors import InputError
 from electroforge.space import Space, default_space
 
-__all__ = ["add_space_options", "command_line", "count", "seed", "space_from_args"]
+__all__ = ["add_space_options", "command_line", "count", "non_negative", "seed",
+           "space_from_args"]
 
 
 def _integer_at_least(minimum: int):
@@ -29,8 +30,9 @@ def _integer_at_least(minimum: int):
 
 #: argparse type: an integer >= 1 (sizes, counts).
 count = _integer_at_least(1)
-#: argparse type: an integer >= 0 (seeds).
-seed = _integer_at_least(0)
+#: argparse type: an integer >= 0 (seeds, worker counts where 0 means "in this process").
+non_negative = _integer_at_least(0)
+seed = non_negative
 
 
 def add_space_options(parser: argparse.ArgumentParser) -> None:

@@ -110,18 +110,17 @@ def run(recipes: pd.DataFrame, *, grid: int = 64, seed: int = 0, client=None,
 
 
 def _validated(recipes: pd.DataFrame, space: Space | None) -> pd.DataFrame:
-    space = space or default_space()
-    if isinstance(recipes, pd.DataFrame) and "c_rate" not in recipes.columns and "c_rate" in space:
-        space = Space(tuple(p for p in space if p.name != "c_rate"))
     if not isinstance(recipes, pd.DataFrame):
         raise InputError("recipes must be a table", field="recipes", value=type(recipes).__name__,
                          allowed="a pandas DataFrame with am_wt_pct, sc_wt_pct, cr_pct[, c_rate]")
-    table = validate_dataset(recipes, space=space, allow_duplicates=True).frame
-    for name in ("am_wt_pct", "sc_wt_pct", "cr_pct"):
-        if name not in table.columns:
-            raise InputError("missing recipe column", field=name,
-                             allowed="columns am_wt_pct, sc_wt_pct, cr_pct and optionally c_rate")
-    return table
+    space = space or default_space()
+    for name in RECIPE[:3]:
+        if name not in space:
+            raise InputError("the line needs this recipe parameter in the space", field=name,
+                             allowed="a space with am_wt_pct, sc_wt_pct, cr_pct (and c_rate)")
+    if "c_rate" not in recipes.columns and "c_rate" in space:
+        space = Space(tuple(p for p in space if p.name != "c_rate"))  # no discharge then
+    return validate_dataset(recipes, space=space, allow_duplicates=True).frame
 
 
 def _key(row: dict, grid: int, seed: int, params: LineParameters) -> str:
