@@ -13,7 +13,7 @@ def write_design(tmp_path, **changes):
 
 def test_run_writes_properties_and_caches(cli, tmp_path):
     write_design(tmp_path)
-    args = ["line", "run", "design.csv", "--out", "props.parquet", "--workers", "0",
+    args = ["line", "run", "design.csv", "--out", "props.parquet", "--workers", "0", "--grid", "32",
             "--cache-dir", "cache", "--frames-dir", "frames"]
     result = cli(*args)
     assert result.code == 0, result.err
