@@ -1,10 +1,17 @@
 """Surrogate models of the electrode properties, and how they are validated.
 
-This version has the validation metrics of the reference study
-(:mod:`electroforge.surrogates.metrics`). The symbolic (SISSO), GP and neural
-surrogates are not in this version yet.
+- :class:`SymbolicSurrogate`: one closed-form equation per property (our SISSO,
+  :mod:`electroforge.surrogates.sisso`), with ``to_torch`` for BoTorch and exact JSON
+  persistence;
+- :func:`validate_symbolic`: the reference's Table 1 (test RMSE%, R2, CI95 of R2 over
+  re-splits); :mod:`electroforge.surrogates.metrics` has the metrics themselves.
+
+Not in this version yet: the Operon and PySR backends, and the GP and MLP surrogates.
 """
 
 from electroforge.surrogates.metrics import r2_score, rmse_pct
+from electroforge.surrogates.symbolic import Equation, SurrogateError, SymbolicSurrogate
+from electroforge.surrogates.validation import SurrogateValidation, validate_symbolic
 
-__all__ = ["r2_score", "rmse_pct"]
+__all__ = ["Equation", "SurrogateError", "SurrogateValidation", "SymbolicSurrogate", "r2_score",
+           "rmse_pct", "validate_symbolic"]

@@ -1,0 +1,264 @@
+"""Our SISSO: sure-independence screening and sparsifying operator, in numpy.
+
+Why our own: the reference's SISSO is a Fortran program (not on PyPI), PySR needs Julia
+(not installable here) and the Python SISSO ports on PyPI wrap that Fortran binary. The
+method is small (Ouyang et al., Phys. Rev. Materials 2, 083802, 2018; the reference's
+Eq. 1, ``y = sum_i c_i d_i``):
+
+1. Feature space: each input through {x, x^2, x^3, sqrt x, log x, exp x, 1/x} (where the
+   training data allow the operator), then products and ratios of two of those built on
+   different inputs. Features that are not finite, constant, or duplicates (|corr| >
+   0.99999 with a simpler one) are dropped.
+2. For n = 1, 2, ..., max_terms: screen the ``sis_size`` features most correlated with the
+   residual of the best (n-1)-term model (SIS), add them to the subspace (which always
+   holds the single-input features too), and find the best n-term least-squares model
+   over every n-subset of it (the l0 "SO" step, solved in one batch from the Gram matrix).
+3. The number of terms and the target transform (y, or log y when y > 0) are chosen by
+   K-fold cross-validation of the whole procedure; among models within 2 % of the best
+   CV error the simplest wins.
+
+Everything is deterministic for a given seed (which only shuffles the CV folds).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from electroforge.surrogates.expressions import UNARY, Descriptor, binary, feature, from_dict, unary
+
+__all__ = ["LinearModel", "SissoSettings", "feature_space", "fit_sisso", "refit_sisso"]
+
+_COMPLEXITY = {"id": 1, "sq": 2, "cube": 2, "sqrt": 2, "log": 2, "exp": 2, "inv": 2}
+_DUPLICATE_CORR = 0.99999
+_EXP_LIMIT = 50.0  # exp of inputs beyond this spans more than 20 decades: skipped
+
+
+@dataclass(frozen=True)
+class SissoSettings:
+    """Options of :func:`fit_sisso` (all keyword options of the ``sisso`` backend)."""
+
+    max_terms: int = 3
+    sis_size: int = 30
+    operators: tuple[str, ...] = tuple(UNARY)
+    n_folds: int = 5
+    log_target: str = "auto"      # "auto": try y and log y; "never"; "always"
+    simplicity_margin: float = 0.02
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """``y = intercept + sum(c_i d_i)`` (or ``exp`` of that when ``log_target``)."""
+
+    descriptors: tuple[Descriptor, ...]
+    coefficients: tuple[float, ...]
+    intercept: float
+    log_target: bool
+
+    def predict(self, X: Any) -> Any:
+        value = self.intercept
+        for c, d in zip(self.coefficients, self.descriptors):
+            value = value + c * d.evaluate(X)
+        if isinstance(value, float):
+            value = value + 0.0 * X[:, 0]
+        if self.log_target:
+            return np.exp(value) if isinstance(X, np.ndarray) else value.exp()
+        return value
+
+    def to_sympy(self, symbols: list) -> Any:
+        import sympy
+
+        expr = sympy.Float(self.intercept) + sum(
+            sympy.Float(c) * d.to_sympy(symbols) for c, d in zip(self.coefficients, self.descriptors))
+        return sympy.exp(expr) if self.log_target else expr
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"descriptors": [d.to_dict() for d in self.descriptors],
+                "coefficients": [float(c).hex() for c in self.coefficients],
+                "intercept": float(self.intercept).hex(), "log_target": self.log_target}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LinearModel:
+        return cls(tuple(from_dict(d) for d in data["descriptors"]),
+                   tuple(float.fromhex(c) for c in data["coefficients"]),
+                   float.fromhex(data["intercept"]), bool(data["log_target"]))
+
+
+def feature_space(X: np.ndarray, operators: tuple[str, ...]) -> tuple[list[Descriptor], np.ndarray]:
+    """Candidate descriptors and their values on ``X`` (``n x m``), simplest first."""
+    first: list[tuple[int, Descriptor, np.ndarray]] = []
+    for j in range(X.shape[1]):
+        x = X[:, j]
+        for op in operators:
+            if op in ("sqrt", "log") and not x.min() > 0:
+                continue
+            if op == "inv" and not (x.min() > 0 or x.max() < 0):
+                continue
+            if op == "exp" and np.abs(x).max() > _EXP_LIMIT:
+                continue
+            descriptor = unary(op, feature(j))
+            first.append((_COMPLEXITY[op], descriptor, descriptor.evaluate(X)))
+    candidates = list(first)
+    for (ca, a, va), (cb, b, vb) in itertools.combinations(first, 2):
+        if a.leaves() & b.leaves():
+            continue
+        candidates.append((ca + cb + 1, binary("mul", a, b), va * vb))
+        if _one_signed(vb):  # no division by something that changes sign in the data
+            candidates.append((ca + cb + 1, binary("div", a, b), va / vb))
+        if _one_signed(va):
+            candidates.append((ca + cb + 1, binary("div", b, a), vb / va))
+    candidates.sort(key=lambda item: item[0])
+    values = np.column_stack([item[2] for item in candidates])
+    with np.errstate(all="ignore"):
+        keep = np.isfinite(values).all(axis=0) & (np.abs(values).max(axis=0) < 1e150)
+        spread = values.std(axis=0)
+        keep &= spread > 1e-12 * (np.abs(values).mean(axis=0) + 1e-300)
+    descriptors = [item[1] for item, k in zip(candidates, keep) if k]
+    values = values[:, keep]
+    z = _standardize(values)
+    kept: list[int] = []
+    for i in range(z.shape[1]):
+        if kept and np.max(np.abs(z[:, kept].T @ z[:, i])) / len(z) > _DUPLICATE_CORR:
+            continue
+        kept.append(i)
+    return [descriptors[i] for i in kept], values[:, kept]
+
+
+def _single_input(descriptors: list[Descriptor]) -> list[int]:
+    return [i for i, d in enumerate(descriptors) if len(d.leaves()) == 1]
+
+
+def _one_signed(values: np.ndarray) -> bool:
+    return bool(values.min() > 0 or values.max() < 0)
+
+
+def fit_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoSettings(),
+              seed: int = 0) -> tuple[LinearModel, dict[str, Any]]:
+    """The SISSO model of ``y`` on ``X`` chosen by cross-validation, and what was tried."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    descriptors, values = feature_space(X, settings.operators)
+    base = _single_input(descriptors)
+    transforms = _transforms(y, settings.log_target)
+    folds = np.array_split(np.random.default_rng(seed).permutation(len(y)), settings.n_folds)
+    scores: dict[tuple[bool, int], float] = {}
+    for log in transforms:
+        target = np.log(y) if log else y
+        errors = np.zeros(settings.max_terms)
+        for fold in folds:
+            train = np.setdiff1d(np.arange(len(y)), fold)
+            models = _sisso_path(values[train], target[train], settings, base)
+            for k, chosen in enumerate(models):
+                pred = _ols_predict(values[train][:, chosen], target[train], values[fold][:, chosen])
+                if log:
+                    pred = np.exp(np.clip(pred, -700, 700))
+                errors[k] += np.sum((pred - y[fold]) ** 2)
+        for k in range(settings.max_terms):
+            scores[(log, k + 1)] = math.sqrt(errors[k] / len(y))
+    # Simplest model within the margin of the best CV error; errors at round-off level
+    # (exact data) count as equal.
+    best = min(scores.values())
+    good_enough = max(best * (1 + settings.simplicity_margin), 1e-9 * float(np.std(y)))
+    log, terms = min((key for key, score in scores.items() if score <= good_enough),
+                     key=lambda key: (key[1], scores[key]))
+    target = np.log(y) if log else y
+    chosen = _sisso_path(values, target, settings, base)[terms - 1]
+    coefficients, intercept = _ols(values[:, chosen], target)
+    model = LinearModel(tuple(descriptors[i] for i in chosen), tuple(coefficients), intercept, log)
+    info = {"feature_space_size": len(descriptors),
+            "cv_rmse": {f"{'log ' if k[0] else ''}{k[1]} terms": v for k, v in scores.items()}}
+    return model, info
+
+
+def _transforms(y: np.ndarray, mode: str) -> tuple[bool, ...]:
+    positive = bool(np.all(y > 0))
+    if mode == "never" or not positive:
+        return (False,)
+    return (True,) if mode == "always" else (False, True)
+
+
+def _sisso_path(values: np.ndarray, target: np.ndarray, settings: SissoSettings,
+                base: list[int]) -> list[list[int]]:
+    """Best descriptor subsets with 1..max_terms terms (indices into ``values``).
+
+    ``base`` (the single-input descriptors) is always in the subspace: screening by
+    correlation with a residual can otherwise drop a plain input that a sum needs.
+    """
+    z = _standardize(values)
+    centred = target - target.mean()
+    residual = centred
+    subspace: list[int] = list(base)
+    best_sets: list[list[int]] = []
+    for terms in range(1, settings.max_terms + 1):
+        score = np.abs(z.T @ residual)
+        score[subspace] = -1.0
+        score[~np.isfinite(score)] = -1.0
+        fresh = [int(i) for i in np.argsort(-score, kind="stable")[:settings.sis_size] if score[i] >= 0]
+        subspace += fresh
+        chosen = _best_subset(z[:, subspace], centred, terms)
+        best = [subspace[i] for i in chosen]
+        best_sets.append(best)
+        pred = _ols_predict(values[:, best], target, values[:, best])
+        residual = target - pred
+    return best_sets
+
+
+def _best_subset(z: np.ndarray, y: np.ndarray, k: int) -> list[int]:
+    """Exhaustive l0 search: the k columns of ``z`` whose least squares fit ``y`` best."""
+    m = z.shape[1]
+    gram = z.T @ z
+    proj = z.T @ y
+    best_rss, best = np.inf, list(range(min(k, m)))
+    combos = np.array(list(itertools.combinations(range(m), k)), dtype=np.int64)
+    for start in range(0, len(combos), 200_000):
+        idx = combos[start:start + 200_000]
+        g = gram[idx[:, :, None], idx[:, None, :]]
+        g = g + np.eye(k) * (1e-10 * len(y))
+        b = proj[idx]
+        coef = np.linalg.solve(g, b[..., None])[..., 0]
+        gain = np.sum(coef * b, axis=1)
+        i = int(np.argmax(gain))
+        rss = float(y @ y - gain[i])
+        if rss < best_rss:
+            best_rss, best = rss, [int(v) for v in idx[i]]
+    return best
+
+
+def _standardize(values: np.ndarray) -> np.ndarray:
+    centred = values - values.mean(axis=0)
+    scale = centred.std(axis=0)
+    scale[scale == 0] = 1.0
+    return centred / scale
+
+
+def _ols(values: np.ndarray, target: np.ndarray) -> tuple[list[float], float]:
+    design = np.column_stack([np.ones(len(target)), values])
+    scale = np.abs(design).max(axis=0)
+    scale[scale == 0] = 1.0
+    solution, *_ = np.linalg.lstsq(design / scale, target, rcond=None)
+    solution = solution / scale
+    return [float(c) for c in solution[1:]], float(solution[0])
+
+
+def _ols_predict(train_values: np.ndarray, target: np.ndarray, values: np.ndarray) -> np.ndarray:
+    coefficients, intercept = _ols(train_values, target)
+    return intercept + values @ np.asarray(coefficients)
+
+
+def refit_sisso(X: np.ndarray, y: np.ndarray, *, terms: int, log_target: bool,
+                settings: SissoSettings = SissoSettings()) -> LinearModel:
+    """SISSO with the number of terms and target transform fixed (no cross-validation):
+    the re-fit used to measure how a model's accuracy varies over re-splits."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    descriptors, values = feature_space(X, settings.operators)
+    target = np.log(y) if log_target else y
+    sized = SissoSettings(**{**settings.__dict__, "max_terms": terms})
+    chosen = _sisso_path(values, target, sized, _single_input(descriptors))[terms - 1]
+    coefficients, intercept = _ols(values[:, chosen], target)
+    return LinearModel(tuple(descriptors[i] for i in chosen), tuple(coefficients), intercept,
+                       log_target)

@@ -1,0 +1,300 @@
+"""``SymbolicSurrogate``: one closed-form equation per property, scikit-learn style.
+
+``fit`` validates and learns (state ends in ``_``), ``predict`` evaluates, ``equations``
+shows, ``to_torch`` gives a differentiable float64 module for BoTorch, ``save``/``load``
+round-trip exactly through JSON, ``check_domain`` refuses an equation that is not finite,
+or not of the data's sign, somewhere in the recipe box.
+
+Backends: ``"sisso"`` (ours, :mod:`electroforge.surrogates.sisso`, always available).
+Other symbolic backends are not in this version: asking for one raises
+:class:`~electroforge.errors.BackendUnavailableError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from electroforge.atomic import atomic_write_text
+from electroforge.errors import BackendUnavailableError, InputError
+from electroforge.seeds import check_seed
+from electroforge.surrogates.sisso import LinearModel, SissoSettings, fit_sisso
+
+__all__ = ["Equation", "SymbolicSurrogate", "SurrogateError"]
+
+BACKENDS = ("auto", "sisso", "operon", "pysr")
+_FORMAT = "electroforge-symbolic-surrogate"
+_DOMAIN_POINTS = 4096
+
+
+class SurrogateError(InputError):
+    """A surrogate that cannot be fitted as asked, or that fails its domain check."""
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One fitted equation: the output it predicts, readable text and the sympy expression."""
+
+    output: str
+    text: str
+    expression: Any
+
+    def __str__(self) -> str:
+        return f"{self.output} = {self.text}"
+
+
+class SymbolicSurrogate:
+    """One symbolic equation per output column.
+
+    Args:
+        backend: "auto" (the first available: sisso), or "sisso".
+        seed: Seed of the cross-validation folds.
+        **options: Backend options, for sisso the fields of
+            :class:`~electroforge.surrogates.sisso.SissoSettings` (``max_terms``,
+            ``sis_size``, ``operators``, ``n_folds``, ``log_target``).
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> X = pd.DataFrame({"a": np.linspace(1, 2, 40), "b": np.linspace(3, 1, 40) ** 2})
+        >>> model = SymbolicSurrogate(max_terms=1).fit(X, pd.DataFrame({"y": 2 * X.a * X.b}))
+        >>> print(model.equations()["y"])
+        y = 2.0*a*b
+    """
+
+    def __init__(self, *, backend: str = "auto", seed: int = 0, **options: Any) -> None:
+        self.backend = backend
+        self.seed = seed
+        self.options = options
+
+    # -- learning -------------------------------------------------------------------
+    def fit(self, X: pd.DataFrame, Y: pd.DataFrame | pd.Series) -> SymbolicSurrogate:
+        """Fit one equation per column of ``Y`` on the columns of ``X``; returns self."""
+        backend = _resolve_backend(self.backend)
+        settings = _settings(self.options)
+        seed = check_seed(self.seed)
+        inputs = _frame(X, "X")
+        outputs = _frame(Y, "Y")
+        if len(inputs) != len(outputs):
+            raise SurrogateError("X and Y have different numbers of rows", field="Y",
+                                 value=len(outputs), allowed=f"{len(inputs)} rows, as X")
+        _check_values(inputs, "X")
+        _check_values(outputs, "Y")
+        minimum = max(10, 2 * (settings.max_terms + 1) * settings.n_folds // 2)
+        if len(inputs) < minimum:
+            raise SurrogateError("too few rows for the descriptor count", field="X",
+                                 value=len(inputs),
+                                 allowed=f"at least {minimum} rows for {settings.max_terms} "
+                                 f"terms and {settings.n_folds}-fold cross-validation")
+        for column in inputs.columns:
+            if inputs[column].nunique() < 2:
+                raise SurrogateError("constant input column: it cannot explain anything",
+                                     field=column, value=inputs[column].iloc[0],
+                                     allowed="varying values (drop fixed parameters first)")
+        for column in outputs.columns:
+            if outputs[column].nunique() < 2:
+                raise SurrogateError("constant output column: nothing to fit", field=column,
+                                     value=outputs[column].iloc[0], allowed="varying values")
+        values = inputs.to_numpy(dtype=float)
+        self.backend_ = backend
+        self.feature_names_ = [str(c) for c in inputs.columns]
+        self.output_names_ = [str(c) for c in outputs.columns]
+        self.models_: dict[str, LinearModel] = {}
+        self.info_: dict[str, dict] = {}
+        self.positive_ = {}
+        for column in self.output_names_:
+            target = outputs[column].to_numpy(dtype=float)
+            model, info = fit_sisso(values, target, settings=settings, seed=seed)
+            self.models_[column] = model
+            self.info_[column] = info
+            self.positive_[column] = bool(np.all(target > 0))
+        self.training_bounds_ = {name: (float(inputs[name].min()), float(inputs[name].max()))
+                                 for name in self.feature_names_}
+        return self
+
+    # -- using ----------------------------------------------------------------------
+    def predict(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Predictions, one column per output, index of ``X`` kept."""
+        self._check_fitted()
+        values = self._inputs(X)
+        with np.errstate(all="ignore"):
+            columns = {name: self.models_[name].predict(values) for name in self.output_names_}
+        return pd.DataFrame(columns, index=X.index)
+
+    def equations(self) -> dict[str, Equation]:
+        """Each output's equation as text and as a sympy expression of the input names."""
+        import sympy
+
+        self._check_fitted()
+        symbols = list(sympy.symbols(self.feature_names_))
+        found = {}
+        for name in self.output_names_:
+            expression = self.models_[name].to_sympy(symbols)
+            text = str(sympy.sympify(expression).evalf(6))
+            found[name] = Equation(name, text, expression)
+        return found
+
+    def to_torch(self):
+        """A float64 ``torch.nn.Module``: ``n x d`` inputs (feature order) -> ``n x k`` outputs."""
+        self._check_fitted()
+        from electroforge.surrogates.torch_module import EquationModule
+
+        return EquationModule([self.models_[name] for name in self.output_names_],
+                              self.feature_names_, self.output_names_)
+
+    def check_domain(self, space) -> SymbolicSurrogate:
+        """Refuse equations that are not finite, or not of the data's sign, over the box.
+
+        Evaluates every equation (and every log/sqrt argument and divisor in it) at the
+        box's corners and at 4096 Sobol' points of ``space`` (its fixed parameters at
+        their values). Returns self when all hold.
+        """
+        import sympy
+        from scipy.stats import qmc
+
+        self._check_fitted()
+        missing = [name for name in self.feature_names_ if name not in space]
+        if missing:
+            raise SurrogateError("the space lacks an input of the surrogate", field=missing[0],
+                                 allowed=", ".join(space.names))
+        cube = np.vstack([qmc.Sobol(space.dim, rng=0).random(_DOMAIN_POINTS),
+                          np.array(list(np.ndindex(*(2,) * space.dim)), dtype=float)
+                          if space.dim <= 12 else np.empty((0, space.dim))])
+        points = space.from_unit_cube(cube)[self.feature_names_].to_numpy(dtype=float)
+        for name in self.output_names_:
+            model = self.models_[name]
+            with np.errstate(all="ignore"):
+                for descriptor in model.descriptors:
+                    for domain, argument in descriptor.constraints():
+                        value = argument.evaluate(points)
+                        bad = ~(value > 0) if domain == "positive" else ~(value != 0)
+                        if bad.any():
+                            shown = argument.to_sympy(list(sympy.symbols(self.feature_names_)))
+                            raise self._domain_error(name, points[np.argmax(bad)],
+                                                     f"{shown} must be {domain} for the "
+                                                     "equation to be defined")
+                prediction = model.predict(points)
+            if not np.isfinite(prediction).all():
+                raise self._domain_error(name, points[np.argmax(~np.isfinite(prediction))],
+                                         "the equation is not finite")
+            if self.positive_[name] and not (prediction > 0).all():
+                raise self._domain_error(name, points[np.argmax(~(prediction > 0))],
+                                         "the equation turns non-positive where the data "
+                                         "were all positive")
+        return self
+
+    # -- persistence ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {"format": _FORMAT, "format_version": 1, "backend": self.backend_,
+                "seed": self.seed, "options": _jsonable(self.options),
+                "feature_names": self.feature_names_, "output_names": self.output_names_,
+                "positive": self.positive_, "training_bounds": self.training_bounds_,
+                "models": {name: self.models_[name].to_dict() for name in self.output_names_},
+                "info": self.info_}
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted surrogate as JSON (atomically); :meth:`load` reads it back exactly."""
+        path = Path(path)
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SymbolicSurrogate:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise SurrogateError(f"cannot read the model file ({error})", source=str(path),
+                                 allowed="a JSON file written by SymbolicSurrogate.save") from None
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise SurrogateError("not a symbolic surrogate file", source=str(path),
+                                 field="format", value=repr(data.get("format")
+                                                            if isinstance(data, dict) else None),
+                                 allowed=repr(_FORMAT))
+        model = cls(backend=data["backend"], seed=data["seed"], **data["options"])
+        model.backend_ = data["backend"]
+        model.feature_names_ = list(data["feature_names"])
+        model.output_names_ = list(data["output_names"])
+        model.positive_ = dict(data["positive"])
+        model.training_bounds_ = {k: tuple(v) for k, v in data["training_bounds"].items()}
+        model.models_ = {name: LinearModel.from_dict(m) for name, m in data["models"].items()}
+        model.info_ = data["info"]
+        return model
+
+    # -- helpers ----------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise SurrogateError("the surrogate is not fitted yet", allowed="call fit(X, Y) first")
+
+    def _inputs(self, X: pd.DataFrame) -> np.ndarray:
+        frame = _frame(X, "X")
+        missing = [name for name in self.feature_names_ if name not in frame.columns]
+        if missing:
+            raise SurrogateError("missing input column", field=missing[0],
+                                 allowed=", ".join(self.feature_names_))
+        _check_values(frame[self.feature_names_], "X")
+        return frame[self.feature_names_].to_numpy(dtype=float)
+
+    def _domain_error(self, output: str, point: np.ndarray, problem: str) -> SurrogateError:
+        where = ", ".join(f"{n}={v:.4g}" for n, v in zip(self.feature_names_, point))
+        equation = self.equations()[output].text
+        return SurrogateError(f"{problem} at {where}; equation {output} = {equation}",
+                              field=output, allowed="an equation finite and of the data's sign "
+                              "over the whole space (refit with other operators or fewer terms)")
+
+
+def _resolve_backend(name: str) -> str:
+    if name not in BACKENDS:
+        raise SurrogateError("unknown backend", field="backend", value=repr(name),
+                             allowed=", ".join(BACKENDS))
+    if name in ("auto", "sisso"):
+        return "sisso"
+    raise BackendUnavailableError(
+        f"the {name!r} backend is not available in this version of electroforge; "
+        "use backend='sisso' (our SISSO, always available)")
+
+
+def _settings(options: dict[str, Any]) -> SissoSettings:
+    known = {f.name for f in fields(SissoSettings)}
+    unknown = [key for key in options if key not in known]
+    if unknown:
+        raise SurrogateError("unknown option of the sisso backend", field=unknown[0],
+                             allowed=", ".join(sorted(known)))
+    settings = SissoSettings(**{k: (tuple(v) if k == "operators" else v) for k, v in options.items()})
+    if not 1 <= settings.max_terms <= 4:
+        raise SurrogateError("max_terms out of range", field="max_terms", value=settings.max_terms,
+                             allowed="1 to 4")
+    if settings.n_folds < 2 or settings.sis_size < 1:
+        raise SurrogateError("n_folds must be at least 2 and sis_size at least 1",
+                             field="n_folds", value=settings.n_folds, allowed=">= 2")
+    return settings
+
+
+def _frame(data: Any, name: str) -> pd.DataFrame:
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if isinstance(data, pd.DataFrame):
+        return data
+    raise SurrogateError(f"{name} must be a pandas DataFrame", field=name,
+                         value=type(data).__name__, allowed="a DataFrame with named columns")
+
+
+def _check_values(frame: pd.DataFrame, name: str) -> None:
+    for column in frame.columns:
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise SurrogateError("not a finite number", row=row + 1, field=str(column),
+                                 value=frame[column].iloc[row],
+                                 allowed=f"finite numbers in every row of {name}")
+
+
+def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}

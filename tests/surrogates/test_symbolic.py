@@ -1,0 +1,113 @@
+"""The contract every surrogate backend meets (like scikit-learn's estimator checks)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from electroforge import Space, default_space, design
+from electroforge.errors import BackendUnavailableError
+from electroforge.surrogates import SurrogateError, SymbolicSurrogate
+
+BACKENDS = ["sisso", "auto"]
+SPACE = default_space().fix({"c_rate": 1.0})
+
+
+def data(n=64):
+    X = design.sobol(SPACE, n, seed=0)[["am_wt_pct", "sc_wt_pct", "cr_pct"]]
+    Y = pd.DataFrame({"density_g_cm3": 1.2 + 0.03 * X.cr_pct + 0.004 * X.am_wt_pct,
+                      "conductivity_s_m": 40.0 * (100 - X.am_wt_pct) / X.sc_wt_pct})
+    return X, Y
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def fitted(request):
+    X, Y = data()
+    return SymbolicSurrogate(backend=request.param, seed=0, max_terms=2).fit(X, Y), X, Y
+
+
+def test_fit_returns_self_and_learns_state(fitted):
+    model, X, Y = fitted
+    assert model.feature_names_ == list(X.columns) and model.output_names_ == list(Y.columns)
+    predicted = model.predict(X)
+    assert list(predicted.columns) == list(Y.columns) and predicted.index.equals(X.index)
+    np.testing.assert_allclose(predicted.to_numpy(), Y.to_numpy(), rtol=1e-8)
+
+
+def test_equations_are_text_and_sympy(fitted):
+    import sympy
+
+    model, X, _ = fitted
+    equations = model.equations()
+    assert set(equations) == {"density_g_cm3", "conductivity_s_m"}
+    expr = equations["density_g_cm3"].expression
+    value = float(expr.subs({sympy.Symbol(n): X.iloc[0][n] for n in X.columns}))
+    assert value == pytest.approx(model.predict(X.iloc[[0]]).iloc[0, 0])
+    assert str(equations["density_g_cm3"]).startswith("density_g_cm3 = ")
+
+
+def test_torch_module_is_differentiable_and_matches(fitted):
+    model, X, _ = fitted
+    module = model.to_torch()
+    inputs = torch.tensor(X.to_numpy(), dtype=torch.float64, requires_grad=True)
+    out = module(inputs.unsqueeze(0))       # batch x n x d
+    assert out.shape == (1, len(X), 2) and out.dtype == torch.float64
+    np.testing.assert_allclose(out[0].detach().numpy(), model.predict(X).to_numpy(), rtol=1e-12)
+    out[..., 0].sum().backward()
+    # d density / d cr_pct = 0.03 everywhere
+    np.testing.assert_allclose(inputs.grad[:, 2].numpy(), 0.03, rtol=1e-6)
+
+
+def test_save_load_is_exact(fitted, tmp_path):
+    model, X, _ = fitted
+    path = model.save(tmp_path / "model.json")
+    again = SymbolicSurrogate.load(path)
+    assert again.predict(X).equals(model.predict(X))
+    assert again.to_dict() == model.to_dict()
+
+
+def test_check_domain_accepts_a_sound_model_and_refuses_a_pole(fitted):
+    model, X, _ = fitted
+    assert model.check_domain(SPACE) is model
+    x = pd.DataFrame({"x": np.linspace(1.0, 2.0, 40), "z": np.linspace(3.0, 4.0, 40) ** 0.5})
+    pole = SymbolicSurrogate(max_terms=1).fit(x, pd.DataFrame({"y": 1.0 / x.x}))
+    with pytest.raises(SurrogateError, match="x must be (nonzero|positive)") as info:
+        pole.check_domain(Space.from_bounds({"x": (-1.0, 2.0), "z": (1.0, 2.0)}))
+    assert "y" in str(info.value) and "x=" in str(info.value)
+    with pytest.raises(SurrogateError, match="lacks an input"):
+        pole.check_domain(Space.from_bounds({"x": (1.0, 2.0)}))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bad_input_is_refused_clearly(backend):
+    X, Y = data()
+    bad = X.copy()
+    bad.iloc[5, 1] = np.nan
+    with pytest.raises(SurrogateError, match="row 6: field 'sc_wt_pct'"):
+        SymbolicSurrogate(backend=backend).fit(bad, Y)
+    with pytest.raises(SurrogateError, match="constant input column"):
+        SymbolicSurrogate(backend=backend).fit(X.assign(sc_wt_pct=60.0), Y)
+    with pytest.raises(SurrogateError, match="constant output column"):
+        SymbolicSurrogate(backend=backend).fit(X, Y.assign(density_g_cm3=2.0))
+    with pytest.raises(SurrogateError, match="too few rows"):
+        SymbolicSurrogate(backend=backend).fit(X.iloc[:8], Y.iloc[:8])
+    with pytest.raises(SurrogateError, match="different numbers of rows"):
+        SymbolicSurrogate(backend=backend).fit(X, Y.iloc[:10])
+    with pytest.raises(SurrogateError, match="unknown option"):
+        SymbolicSurrogate(backend=backend, depth=3).fit(X, Y)
+    with pytest.raises(SurrogateError, match="not fitted"):
+        SymbolicSurrogate(backend=backend).predict(X)
+
+
+def test_backends():
+    with pytest.raises(SurrogateError, match="unknown backend"):
+        SymbolicSurrogate(backend="eureqa").fit(*data())
+    for name in ("operon", "pysr"):
+        with pytest.raises(BackendUnavailableError, match="not available"):
+            SymbolicSurrogate(backend=name).fit(*data())
+
+
+def test_not_a_model_file(tmp_path):
+    (tmp_path / "x.json").write_text('{"format": "other"}')
+    with pytest.raises(SurrogateError, match="not a symbolic surrogate file"):
+        SymbolicSurrogate.load(tmp_path / "x.json")
