@@ -64,11 +64,12 @@ def run(args: argparse.Namespace) -> int:
     options = {"max_terms": args.max_terms}
     _, results = validate_symbolic(X, Y, seed=args.seed, n_splits=args.resplits,
                                    backend=args.backend, **options)
-    model = SymbolicSurrogate(backend=args.backend, seed=args.seed, **options).fit(X, Y)
+    domain = None
     if not args.no_domain_check:
-        domain = space.fix({p.name: p.fixed if p.is_fixed else (p.low + p.high) / 2
-                            for p in space.free if p.name not in inputs})
-        model.check_domain(domain)
+        domain = space.fix({p.name: (p.low + p.high) / 2 for p in space.free
+                            if p.name not in inputs})
+    model = SymbolicSurrogate(backend=args.backend, seed=args.seed, **options).fit(
+        X, Y, space=domain)
     model.save(args.out)
 
     equations = model.equations()
@@ -82,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {result.output:<20} {result.rmse_pct:>7.2f} {result.r2:>7.3f} "
               f"  [{low:.3f}; {high:.3f}]   {ref}")
     for name in properties:
-        print(f"  {equations[name]}")
+        domain_note = model.info_[name].get("domain", "")
+        suffix = f"   [refitted for the domain: {domain_note}]" if domain_note not in (
+            "as chosen", "not checked") else ""
+        print(f"  {equations[name]}{suffix}")
     print(f"wrote {args.out}")
     if args.plot:
         _parity(results, args.plot)

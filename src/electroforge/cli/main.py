@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Sequence
 
 from electroforge.cli import data, demo, doe, fit, line
-from electroforge.errors import ElectroforgeWarning, InputError
+from electroforge.errors import BackendUnavailableError, ElectroforgeWarning, InputError
 
 __all__ = ["main", "build_parser"]
 
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _show_warning
     try:
         return int(args.handler(args) or 0)
-    except InputError as error:
+    except (InputError, BackendUnavailableError) as error:
         print(f"electroforge: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

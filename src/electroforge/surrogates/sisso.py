@@ -69,12 +69,26 @@ class LinearModel:
             return np.exp(value) if isinstance(X, np.ndarray) else value.exp()
         return value
 
+    def linear_sympy(self, symbols: list) -> Any:
+        """The linear part ``intercept + sum(c_i d_i)`` (log y for a log-target model)."""
+        import sympy
+
+        return sympy.Float(self.intercept) + sum(
+            sympy.Float(c) * d.to_sympy(symbols) for c, d in zip(self.coefficients, self.descriptors))
+
     def to_sympy(self, symbols: list) -> Any:
         import sympy
 
-        expr = sympy.Float(self.intercept) + sum(
-            sympy.Float(c) * d.to_sympy(symbols) for c, d in zip(self.coefficients, self.descriptors))
-        return sympy.exp(expr) if self.log_target else expr
+        expr = self.linear_sympy(symbols)
+        # Unevaluated, so that exp(a + b log x) reads as fitted rather than as e^a x^b.
+        return sympy.exp(expr, evaluate=False) if self.log_target else expr
+
+    def text(self, symbols: list, digits: int = 6) -> str:
+        """Readable equation with ``digits`` significant digits."""
+        import sympy
+
+        linear = str(sympy.N(self.linear_sympy(symbols), digits))
+        return f"exp({linear})" if self.log_target else linear
 
     def to_dict(self) -> dict[str, Any]:
         return {"descriptors": [d.to_dict() for d in self.descriptors],

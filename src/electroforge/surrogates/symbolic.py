@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,9 @@ class SymbolicSurrogate:
     Example:
         >>> import numpy as np, pandas as pd
         >>> X = pd.DataFrame({"a": np.linspace(1, 2, 40), "b": np.linspace(3, 1, 40) ** 2})
-        >>> model = SymbolicSurrogate(max_terms=1).fit(X, pd.DataFrame({"y": 2 * X.a * X.b}))
+        >>> model = SymbolicSurrogate(max_terms=1).fit(X, pd.DataFrame({"y": 2 * X.a * X.b + 1}))
         >>> print(model.equations()["y"])
-        y = 2.0*a*b
+        y = 2.0*a*b + 1.0
     """
 
     def __init__(self, *, backend: str = "auto", seed: int = 0, **options: Any) -> None:
@@ -73,8 +73,14 @@ class SymbolicSurrogate:
         self.options = options
 
     # -- learning -------------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, Y: pd.DataFrame | pd.Series) -> SymbolicSurrogate:
-        """Fit one equation per column of ``Y`` on the columns of ``X``; returns self."""
+    def fit(self, X: pd.DataFrame, Y: pd.DataFrame | pd.Series, *, space=None) -> SymbolicSurrogate:
+        """Fit one equation per column of ``Y`` on the columns of ``X``; returns self.
+
+        With ``space``, every equation must also pass :meth:`check_domain` over it; one
+        that does not is refitted on log y (positive data: positive everywhere), then
+        with fewer terms, and the first that passes is kept (``info_[name]["domain"]``
+        says which). If none passes, the domain error is raised.
+        """
         backend = _resolve_backend(self.backend)
         settings = _settings(self.options)
         seed = check_seed(self.seed)
@@ -107,12 +113,21 @@ class SymbolicSurrogate:
         self.models_: dict[str, LinearModel] = {}
         self.info_: dict[str, dict] = {}
         self.positive_ = {}
+        points = self._domain_points(space) if space is not None else None
         for column in self.output_names_:
             target = outputs[column].to_numpy(dtype=float)
-            model, info = fit_sisso(values, target, settings=settings, seed=seed)
+            self.positive_[column] = bool(np.all(target > 0))
+            problem = None
+            for label, variant in _fallbacks(settings, self.positive_[column]):
+                model, info = fit_sisso(values, target, settings=variant, seed=seed)
+                problem = None if points is None else self._domain_problem(column, model, points)
+                if problem is None:
+                    info["domain"] = label if points is not None else "not checked"
+                    break
+            if problem is not None:
+                raise problem
             self.models_[column] = model
             self.info_[column] = info
-            self.positive_[column] = bool(np.all(target > 0))
         self.training_bounds_ = {name: (float(inputs[name].min()), float(inputs[name].max()))
                                  for name in self.feature_names_}
         return self
@@ -134,9 +149,8 @@ class SymbolicSurrogate:
         symbols = list(sympy.symbols(self.feature_names_))
         found = {}
         for name in self.output_names_:
-            expression = self.models_[name].to_sympy(symbols)
-            text = str(sympy.sympify(expression).evalf(6))
-            found[name] = Equation(name, text, expression)
+            model = self.models_[name]
+            found[name] = Equation(name, model.text(symbols), model.to_sympy(symbols))
         return found
 
     def to_torch(self):
@@ -154,39 +168,50 @@ class SymbolicSurrogate:
         box's corners and at 4096 Sobol' points of ``space`` (its fixed parameters at
         their values). Returns self when all hold.
         """
-        import sympy
+        self._check_fitted()
+        points = self._domain_points(space)
+        for name in self.output_names_:
+            problem = self._domain_problem(name, self.models_[name], points)
+            if problem is not None:
+                raise problem
+        return self
+
+    def _domain_points(self, space) -> np.ndarray:
         from scipy.stats import qmc
 
-        self._check_fitted()
         missing = [name for name in self.feature_names_ if name not in space]
         if missing:
             raise SurrogateError("the space lacks an input of the surrogate", field=missing[0],
                                  allowed=", ".join(space.names))
-        cube = np.vstack([qmc.Sobol(space.dim, rng=0).random(_DOMAIN_POINTS),
-                          np.array(list(np.ndindex(*(2,) * space.dim)), dtype=float)
-                          if space.dim <= 12 else np.empty((0, space.dim))])
-        points = space.from_unit_cube(cube)[self.feature_names_].to_numpy(dtype=float)
-        for name in self.output_names_:
-            model = self.models_[name]
-            with np.errstate(all="ignore"):
-                for descriptor in model.descriptors:
-                    for domain, argument in descriptor.constraints():
-                        value = argument.evaluate(points)
-                        bad = ~(value > 0) if domain == "positive" else ~(value != 0)
-                        if bad.any():
-                            shown = argument.to_sympy(list(sympy.symbols(self.feature_names_)))
-                            raise self._domain_error(name, points[np.argmax(bad)],
-                                                     f"{shown} must be {domain} for the "
-                                                     "equation to be defined")
-                prediction = model.predict(points)
-            if not np.isfinite(prediction).all():
-                raise self._domain_error(name, points[np.argmax(~np.isfinite(prediction))],
-                                         "the equation is not finite")
-            if self.positive_[name] and not (prediction > 0).all():
-                raise self._domain_error(name, points[np.argmax(~(prediction > 0))],
-                                         "the equation turns non-positive where the data "
-                                         "were all positive")
-        return self
+        corners = (np.array(list(np.ndindex(*(2,) * space.dim)), dtype=float)
+                   if space.dim <= 12 else np.empty((0, space.dim)))
+        cube = np.vstack([qmc.Sobol(space.dim, rng=0).random(_DOMAIN_POINTS), corners])
+        return space.from_unit_cube(cube)[self.feature_names_].to_numpy(dtype=float)
+
+    def _domain_problem(self, name: str, model: LinearModel,
+                        points: np.ndarray) -> SurrogateError | None:
+        import sympy
+
+        symbols = list(sympy.symbols(self.feature_names_))
+        with np.errstate(all="ignore"):
+            for descriptor in model.descriptors:
+                for domain, argument in descriptor.constraints():
+                    value = argument.evaluate(points)
+                    bad = ~(value > 0) if domain == "positive" else ~(value != 0)
+                    if bad.any():
+                        return self._domain_error(
+                            name, model, points[np.argmax(bad)],
+                            f"{argument.to_sympy(symbols)} must be {domain} for the equation "
+                            "to be defined")
+            prediction = model.predict(points)
+        if not np.isfinite(prediction).all():
+            return self._domain_error(name, model, points[np.argmax(~np.isfinite(prediction))],
+                                      "the equation is not finite")
+        if self.positive_[name] and not (prediction > 0).all():
+            return self._domain_error(name, model, points[np.argmax(~(prediction > 0))],
+                                      "the equation turns non-positive where the data were "
+                                      "all positive")
+        return None
 
     # -- persistence ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -241,9 +266,13 @@ class SymbolicSurrogate:
         _check_values(frame[self.feature_names_], "X")
         return frame[self.feature_names_].to_numpy(dtype=float)
 
-    def _domain_error(self, output: str, point: np.ndarray, problem: str) -> SurrogateError:
+    def _domain_error(self, output: str, model: LinearModel, point: np.ndarray,
+                      problem: str) -> SurrogateError:
+        import sympy
+
         where = ", ".join(f"{n}={v:.4g}" for n, v in zip(self.feature_names_, point))
-        equation = self.equations()[output].text
+        symbols = list(sympy.symbols(self.feature_names_))
+        equation = model.text(symbols)
         return SurrogateError(f"{problem} at {where}; equation {output} = {equation}",
                               field=output, allowed="an equation finite and of the data's sign "
                               "over the whole space (refit with other operators or fewer terms)")
@@ -258,6 +287,17 @@ def _resolve_backend(name: str) -> str:
     raise BackendUnavailableError(
         f"the {name!r} backend is not available in this version of electroforge; "
         "use backend='sisso' (our SISSO, always available)")
+
+
+def _fallbacks(settings: SissoSettings, positive: bool):
+    """Settings to try, in order, when an equation must hold over a space."""
+    yield "as chosen", settings
+    if positive and settings.log_target != "always":
+        yield "log y", replace(settings, log_target="always")
+    for terms in range(settings.max_terms - 1, 0, -1):
+        if positive:
+            yield f"log y, {terms} terms", replace(settings, log_target="always", max_terms=terms)
+        yield f"{terms} terms", replace(settings, max_terms=terms)
 
 
 def _settings(options: dict[str, Any]) -> SissoSettings:

@@ -30,9 +30,9 @@ class SurrogateValidation:
     y_pred: np.ndarray
 
 
-def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, seed: int = 0, n_splits: int = 75,
-                      test_fraction: float = 0.2, **options) -> tuple[SymbolicSurrogate,
-                                                                      list[SurrogateValidation]]:
+def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto", seed: int = 0,
+                      n_splits: int = 75, test_fraction: float = 0.2,
+                      **options) -> tuple[SymbolicSurrogate, list[SurrogateValidation]]:
     """Fit on an 80 % split, score on the rest, then re-split ``n_splits`` times.
 
     The re-splits refit each equation with its number of terms and target transform fixed
@@ -46,7 +46,8 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, seed: int = 0, n_spli
     first, *others = spawn(seed, 1 + n_splits)
     order = first.permutation(n)
     test, train = order[:n_test], order[n_test:]
-    surrogate = SymbolicSurrogate(seed=seed, **options).fit(X.iloc[train], Y.iloc[train])
+    surrogate = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(X.iloc[train],
+                                                                            Y.iloc[train])
     predicted = surrogate.predict(X.iloc[test])
     settings = _settings(options)
     results = []
