@@ -62,12 +62,12 @@ def run(args: argparse.Namespace) -> int:
     inputs = [name for name in inputs if checked[name].nunique() > 1]
     X, Y = checked[inputs], checked[properties]
     options = {"max_terms": args.max_terms}
-    _, results = validate_symbolic(X, Y, seed=args.seed, n_splits=args.resplits,
-                                   backend=args.backend, **options)
     domain = None
     if not args.no_domain_check:
         domain = space.fix({p.name: (p.low + p.high) / 2 for p in space.free
                             if p.name not in inputs})
+    _, results = validate_symbolic(X, Y, seed=args.seed, n_splits=args.resplits,
+                                   backend=args.backend, space=domain, **options)
     model = SymbolicSurrogate(backend=args.backend, seed=args.seed, **options).fit(
         X, Y, space=domain)
     model.save(args.out)

@@ -255,7 +255,10 @@ def _ols(values: np.ndarray, target: np.ndarray) -> tuple[list[float], float]:
     scale[scale == 0] = 1.0
     solution, *_ = np.linalg.lstsq(design / scale, target, rcond=None)
     solution = solution / scale
-    return [float(c) for c in solution[1:]], float(solution[0])
+    intercept = float(solution[0])
+    if abs(intercept) <= 1e-10 * float(np.std(target)):
+        intercept = 0.0  # round-off of an exact fit through the origin, not a term
+    return [float(c) for c in solution[1:]], intercept
 
 
 def _ols_predict(train_values: np.ndarray, target: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -31,14 +31,15 @@ class SurrogateValidation:
 
 
 def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto", seed: int = 0,
-                      n_splits: int = 75, test_fraction: float = 0.2,
+                      n_splits: int = 75, test_fraction: float = 0.2, space=None,
                       **options) -> tuple[SymbolicSurrogate, list[SurrogateValidation]]:
     """Fit on an 80 % split, score on the rest, then re-split ``n_splits`` times.
 
     The re-splits refit each equation with its number of terms and target transform fixed
     (the full SISSO search without the cross-validation), as a confidence interval of a
     chosen model class requires. Returns the surrogate fitted on the first training split
-    and one :class:`SurrogateValidation` per output.
+    and one :class:`SurrogateValidation` per output. With ``space``, the fit is the
+    domain-checked one of :meth:`SymbolicSurrogate.fit` (what ``electroforge fit`` saves).
     """
     seed = check_seed(seed)
     n = len(X)
@@ -46,8 +47,8 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
     first, *others = spawn(seed, 1 + n_splits)
     order = first.permutation(n)
     test, train = order[:n_test], order[n_test:]
-    surrogate = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(X.iloc[train],
-                                                                            Y.iloc[train])
+    surrogate = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(
+        X.iloc[train], Y.iloc[train], space=space)
     predicted = surrogate.predict(X.iloc[test])
     settings = _settings(options)
     results = []
