@@ -102,3 +102,10 @@ def test_dask_workers_give_the_serial_results_bit_for_bit(run_small, tmp_path):
     serial = run_small()
     parallel = run_small(workers=2, cache_dir=tmp_path / "other-cache")
     pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
+
+
+def test_chunking_a_slurry_changes_nothing(run_small, tmp_path, monkeypatch):
+    whole = run_small()
+    monkeypatch.setattr(runner, "CHUNK", 1)   # every recipe remakes its slurry
+    chunked = run_small(cache_dir=tmp_path / "chunked-cache")
+    pd.testing.assert_frame_equal(whole, chunked, check_exact=True)
