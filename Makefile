@@ -19,7 +19,7 @@ $(BIN)/python:
 # would download a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[line,test]"
+	$(BIN)/python -m pip install --quiet -e ".[line,operon,test]"
 	touch $@
 
 install: $(VENV)/.installed

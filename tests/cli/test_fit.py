@@ -49,3 +49,18 @@ def test_errors(cli, tmp_path):
     assert_one_line_error(cli("fit", "props.parquet", "--out", "m.json", "--backend", "pysr"),
                           "pysr", "not available")
     assert not (tmp_path / "m.json").exists()
+
+
+def test_operon_backend_when_installed(cli, tmp_path):
+    import pytest
+
+    from electroforge.surrogates.backends import available
+
+    if not available("operon"):
+        pytest.skip("pyoperon is not installed")
+    write_props(tmp_path)
+    result = cli("fit", "props.parquet", "--out", "m.json", "--backend", "operon",
+                 "--resplits", "2", "--properties", "density_g_cm3")
+    assert result.code == 0, result.err
+    model = SymbolicSurrogate.load(tmp_path / "m.json")
+    assert model.backend_ == "operon" and "density_g_cm3 = " in result.out

@@ -27,10 +27,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "re-splits, beside the reference's Table 1; write the model fitted on all rows.")
     parser.add_argument("data", metavar="PROPS", help="recipes and properties, .csv or .parquet")
     parser.add_argument("--out", required=True, metavar="MODEL.json", help="fitted model (JSON)")
-    parser.add_argument("--backend", default="auto", help="auto (default) or sisso")
+    parser.add_argument("--backend", default="auto",
+                        help="auto (default: sisso), sisso, operon (pyoperon) or pysr (Julia)")
     parser.add_argument("--properties", nargs="+", metavar="NAME",
                         help="property columns (default: the reference's four present)")
-    parser.add_argument("--max-terms", type=count, default=3, help="terms per equation (default 3)")
+    parser.add_argument("--max-terms", type=count, default=3,
+                        help="sisso: terms per equation (default 3)")
     parser.add_argument("--resplits", type=count, default=75,
                         help="random 80/20 re-splits for the R2 interval (default 75)")
     parser.add_argument("--seed", type=seed, default=0, help="seed of the splits (default 0)")
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
                                allow_duplicates=True).frame
     inputs = [name for name in inputs if checked[name].nunique() > 1]
     X, Y = checked[inputs], checked[properties]
-    options = {"max_terms": args.max_terms}
+    options = {"max_terms": args.max_terms} if args.backend in ("auto", "sisso") else {}
     domain = None
     if not args.no_domain_check:
         domain = space.fix({p.name: (p.low + p.high) / 2 for p in space.free

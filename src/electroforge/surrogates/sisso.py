@@ -90,6 +90,15 @@ class LinearModel:
         linear = str(sympy.N(self.linear_sympy(symbols), digits))
         return f"exp({linear})" if self.log_target else linear
 
+    def constraints(self) -> list[tuple[str, Any, Any]]:
+        """(domain, evaluator, sub-expression over x0.. symbols) for every log/sqrt argument and
+        divisor in the descriptors."""
+        import sympy
+
+        plain = list(sympy.symbols(f"x0:{1 + max(max(d.leaves()) for d in self.descriptors)}"))
+        return [(domain, argument.evaluate, argument.to_sympy(plain))
+                for d in self.descriptors for domain, argument in d.constraints()]
+
     def to_dict(self) -> dict[str, Any]:
         return {"descriptors": [d.to_dict() for d in self.descriptors],
                 "coefficients": [float(c).hex() for c in self.coefficients],

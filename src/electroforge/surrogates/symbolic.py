@@ -5,9 +5,11 @@ shows, ``to_torch`` gives a differentiable float64 module for BoTorch, ``save``/
 round-trip exactly through JSON, ``check_domain`` refuses an equation that is not finite,
 or not of the data's sign, somewhere in the recipe box.
 
-Backends: ``"sisso"`` (ours, :mod:`electroforge.surrogates.sisso`, always available).
-Other symbolic backends are not in this version: asking for one raises
-:class:`~electroforge.errors.BackendUnavailableError`.
+Backends: ``"sisso"`` (ours, :mod:`electroforge.surrogates.sisso`, always available),
+``"operon"`` (pyoperon) and ``"pysr"`` (needs Julia), see
+:mod:`electroforge.surrogates.backends`; ``"auto"`` takes the first available in that
+order. A backend that is not installed raises
+:class:`~electroforge.errors.BackendUnavailableError` saying how to get it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import pandas as pd
 from electroforge.atomic import atomic_write_text
 from electroforge.errors import BackendUnavailableError, InputError
 from electroforge.seeds import check_seed
+from electroforge.surrogates import backends
+from electroforge.surrogates.expression_model import ExpressionModel
 from electroforge.surrogates.sisso import LinearModel, SissoSettings, fit_sisso
 
 __all__ = ["Equation", "SymbolicSurrogate", "SurrogateError"]
@@ -53,11 +57,14 @@ class SymbolicSurrogate:
     """One symbolic equation per output column.
 
     Args:
-        backend: "auto" (the first available: sisso), or "sisso".
-        seed: Seed of the cross-validation folds.
-        **options: Backend options, for sisso the fields of
+        backend: "auto" (the first available of sisso, operon, pysr), "sisso", "operon"
+            or "pysr".
+        seed: Seed of the cross-validation folds or of the genetic programming.
+        **options: Backend options: for sisso the fields of
             :class:`~electroforge.surrogates.sisso.SissoSettings` (``max_terms``,
-            ``sis_size``, ``operators``, ``n_folds``, ``log_target``).
+            ``sis_size``, ``operators``, ``n_folds``, ``log_target``); for operon and pysr
+            the keywords of :func:`~electroforge.surrogates.backends.fit_operon` and
+            :func:`~electroforge.surrogates.backends.fit_pysr`.
 
     Example:
         >>> import numpy as np, pandas as pd
@@ -82,7 +89,9 @@ class SymbolicSurrogate:
         says which). If none passes, the domain error is raised.
         """
         backend = _resolve_backend(self.backend)
-        settings = _settings(self.options)
+        settings = _settings(self.options if backend == "sisso" else {})
+        if backend != "sisso":
+            _check_options(backend, self.options)
         seed = check_seed(self.seed)
         inputs = _frame(X, "X")
         outputs = _frame(Y, "Y")
@@ -110,7 +119,7 @@ class SymbolicSurrogate:
         self.backend_ = backend
         self.feature_names_ = [str(c) for c in inputs.columns]
         self.output_names_ = [str(c) for c in outputs.columns]
-        self.models_: dict[str, LinearModel] = {}
+        self.models_: dict[str, LinearModel | ExpressionModel] = {}
         self.info_: dict[str, dict] = {}
         self.positive_ = {}
         points = self._domain_points(space) if space is not None else None
@@ -118,8 +127,8 @@ class SymbolicSurrogate:
             target = outputs[column].to_numpy(dtype=float)
             self.positive_[column] = bool(np.all(target > 0))
             problem = None
-            for label, variant in _fallbacks(settings, self.positive_[column]):
-                model, info = fit_sisso(values, target, settings=variant, seed=seed)
+            for label, model, info in self._candidates(backend, values, target, settings, seed,
+                                                       self.positive_[column]):
                 problem = None if points is None else self._domain_problem(column, model, points)
                 if problem is None:
                     info["domain"] = label if points is not None else "not checked"
@@ -133,6 +142,19 @@ class SymbolicSurrogate:
         return self
 
     # -- using ----------------------------------------------------------------------
+    def _candidates(self, backend: str, values: np.ndarray, target: np.ndarray,
+                    settings: SissoSettings, seed: int, positive: bool):
+        """(label, model, info) in order of preference for one output."""
+        if backend == "sisso":
+            for label, variant in _fallbacks(settings, positive):
+                model, info = fit_sisso(values, target, settings=variant, seed=seed)
+                yield label, model, info
+            return
+        fit = backends.fit_operon if backend == "operon" else backends.fit_pysr
+        ranked, info = fit(values, target, seed=seed, **self.options)
+        for rank, model in enumerate(ranked):
+            yield f"hold-out rank {rank + 1}", model, dict(info)
+
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         """Predictions, one column per output, index of ``X`` kept."""
         self._check_fitted()
@@ -188,21 +210,22 @@ class SymbolicSurrogate:
         cube = np.vstack([qmc.Sobol(space.dim, rng=0).random(_DOMAIN_POINTS), corners])
         return space.from_unit_cube(cube)[self.feature_names_].to_numpy(dtype=float)
 
-    def _domain_problem(self, name: str, model: LinearModel,
+    def _domain_problem(self, name: str, model: LinearModel | ExpressionModel,
                         points: np.ndarray) -> SurrogateError | None:
         import sympy
 
         symbols = list(sympy.symbols(self.feature_names_))
+        plain = list(sympy.symbols(f"x0:{len(symbols)}"))
         with np.errstate(all="ignore"):
-            for descriptor in model.descriptors:
-                for domain, argument in descriptor.constraints():
-                    value = argument.evaluate(points)
-                    bad = ~(value > 0) if domain == "positive" else ~(value != 0)
-                    if bad.any():
-                        return self._domain_error(
-                            name, model, points[np.argmax(bad)],
-                            f"{argument.to_sympy(symbols)} must be {domain} for the equation "
-                            "to be defined")
+            for domain, evaluate, argument in model.constraints():
+                value = evaluate(points)
+                bad = {"positive": ~(value > 0), "nonnegative": ~(value >= 0),
+                       "nonzero": ~(value != 0)}[domain]
+                if bad.any():
+                    shown = argument.xreplace(dict(zip(plain, symbols)))
+                    return self._domain_error(name, model, points[np.argmax(bad)],
+                                              f"{shown} must be {domain} for the equation "
+                                              "to be defined")
             prediction = model.predict(points)
         if not np.isfinite(prediction).all():
             return self._domain_error(name, model, points[np.argmax(~np.isfinite(prediction))],
@@ -248,7 +271,9 @@ class SymbolicSurrogate:
         model.output_names_ = list(data["output_names"])
         model.positive_ = dict(data["positive"])
         model.training_bounds_ = {k: tuple(v) for k, v in data["training_bounds"].items()}
-        model.models_ = {name: LinearModel.from_dict(m) for name, m in data["models"].items()}
+        model.models_ = {name: (ExpressionModel.from_dict(m) if m.get("kind") == "expression"
+                                else LinearModel.from_dict(m))
+                         for name, m in data["models"].items()}
         model.info_ = data["info"]
         return model
 
@@ -266,7 +291,7 @@ class SymbolicSurrogate:
         _check_values(frame[self.feature_names_], "X")
         return frame[self.feature_names_].to_numpy(dtype=float)
 
-    def _domain_error(self, output: str, model: LinearModel, point: np.ndarray,
+    def _domain_error(self, output: str, model: LinearModel | ExpressionModel, point: np.ndarray,
                       problem: str) -> SurrogateError:
         import sympy
 
@@ -282,11 +307,14 @@ def _resolve_backend(name: str) -> str:
     if name not in BACKENDS:
         raise SurrogateError("unknown backend", field="backend", value=repr(name),
                              allowed=", ".join(BACKENDS))
-    if name in ("auto", "sisso"):
-        return "sisso"
-    raise BackendUnavailableError(
-        f"the {name!r} backend is not available in this version of electroforge; "
-        "use backend='sisso' (our SISSO, always available)")
+    if name == "auto":
+        return next(b for b in BACKENDS[1:] if backends.available(b))
+    if not backends.available(name):
+        hint = {"operon": "pip install pyoperon==0.6.2",
+                "pysr": "install Julia and pysr (see electroforge.surrogates.backends)"}[name]
+        raise BackendUnavailableError(f"the {name!r} backend is not available here ({hint}); "
+                                      "backend='sisso' (ours) always is")
+    return name
 
 
 def _fallbacks(settings: SissoSettings, positive: bool):
@@ -298,6 +326,17 @@ def _fallbacks(settings: SissoSettings, positive: bool):
         if positive:
             yield f"log y, {terms} terms", replace(settings, log_target="always", max_terms=terms)
         yield f"{terms} terms", replace(settings, max_terms=terms)
+
+
+def _check_options(backend: str, options: dict[str, Any]) -> None:
+    import inspect
+
+    fit = backends.fit_operon if backend == "operon" else backends.fit_pysr
+    known = [p for p in inspect.signature(fit).parameters if p not in ("X", "y", "seed", "options")]
+    unknown = [key for key in options if key not in known]
+    if unknown and not (backend == "pysr"):
+        raise SurrogateError(f"unknown option of the {backend} backend", field=unknown[0],
+                             allowed=", ".join(known))
 
 
 def _settings(options: dict[str, Any]) -> SissoSettings:

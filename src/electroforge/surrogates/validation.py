@@ -10,7 +10,7 @@ import pandas as pd
 
 from electroforge.seeds import check_seed, spawn
 from electroforge.surrogates.metrics import r2_score, rmse_pct
-from electroforge.surrogates.sisso import refit_sisso
+from electroforge.surrogates.sisso import LinearModel, refit_sisso
 from electroforge.surrogates.symbolic import SymbolicSurrogate, _settings
 
 __all__ = ["SurrogateValidation", "validate_symbolic"]
@@ -35,9 +35,10 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
                       **options) -> tuple[SymbolicSurrogate, list[SurrogateValidation]]:
     """Fit on an 80 % split, score on the rest, then re-split ``n_splits`` times.
 
-    The re-splits refit each equation with its number of terms and target transform fixed
-    (the full SISSO search without the cross-validation), as a confidence interval of a
-    chosen model class requires. Returns the surrogate fitted on the first training split
+    For SISSO the re-splits refit each equation with its number of terms and target
+    transform fixed (the full SISSO search without the cross-validation), as a
+    confidence interval of a chosen model class requires; other backends rerun their
+    whole search per re-split (slower: lower ``n_splits`` for them). Returns the surrogate fitted on the first training split
     and one :class:`SurrogateValidation` per output. With ``space``, the fit is the
     domain-checked one of :meth:`SymbolicSurrogate.fit` (what ``electroforge fit`` saves).
     """
@@ -50,7 +51,7 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
     surrogate = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(
         X.iloc[train], Y.iloc[train], space=space)
     predicted = surrogate.predict(X.iloc[test])
-    settings = _settings(options)
+    settings = _settings(options if surrogate.backend_ == "sisso" else {})
     results = []
     values = X[surrogate.feature_names_].to_numpy(dtype=float)
     for name in surrogate.output_names_:
@@ -60,10 +61,16 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
         for rng in others:
             split = rng.permutation(n)
             held, kept = split[:n_test], split[n_test:]
-            refit = refit_sisso(values[kept], truth[kept], terms=len(model.descriptors),
-                                log_target=model.log_target, settings=settings)
+            if isinstance(model, LinearModel):
+                refit = refit_sisso(values[kept], truth[kept], terms=len(model.descriptors),
+                                    log_target=model.log_target, settings=settings)
+                predicted_held = refit.predict(values[held])
+            else:  # genetic programming: the whole search again on the re-split
+                again = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(
+                    X.iloc[kept], Y[[name]].iloc[kept])
+                predicted_held = again.predict(X.iloc[held])[name].to_numpy()
             with np.errstate(all="ignore"):
-                scores.append(r2_score(truth[held], refit.predict(values[held])))
+                scores.append(r2_score(truth[held], predicted_held))
         low, high = np.percentile(scores, [2.5, 97.5]) if scores else (np.nan, np.nan)
         y_test, y_pred = truth[test], predicted[name].to_numpy()
         results.append(SurrogateValidation(name, rmse_pct(y_test, y_pred), r2_score(y_test, y_pred),
