@@ -64,3 +64,14 @@ def test_operon_backend_when_installed(cli, tmp_path):
     assert result.code == 0, result.err
     model = SymbolicSurrogate.load(tmp_path / "m.json")
     assert model.backend_ == "operon" and "density_g_cm3 = " in result.out
+
+
+def test_gp_and_mlp_for_comparison(cli, tmp_path):
+    from electroforge.surrogates import GPSurrogate, MLPSurrogate
+
+    write_props(tmp_path)
+    for backend, kind in (("gp", GPSurrogate), ("mlp", MLPSurrogate)):
+        result = cli("fit", "props.parquet", "--out", f"{backend}.json", "--backend", backend,
+                     "--resplits", "3", "--properties", "density_g_cm3")
+        assert result.code == 0, result.err
+        assert kind.load(tmp_path / f"{backend}.json").output_names_ == ["density_g_cm3"]

@@ -28,7 +28,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("data", metavar="PROPS", help="recipes and properties, .csv or .parquet")
     parser.add_argument("--out", required=True, metavar="MODEL.json", help="fitted model (JSON)")
     parser.add_argument("--backend", default="auto",
-                        help="auto (default: sisso), sisso, operon (pyoperon) or pysr (Julia)")
+                        choices=("auto", "sisso", "operon", "pysr", "gp", "mlp"),
+                        help="auto (default: sisso), sisso, operon (pyoperon), pysr (Julia); "
+                        "gp (BoTorch) or mlp for comparison (no closed form)")
     parser.add_argument("--properties", nargs="+", metavar="NAME",
                         help="property columns (default: the reference's four present)")
     parser.add_argument("--max-terms", type=count, default=3,
@@ -44,8 +46,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from electroforge.surrogates import SymbolicSurrogate
-    from electroforge.surrogates.validation import validate_symbolic
+    from electroforge.surrogates import GPSurrogate, MLPSurrogate, SymbolicSurrogate
+    from electroforge.surrogates.validation import validate_surrogate, validate_symbolic
+
+    NON_SYMBOLIC = {"gp": GPSurrogate, "mlp": MLPSurrogate}
 
     space = space_from_args(args)
     table = read_dataset(args.data)
@@ -68,10 +72,16 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_domain_check:
         domain = space.fix({p.name: (p.low + p.high) / 2 for p in space.free
                             if p.name not in inputs})
-    _, results = validate_symbolic(X, Y, seed=args.seed, n_splits=args.resplits,
-                                   backend=args.backend, space=domain, **options)
-    model = SymbolicSurrogate(backend=args.backend, seed=args.seed, **options).fit(
-        X, Y, space=domain)
+    if args.backend in NON_SYMBOLIC:
+        kind = NON_SYMBOLIC[args.backend]
+        _, results = validate_surrogate(lambda: kind(seed=args.seed), X, Y, seed=args.seed,
+                                        n_splits=args.resplits, space=domain)
+        model = kind(seed=args.seed).fit(X, Y, space=domain)
+    else:
+        _, results = validate_symbolic(X, Y, seed=args.seed, n_splits=args.resplits,
+                                       backend=args.backend, space=domain, **options)
+        model = SymbolicSurrogate(backend=args.backend, seed=args.seed, **options).fit(
+            X, Y, space=domain)
     model.save(args.out)
 
     equations = model.equations()
@@ -85,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {result.output:<20} {result.rmse_pct:>7.2f} {result.r2:>7.3f} "
               f"  [{low:.3f}; {high:.3f}]   {ref}")
     for name in properties:
-        domain_note = model.info_[name].get("domain", "")
+        domain_note = getattr(model, "info_", {}).get(name, {}).get("domain", "")
         suffix = f"   [refitted for the domain: {domain_note}]" if domain_note not in (
             "as chosen", "not checked") else ""
         print(f"  {equations[name]}{suffix}")

@@ -6,12 +6,15 @@
 - :func:`validate_symbolic`: the reference's Table 1 (test RMSE%, R2, CI95 of R2 over
   re-splits); :mod:`electroforge.surrogates.metrics` has the metrics themselves.
 
-Not in this version yet: the Operon and PySR backends, and the GP and MLP surrogates.
+- :class:`GPSurrogate` (BoTorch) and :class:`MLPSurrogate` (torch) behind the same
+  interface, to compare and choose; the symbolic backends are in
+  :mod:`electroforge.surrogates.backends` (Operon, PySR) besides our SISSO.
 """
 
 from electroforge.surrogates.metrics import r2_score, rmse_pct
+from electroforge.surrogates.neural import GPSurrogate, MLPSurrogate
 from electroforge.surrogates.symbolic import Equation, SurrogateError, SymbolicSurrogate
 from electroforge.surrogates.validation import SurrogateValidation, validate_symbolic
 
-__all__ = ["Equation", "SurrogateError", "SurrogateValidation", "SymbolicSurrogate", "r2_score",
+__all__ = ["Equation", "GPSurrogate", "MLPSurrogate", "SurrogateError", "SurrogateValidation", "SymbolicSurrogate", "r2_score",
            "rmse_pct", "validate_symbolic"]

@@ -13,7 +13,7 @@ from electroforge.surrogates.metrics import r2_score, rmse_pct
 from electroforge.surrogates.sisso import LinearModel, refit_sisso
 from electroforge.surrogates.symbolic import SymbolicSurrogate, _settings
 
-__all__ = ["SurrogateValidation", "validate_symbolic"]
+__all__ = ["SurrogateValidation", "validate_surrogate", "validate_symbolic"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,37 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
                 scores.append(r2_score(truth[held], predicted_held))
         low, high = np.percentile(scores, [2.5, 97.5]) if scores else (np.nan, np.nan)
         y_test, y_pred = truth[test], predicted[name].to_numpy()
+        results.append(SurrogateValidation(name, rmse_pct(y_test, y_pred), r2_score(y_test, y_pred),
+                                           (float(low), float(high)), len(train), n_test,
+                                           y_test, y_pred))
+    return surrogate, results
+
+
+def validate_surrogate(make, X: pd.DataFrame, Y: pd.DataFrame, *, seed: int = 0,
+                       n_splits: int = 75, test_fraction: float = 0.2,
+                       space=None) -> tuple[object, list[SurrogateValidation]]:
+    """The same Table-1 validation for any surrogate built by ``make()`` (GP, MLP, ...):
+    every re-split refits the whole model."""
+    seed = check_seed(seed)
+    n = len(X)
+    n_test = max(1, round(test_fraction * n))
+    first, *others = spawn(seed, 1 + n_splits)
+    order = first.permutation(n)
+    test, train = order[:n_test], order[n_test:]
+    surrogate = make().fit(X.iloc[train], Y.iloc[train], space=space)
+    predicted = surrogate.predict(X.iloc[test])
+    scores = {name: [] for name in Y.columns}
+    for rng in others:
+        split = rng.permutation(n)
+        held, kept = split[:n_test], split[n_test:]
+        again = make().fit(X.iloc[kept], Y.iloc[kept]).predict(X.iloc[held])
+        for name in Y.columns:
+            scores[name].append(r2_score(Y[name].to_numpy()[held], again[name].to_numpy()))
+    results = []
+    for name in Y.columns:
+        low, high = (np.percentile(scores[name], [2.5, 97.5]) if scores[name]
+                     else (np.nan, np.nan))
+        y_test, y_pred = Y[name].to_numpy()[test], predicted[name].to_numpy()
         results.append(SurrogateValidation(name, rmse_pct(y_test, y_pred), r2_score(y_test, y_pred),
                                            (float(low), float(high)), len(train), n_test,
                                            y_test, y_pred))
