@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     for name in properties:
         domain_note = getattr(model, "info_", {}).get(name, {}).get("domain", "")
         suffix = f"   [refitted for the domain: {domain_note}]" if domain_note not in (
-            "as chosen", "not checked") else ""
+            "", "as chosen", "not checked") else ""
         print(f"  {equations[name]}{suffix}")
     print(f"wrote {args.out}")
     if args.plot:
