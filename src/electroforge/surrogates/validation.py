@@ -38,29 +38,21 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
     For SISSO the re-splits refit each equation with its number of terms and target
     transform fixed (the full SISSO search without the cross-validation), as a
     confidence interval of a chosen model class requires; other backends rerun their
-    whole search per re-split (slower: lower ``n_splits`` for them). Returns the surrogate fitted on the first training split
-    and one :class:`SurrogateValidation` per output. With ``space``, the fit is the
-    domain-checked one of :meth:`SymbolicSurrogate.fit` (what ``electroforge fit`` saves).
+    whole search per re-split (slower: lower ``n_splits`` for them). Returns the
+    surrogate fitted on the first training split and one :class:`SurrogateValidation`
+    per output. With ``space``, the fit is the domain-checked one of
+    :meth:`SymbolicSurrogate.fit` (what ``electroforge fit`` saves).
     """
-    seed = check_seed(seed)
-    n = len(X)
-    n_test = max(1, round(test_fraction * n))
-    first, *others = spawn(seed, 1 + n_splits)
-    order = first.permutation(n)
-    test, train = order[:n_test], order[n_test:]
+    train, test, resplits = _splits(len(X), seed, n_splits, test_fraction)
     surrogate = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(
         X.iloc[train], Y.iloc[train], space=space)
-    predicted = surrogate.predict(X.iloc[test])
     settings = _settings(options if surrogate.backend_ == "sisso" else {})
-    results = []
     values = X[surrogate.feature_names_].to_numpy(dtype=float)
+    scores = {name: [] for name in surrogate.output_names_}
     for name in surrogate.output_names_:
         truth = Y[name].to_numpy(dtype=float)
         model = surrogate.models_[name]
-        scores = []
-        for rng in others:
-            split = rng.permutation(n)
-            held, kept = split[:n_test], split[n_test:]
+        for kept, held in resplits:
             if isinstance(model, LinearModel):
                 refit = refit_sisso(values[kept], truth[kept], terms=len(model.descriptors),
                                     log_target=model.log_target, settings=settings)
@@ -70,13 +62,8 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
                     X.iloc[kept], Y[[name]].iloc[kept])
                 predicted_held = again.predict(X.iloc[held])[name].to_numpy()
             with np.errstate(all="ignore"):
-                scores.append(r2_score(truth[held], predicted_held))
-        low, high = np.percentile(scores, [2.5, 97.5]) if scores else (np.nan, np.nan)
-        y_test, y_pred = truth[test], predicted[name].to_numpy()
-        results.append(SurrogateValidation(name, rmse_pct(y_test, y_pred), r2_score(y_test, y_pred),
-                                           (float(low), float(high)), len(train), n_test,
-                                           y_test, y_pred))
-    return surrogate, results
+                scores[name].append(r2_score(truth[held], predicted_held))
+    return surrogate, _results(surrogate, X, Y, train, test, scores)
 
 
 def validate_surrogate(make, X: pd.DataFrame, Y: pd.DataFrame, *, seed: int = 0,
@@ -84,27 +71,35 @@ def validate_surrogate(make, X: pd.DataFrame, Y: pd.DataFrame, *, seed: int = 0,
                        space=None) -> tuple[object, list[SurrogateValidation]]:
     """The same Table-1 validation for any surrogate built by ``make()`` (GP, MLP, ...):
     every re-split refits the whole model."""
-    seed = check_seed(seed)
-    n = len(X)
-    n_test = max(1, round(test_fraction * n))
-    first, *others = spawn(seed, 1 + n_splits)
-    order = first.permutation(n)
-    test, train = order[:n_test], order[n_test:]
+    train, test, resplits = _splits(len(X), seed, n_splits, test_fraction)
     surrogate = make().fit(X.iloc[train], Y.iloc[train], space=space)
-    predicted = surrogate.predict(X.iloc[test])
     scores = {name: [] for name in Y.columns}
-    for rng in others:
-        split = rng.permutation(n)
-        held, kept = split[:n_test], split[n_test:]
+    for kept, held in resplits:
         again = make().fit(X.iloc[kept], Y.iloc[kept]).predict(X.iloc[held])
         for name in Y.columns:
             scores[name].append(r2_score(Y[name].to_numpy()[held], again[name].to_numpy()))
+    return surrogate, _results(surrogate, X, Y, train, test, scores)
+
+
+def _splits(n: int, seed: int, n_splits: int, test_fraction: float):
+    """The first (train, test) split and ``n_splits`` further (kept, held) re-splits."""
+    n_test = max(1, round(test_fraction * n))
+    first, *others = spawn(check_seed(seed), 1 + n_splits)
+    order = first.permutation(n)
+    resplits = []
+    for rng in others:
+        split = rng.permutation(n)
+        resplits.append((split[n_test:], split[:n_test]))
+    return order[n_test:], order[:n_test], resplits
+
+
+def _results(surrogate, X, Y, train, test, scores) -> list[SurrogateValidation]:
+    predicted = surrogate.predict(X.iloc[test])
     results = []
-    for name in Y.columns:
-        low, high = (np.percentile(scores[name], [2.5, 97.5]) if scores[name]
-                     else (np.nan, np.nan))
-        y_test, y_pred = Y[name].to_numpy()[test], predicted[name].to_numpy()
+    for name, r2s in scores.items():
+        low, high = np.percentile(r2s, [2.5, 97.5]) if r2s else (np.nan, np.nan)
+        y_test, y_pred = Y[name].to_numpy(dtype=float)[test], predicted[name].to_numpy()
         results.append(SurrogateValidation(name, rmse_pct(y_test, y_pred), r2_score(y_test, y_pred),
-                                           (float(low), float(high)), len(train), n_test,
+                                           (float(low), float(high)), len(train), len(test),
                                            y_test, y_pred))
-    return surrogate, results
+    return results
