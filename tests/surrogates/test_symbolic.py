@@ -130,3 +130,17 @@ def test_not_a_model_file(tmp_path):
     (tmp_path / "x.json").write_text('{"format": "other"}')
     with pytest.raises(SurrogateError, match="not a symbolic surrogate file"):
         SymbolicSurrogate.load(tmp_path / "x.json")
+
+
+def test_derived_complements_read_as_expressions_of_the_recipe(tmp_path):
+    X, Y = data()
+    model = SymbolicSurrogate(max_terms=1).fit(X, Y[["conductivity_s_m"]])
+    # 40 (100 - am) / sc: one term once 100 - am_wt_pct is offered
+    assert len(model.models_["conductivity_s_m"].descriptors) == 1
+    assert "100.0 - am_wt_pct" in model.equations()["conductivity_s_m"].text
+    np.testing.assert_allclose(model.predict(X)["conductivity_s_m"], Y["conductivity_s_m"],
+                               rtol=1e-10)
+    again = SymbolicSurrogate.load(model.save(tmp_path / "m.json"))
+    assert again.derived_ == model.derived_ and again.predict(X).equals(model.predict(X))
+    plain = SymbolicSurrogate(max_terms=1, derived_features=False).fit(X, Y[["conductivity_s_m"]])
+    assert plain.derived_ == [] and "100 -" not in plain.equations()["conductivity_s_m"].text

@@ -27,6 +27,8 @@ from electroforge.atomic import atomic_write_text
 from electroforge.errors import BackendUnavailableError, InputError
 from electroforge.seeds import check_seed
 from electroforge.surrogates import backends
+from electroforge.surrogates.derived import augment, derived_for
+from electroforge.surrogates.derived import symbols as derived_symbols
 from electroforge.surrogates.expression_model import ExpressionModel
 from electroforge.surrogates.sisso import LinearModel, SissoSettings, fit_sisso
 
@@ -60,6 +62,8 @@ class SymbolicSurrogate:
         backend: "auto" (the first available of sisso, operon, pysr), "sisso", "operon"
             or "pysr".
         seed: Seed of the cross-validation folds or of the genetic programming.
+        derived_features: Also offer the backend the complements of known recipe inputs
+            (``100 - am_wt_pct``, ...; see :mod:`electroforge.surrogates.derived`).
         **options: Backend options: for sisso the fields of
             :class:`~electroforge.surrogates.sisso.SissoSettings` (``max_terms``,
             ``sis_size``, ``operators``, ``n_folds``, ``log_target``); for operon and pysr
@@ -74,9 +78,11 @@ class SymbolicSurrogate:
         y = 2.0*a*b + 1.0
     """
 
-    def __init__(self, *, backend: str = "auto", seed: int = 0, **options: Any) -> None:
+    def __init__(self, *, backend: str = "auto", seed: int = 0, derived_features: bool = True,
+                 **options: Any) -> None:
         self.backend = backend
         self.seed = seed
+        self.derived_features = derived_features
         self.options = options
 
     # -- learning -------------------------------------------------------------------
@@ -115,9 +121,10 @@ class SymbolicSurrogate:
             if outputs[column].nunique() < 2:
                 raise SurrogateError("constant output column: nothing to fit", field=column,
                                      value=outputs[column].iloc[0], allowed="varying values")
-        values = inputs.to_numpy(dtype=float)
         self.backend_ = backend
         self.feature_names_ = [str(c) for c in inputs.columns]
+        self.derived_ = derived_for(self.feature_names_) if self.derived_features else []
+        values = augment(inputs.to_numpy(dtype=float), self.derived_)
         self.output_names_ = [str(c) for c in outputs.columns]
         self.models_: dict[str, LinearModel | ExpressionModel] = {}
         self.info_: dict[str, dict] = {}
@@ -168,7 +175,7 @@ class SymbolicSurrogate:
         import sympy
 
         self._check_fitted()
-        symbols = list(sympy.symbols(self.feature_names_))
+        symbols = self._symbols()
         found = {}
         for name in self.output_names_:
             model = self.models_[name]
@@ -181,7 +188,7 @@ class SymbolicSurrogate:
         from electroforge.surrogates.torch_module import EquationModule
 
         return EquationModule([self.models_[name] for name in self.output_names_],
-                              self.feature_names_, self.output_names_)
+                              self.feature_names_, self.output_names_, self.derived_)
 
     def check_domain(self, space) -> SymbolicSurrogate:
         """Refuse equations that are not finite, or not of the data's sign, over the box.
@@ -208,13 +215,14 @@ class SymbolicSurrogate:
         corners = (np.array(list(np.ndindex(*(2,) * space.dim)), dtype=float)
                    if space.dim <= 12 else np.empty((0, space.dim)))
         cube = np.vstack([qmc.Sobol(space.dim, rng=0).random(_DOMAIN_POINTS), corners])
-        return space.from_unit_cube(cube)[self.feature_names_].to_numpy(dtype=float)
+        points = space.from_unit_cube(cube)[self.feature_names_].to_numpy(dtype=float)
+        return augment(points, self.derived_)
 
     def _domain_problem(self, name: str, model: LinearModel | ExpressionModel,
                         points: np.ndarray) -> SurrogateError | None:
         import sympy
 
-        symbols = list(sympy.symbols(self.feature_names_))
+        symbols = self._symbols()
         plain = list(sympy.symbols(f"x0:{len(symbols)}"))
         with np.errstate(all="ignore"):
             for domain, evaluate, argument in model.constraints():
@@ -241,6 +249,8 @@ class SymbolicSurrogate:
         self._check_fitted()
         return {"format": _FORMAT, "format_version": 1, "backend": self.backend_,
                 "seed": self.seed, "options": _jsonable(self.options),
+                "derived": [[name, index, float(offset).hex(), float(scale).hex()]
+                            for name, index, offset, scale in self.derived_],
                 "feature_names": self.feature_names_, "output_names": self.output_names_,
                 "positive": self.positive_, "training_bounds": self.training_bounds_,
                 "models": {name: self.models_[name].to_dict() for name in self.output_names_},
@@ -265,7 +275,11 @@ class SymbolicSurrogate:
                                  field="format", value=repr(data.get("format")
                                                             if isinstance(data, dict) else None),
                                  allowed=repr(_FORMAT))
-        model = cls(backend=data["backend"], seed=data["seed"], **data["options"])
+        derived = [(name, int(index), float.fromhex(offset), float.fromhex(scale))
+                   for name, index, offset, scale in data.get("derived", [])]
+        model = cls(backend=data["backend"], seed=data["seed"], derived_features=bool(derived),
+                    **data["options"])
+        model.derived_ = derived
         model.backend_ = data["backend"]
         model.feature_names_ = list(data["feature_names"])
         model.output_names_ = list(data["output_names"])
@@ -289,15 +303,17 @@ class SymbolicSurrogate:
             raise SurrogateError("missing input column", field=missing[0],
                                  allowed=", ".join(self.feature_names_))
         _check_values(frame[self.feature_names_], "X")
-        return frame[self.feature_names_].to_numpy(dtype=float)
+        return augment(frame[self.feature_names_].to_numpy(dtype=float), self.derived_)
+
+    def _symbols(self) -> list:
+        return derived_symbols(self.feature_names_, self.derived_)
 
     def _domain_error(self, output: str, model: LinearModel | ExpressionModel, point: np.ndarray,
                       problem: str) -> SurrogateError:
         import sympy
 
         where = ", ".join(f"{n}={v:.4g}" for n, v in zip(self.feature_names_, point))
-        symbols = list(sympy.symbols(self.feature_names_))
-        equation = model.text(symbols)
+        equation = model.text(self._symbols())
         return SurrogateError(f"{problem} at {where}; equation {output} = {equation}",
                               field=output, allowed="an equation finite and of the data's sign "
                               "over the whole space (refit with other operators or fewer terms)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from electroforge.surrogates.derived import augment
 from electroforge.surrogates.sisso import LinearModel
 
 __all__ = ["EquationModule"]
@@ -21,13 +22,14 @@ class EquationModule(torch.nn.Module):
     """
 
     def __init__(self, models: list[LinearModel], feature_names: list[str],
-                 output_names: list[str]) -> None:
+                 output_names: list[str], derived: list | None = None) -> None:
         super().__init__()
         self.models = list(models)
+        self.derived = list(derived or [])
         self.feature_names = list(feature_names)
         self.output_names = list(output_names)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        flat = X.reshape(-1, X.shape[-1])
+        flat = augment(X.reshape(-1, X.shape[-1]), self.derived)
         columns = [model.predict(flat) for model in self.models]
         return torch.stack(columns, dim=-1).reshape(*X.shape[:-1], len(self.models))
