@@ -1,8 +1,22 @@
 """Objectives: scaled, weighted scalarizations of the electrode properties.
 
-Not in this version yet: the reference's cost Cf (its Eq. 3), weighted, target,
-desirability and Chebyshev scalarizations and outcome constraints will live here.
-The properties they act on are catalogued in :mod:`electroforge.properties`.
+:class:`Target` (a property, a direction, a weight, scaling bounds), :class:`Constraint`
+(``porosity >= 0.25``) and the torch-differentiable costs of
+:mod:`electroforge.objectives.scalarizations`, the reference's Cf (Eq. 3) first.
+The properties are catalogued in :mod:`electroforge.properties`.
 """
 
-__all__: list[str] = []
+from electroforge.objectives.scalarizations import (
+    AugmentedChebyshev, Desirability, Objective, ReferenceCost, WeightedSum)
+from electroforge.objectives.targets import DIRECTIONS, Constraint, Target
+
+#: The reference study's four targets (Eq. 3 with equal weights), bounds still to set.
+REFERENCE_TARGETS = (
+    Target("tortuosity_factor", "min"),
+    Target("conductivity_s_m", "max"),
+    Target("active_surface_pct", "max"),
+    Target("density_g_cm3", "max"),
+)
+
+__all__ = ["AugmentedChebyshev", "Constraint", "DIRECTIONS", "Desirability", "Objective",
+           "REFERENCE_TARGETS", "ReferenceCost", "Target", "WeightedSum"]
