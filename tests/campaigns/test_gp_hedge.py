@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from electroforge.campaigns import gp_hedge_minimize
+from electroforge.errors import InputError
+
+
+def bowl(x):
+    return float(sum((xi - 0.3) ** 2 for xi in x))
+
+
+@pytest.fixture(scope="module")
+def run():
+    return gp_hedge_minimize(bowl, [(0.0, 1.0), (-1.0, 1.0)], n_calls=14, seed=3, decay=1.0)
+
+
+def test_quadratic_bowl_is_minimized(run):
+    assert run.fun < 2e-3
+    assert np.allclose(run.x, [0.3, 0.3], atol=0.05)
+    assert len(run.x_iters) == 14 and run.func_vals.shape == (14,)
+    assert run.fun == run.func_vals.min() and run.x == run.x_iters[int(run.func_vals.argmin())]
+
+
+def test_history_is_logged_and_reproducible(run):
+    assert len(run.steps) == len(run.probabilities) == 14 - 5
+    for step in run.steps:
+        assert set(step.candidates) == {"LCB", "EI", "PI"} and step.chosen in step.candidates
+        assert sum(step.probabilities.values()) == pytest.approx(1.0)
+    again = gp_hedge_minimize(bowl, [(0.0, 1.0), (-1.0, 1.0)], n_calls=14, seed=3, decay=1.0)
+    assert again.x_iters == run.x_iters and again.probabilities == run.probabilities
+
+
+def test_probabilities_move_toward_the_rewarded_acquisition(run):
+    names = list(run.steps[0].gains)
+    previous = np.zeros(len(names))
+    for step, following in zip(run.steps, run.steps[1:]):
+        gains = np.array([step.gains[n] for n in names])
+        reward = gains - previous          # decay = 1: the gain grew by the reward
+        best, worst = names[int(reward.argmax())], names[int(reward.argmin())]
+        if reward.max() - reward.min() > 1e-9:
+            assert following.probabilities[best] / following.probabilities[worst] > \
+                step.probabilities[best] / step.probabilities[worst]
+        previous = gains
+
+
+def test_eta_zero_chooses_uniformly():
+    result = gp_hedge_minimize(bowl, [(0.0, 1.0)], n_calls=8, seed=0, eta=0.0)
+    for probabilities in result.probabilities:
+        assert list(probabilities.values()) == pytest.approx([1 / 3] * 3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [({"bounds": [(1.0, 0.0)]}, "low < high"), ({"bounds": "x"}, "pairs"),
+     ({"n_calls": 0}, "n_calls"), ({"n_initial": 50}, "n_initial"),
+     ({"acquisitions": ["UCB2"]}, "unknown acquisition"), ({"eta": -1.0}, "eta"),
+     ({"decay": 0.0}, "decay")],
+)
+def test_bad_arguments(kwargs, fragment):
+    arguments = {"bounds": [(0.0, 1.0)], "n_calls": 6} | kwargs
+    bounds = arguments.pop("bounds")
+    with pytest.raises(InputError, match=fragment):
+        gp_hedge_minimize(bowl, bounds, **arguments)
+
+
+def test_non_finite_objective_is_reported():
+    with pytest.raises(InputError, match="non-finite"):
+        gp_hedge_minimize(lambda x: float("nan"), [(0.0, 1.0)], n_calls=3)
