@@ -134,7 +134,7 @@ def _report(table: pd.DataFrame, seconds: float, grid: int) -> str:
         lines.append(f"  {a:>6.1f}  {100 - a:>7.1f}  {row.conductivity_s_m:>9.3g}  "
                      f"{row.porosity:>8.3f}  {row.active_surface_pct:>16.1f}")
 
-    lines += ["", f"Discharge of the reference optimum (DFN half-cell, Xu2019 OCP)",
+    lines += ["", "Discharge of the reference optimum (DFN half-cell, Xu2019 OCP)",
               "  C-rate  capacity mAh/g  mean voltage V"]
     for c in C_RATES:
         row = _pick(ok, am, sc, 28.4, c)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from electroforge.checks import finite_number
 from electroforge.errors import InputError
 from electroforge.properties import PROPERTIES
 
@@ -19,14 +19,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _finite(value: object, *, field: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise InputError(f"{what} must be a number", field=field, value=repr(value),
-                         allowed="a finite number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InputError(f"{what} must be finite", field=field, value=number,
-                         allowed="a finite number")
-    return number
+    return finite_number(value, field=field, what=what)
 
 
 @dataclass(frozen=True)

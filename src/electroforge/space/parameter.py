@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from electroforge.checks import finite_number
 from electroforge.errors import SpaceError
 from electroforge.units import canonical_unit
 
@@ -22,14 +21,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _finite_number(value: object, *, name: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise SpaceError(f"{what} must be a number", field=name, value=repr(value),
-                         allowed="a finite real number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise SpaceError(f"{what} must be finite", field=name, value=number,
-                         allowed="a finite real number")
-    return number
+    return finite_number(value, field=name, what=what, error=SpaceError)
 
 
 @dataclass(frozen=True)

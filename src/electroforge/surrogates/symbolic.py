@@ -172,8 +172,6 @@ class SymbolicSurrogate:
 
     def equations(self) -> dict[str, Equation]:
         """Each output's equation as text and as a sympy expression of the input names."""
-        import sympy
-
         self._check_fitted()
         symbols = self._symbols()
         found = {}
@@ -310,8 +308,6 @@ class SymbolicSurrogate:
 
     def _domain_error(self, output: str, model: LinearModel | ExpressionModel, point: np.ndarray,
                       problem: str) -> SurrogateError:
-        import sympy
-
         where = ", ".join(f"{n}={v:.4g}" for n, v in zip(self.feature_names_, point))
         equation = model.text(self._symbols())
         return SurrogateError(f"{problem} at {where}; equation {output} = {equation}",
