@@ -1,6 +1,7 @@
 """``electroforge demo``: the reference study on the built-in space, as far as this version goes.
 
-This version runs the design-of-experiments stage: the reference's 174-recipe
+This version runs the design-of-experiments stage and prints the commands of the next
+stages (virtual line, symbolic surrogates): the reference's 174-recipe
 slurry-major Sobol' design at a fixed 1 C, written to the workspace with its space and
 its pairwise plot, and compared with full Sobol', Latin hypercube and random designs of
 the same size on space filling and on the number of slurries each needs.
@@ -72,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         filling = design.space_filling(space, table, seed=SEED)
         slurries = len(table.drop_duplicates(list(space.slurry_names())))
         print(f"  {name:<14}{filling.value:>16.4f}{filling.ratio_to_random:>11.2f}{slurries:>18}")
-    print("\nThe virtual line, surrogates, optimization and report stages of the study are "
-          "not in this version yet.")
+    print("\nNext stages of the study, not yet run by the demo itself:\n"
+          f"  electroforge line run {design_file} --out {folder / 'props.parquet'}   "
+          "(virtual line, ~5 min on 2 cores)\n"
+          f"  electroforge fit {folder / 'props.parquet'} --out {folder / 'model.json'}   "
+          "(SISSO equations, ~1 min)")
     return 0
