@@ -66,3 +66,13 @@ def test_bad_arguments(kwargs, fragment):
 def test_non_finite_objective_is_reported():
     with pytest.raises(InputError, match="non-finite"):
         gp_hedge_minimize(lambda x: float("nan"), [(0.0, 1.0)], n_calls=3)
+
+
+def test_runs_single_threaded_and_restores_the_setting():
+    import torch
+
+    seen = []
+    before = torch.get_num_threads()
+    gp_hedge_minimize(lambda x: seen.append(torch.get_num_threads()) or bowl(x), [(0.0, 1.0)],
+                      n_calls=3)
+    assert seen == [1, 1, 1] and torch.get_num_threads() == before
