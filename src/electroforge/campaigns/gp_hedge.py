@@ -59,6 +59,7 @@ class OptimizeResult:
     steps: list[HedgeStep] = field(default_factory=list)
 
 
+@single_threaded()
 def gp_hedge_minimize(func: Callable[[list[float]], float],
                       bounds: Sequence[tuple[float, float]], *, n_calls: int,
                       n_initial: int | None = None, seed: int = 0, eta: float = 1.0,
@@ -92,19 +93,6 @@ def gp_hedge_minimize(func: Callable[[list[float]], float],
         >>> abs(result.x[0] - 0.3) < 0.05
         True
     """
-    with single_threaded():
-        return _gp_hedge(func, bounds, n_calls=n_calls, n_initial=n_initial, seed=seed, eta=eta,
-                         decay=decay, acquisitions=acquisitions, beta=beta,
-                         num_restarts=num_restarts, raw_samples=raw_samples, callback=callback)
-
-
-def _gp_hedge(func: Callable[[list[float]], float],
-              bounds: Sequence[tuple[float, float]], *, n_calls: int,
-              n_initial: int | None = None, seed: int = 0, eta: float = 1.0,
-              decay: float = 0.9, acquisitions: Sequence[str] = PORTFOLIO,
-              beta: float = 2.0, num_restarts: int = 4,
-              raw_samples: int = 128, callback: Callable | None = None) -> OptimizeResult:
-    """The body of :func:`gp_hedge_minimize` (same arguments)."""
     seed = check_seed(seed)
     box = _check_bounds(bounds)
     d = box.shape[1]

@@ -115,7 +115,8 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
         curve = {"curve_time_s": result.time_s, "curve_voltage_v": result.voltage_v,
                  "curve_capacity_mah_g": result.capacity_curve_mah_g}
     if condition.frames_path is not None:
-        _save_frames(condition.frames_path, slurry, calendered, grid, params, curve or {})
+        _save_frames(condition.frames_path, slurry, calendered, grid, params, curve or {},
+                     last=labels)
     return {key: float(value) for key, value in props.items()}
 
 
@@ -130,10 +131,12 @@ def _labels(slurry: Slurry, calendered: Calendering, index: int, grid: int,
 
 
 def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
-                 params: LineParameters, curve: dict[str, np.ndarray]) -> None:
+                 params: LineParameters, curve: dict[str, np.ndarray], *,
+                 last: np.ndarray) -> None:
     """Every frame as uint8 labels padded to the dried height, particle states and the
     discharge curve (npz; see :mod:`electroforge.line.frames`)."""
-    frames = [_labels(slurry, calendered, i, grid, params) for i in range(len(calendered.frames))]
+    frames = [_labels(slurry, calendered, i, grid, params)
+              for i in range(len(calendered.frames) - 1)] + [last]  # the last is already drawn
     height = max(frame.shape[0] for frame in frames)
     stack = np.full((len(frames), height, grid, grid), 3, dtype=np.uint8)
     for i, frame in enumerate(frames):
