@@ -76,3 +76,11 @@ def test_runs_single_threaded_and_restores_the_setting():
     gp_hedge_minimize(lambda x: seen.append(torch.get_num_threads()) or bowl(x), [(0.0, 1.0)],
                       n_calls=3)
     assert seen == [1, 1, 1] and torch.get_num_threads() == before
+
+
+def test_batches_fill_exactly_n_calls():
+    result = gp_hedge_minimize(bowl, [(0.0, 1.0), (-1.0, 1.0)], n_calls=12, n_initial=5,
+                               batch_size=3, seed=1)
+    assert len(result.x_iters) == 12 and len(result.steps) == 7
+    assert [s.n_observations for s in result.steps] == [8, 8, 8, 11, 11, 11, 12]
+    assert result.fun < 0.02

@@ -5,8 +5,9 @@ of scikit-optimize's ``gp_minimize``) and the workspace where campaigns and demo
 are kept; the persistent store, ask/tell and schedules are not in this version yet.
 """
 
-from electroforge.campaigns.gp_hedge import PORTFOLIO, HedgeStep, OptimizeResult, gp_hedge_minimize
+from electroforge.campaigns.gp_hedge import OptimizeResult, gp_hedge_minimize
+from electroforge.campaigns.hedge import PORTFOLIO, GPHedge, HedgeStep
 from electroforge.campaigns.workspace import DEFAULT_WORKSPACE, resolve_workspace
 
-__all__ = ["DEFAULT_WORKSPACE", "HedgeStep", "OptimizeResult", "PORTFOLIO", "gp_hedge_minimize",
+__all__ = ["DEFAULT_WORKSPACE", "GPHedge", "HedgeStep", "OptimizeResult", "PORTFOLIO", "gp_hedge_minimize",
            "resolve_workspace"]

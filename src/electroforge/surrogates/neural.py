@@ -55,6 +55,10 @@ class _TorchSurrogate:
         self.feature_names_ = [str(c) for c in inputs.columns]
         self.output_names_ = [str(c) for c in outputs.columns]
         self.positive_ = {c: bool((outputs[c] > 0).all()) for c in self.output_names_}
+        self.training_bounds_ = {c: (float(inputs[c].min()), float(inputs[c].max()))
+                                 for c in self.feature_names_}
+        self.output_bounds_ = {c: (float(outputs[c].min()), float(outputs[c].max()))
+                               for c in self.output_names_}
         x = torch.tensor(inputs.to_numpy(dtype=float), dtype=torch.float64)
         self.state_ = {}
         for i, name in enumerate(self.output_names_):
@@ -105,7 +109,8 @@ class _TorchSurrogate:
         self._check_fitted()
         return {"format": _FORMAT, "kind": self.kind, "seed": self.seed, "options": self.options,
                 "feature_names": self.feature_names_, "output_names": self.output_names_,
-                "positive": self.positive_,
+                "positive": self.positive_, "training_bounds": self.training_bounds_,
+                "output_bounds": self.output_bounds_,
                 "state": {name: _encode(state) for name, state in self.state_.items()}}
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -128,6 +133,8 @@ class _TorchSurrogate:
         model.feature_names_ = data["feature_names"]
         model.output_names_ = data["output_names"]
         model.positive_ = data["positive"]
+        model.training_bounds_ = {k: tuple(v) for k, v in data.get("training_bounds", {}).items()}
+        model.output_bounds_ = {k: tuple(v) for k, v in data.get("output_bounds", {}).items()}
         model.state_ = {name: _decode(state) for name, state in data["state"].items()}
         return model
 

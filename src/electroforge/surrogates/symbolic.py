@@ -146,6 +146,8 @@ class SymbolicSurrogate:
             self.info_[column] = info
         self.training_bounds_ = {name: (float(inputs[name].min()), float(inputs[name].max()))
                                  for name in self.feature_names_}
+        self.output_bounds_ = {name: (float(outputs[name].min()), float(outputs[name].max()))
+                               for name in self.output_names_}
         return self
 
     # -- using ----------------------------------------------------------------------
@@ -251,6 +253,7 @@ class SymbolicSurrogate:
                             for name, index, offset, scale in self.derived_],
                 "feature_names": self.feature_names_, "output_names": self.output_names_,
                 "positive": self.positive_, "training_bounds": self.training_bounds_,
+                "output_bounds": self.output_bounds_,
                 "models": {name: self.models_[name].to_dict() for name in self.output_names_},
                 "info": self.info_}
 
@@ -283,6 +286,7 @@ class SymbolicSurrogate:
         model.output_names_ = list(data["output_names"])
         model.positive_ = dict(data["positive"])
         model.training_bounds_ = {k: tuple(v) for k, v in data["training_bounds"].items()}
+        model.output_bounds_ = {k: tuple(v) for k, v in data.get("output_bounds", {}).items()}
         model.models_ = {name: (ExpressionModel.from_dict(m) if m.get("kind") == "expression"
                                 else LinearModel.from_dict(m))
                          for name, m in data["models"].items()}

@@ -1,0 +1,87 @@
+import json
+
+import numpy as np
+import pytest
+
+from electroforge.campaigns import GPHedge
+from electroforge.errors import InputError
+
+BOUNDS = [(0.0, 1.0), (-1.0, 1.0)]
+
+
+def bowl(x):
+    return float(sum((xi - 0.3) ** 2 for xi in x))
+
+
+def advance(optimizer, steps, n=1):
+    for _ in range(steps):
+        points = optimizer.ask(n)
+        optimizer.tell(points, [bowl(x) for x in points])
+
+
+def test_a_batch_spreads_out_around_pending_points():
+    optimizer = GPHedge(BOUNDS, n_initial=5, seed=2)
+    advance(optimizer, 5)
+    batch = optimizer.ask(4)
+    assert optimizer.pending == batch and len(optimizer.steps) == 0
+    distances = [np.linalg.norm(np.subtract(a, b)) for i, a in enumerate(batch)
+                 for b in batch[i + 1:]]
+    assert min(distances) > 1e-3          # not the same recipe four times
+    optimizer.tell(batch, [bowl(x) for x in batch])
+    assert optimizer.pending == [] and len(optimizer.steps) == 4
+    assert [s.n_observations for s in optimizer.steps] == [9] * 4
+
+
+def test_resuming_from_the_saved_state_continues_exactly():
+    straight = GPHedge(BOUNDS, n_initial=4, seed=5)
+    advance(straight, 9)
+    interrupted = GPHedge(BOUNDS, n_initial=4, seed=5)
+    advance(interrupted, 6)
+    pending = interrupted.ask()                       # asked, then the process dies
+    resumed = GPHedge.from_state(json.loads(json.dumps(interrupted.state())))
+    assert resumed.pending == pending
+    resumed.tell(pending, [bowl(x) for x in pending])
+    advance(resumed, 2)
+    assert resumed.X == straight.X and resumed.y == straight.y
+    assert [s.probabilities for s in resumed.steps] == [s.probabilities for s in straight.steps]
+    assert resumed.gains.tolist() == straight.gains.tolist()
+
+
+def test_results_told_first_replace_the_initial_design():
+    optimizer = GPHedge(BOUNDS, n_initial=4, seed=0)
+    outside = [[0.1, 0.1], [0.9, -0.5], [0.5, 0.9], [0.2, 0.6]]
+    optimizer.tell(outside, [bowl(x) for x in outside])   # recipes made outside the engine
+    optimizer.ask()
+    assert optimizer._n_sobol == 0 and optimizer._n_decisions == 1
+
+
+def test_best_and_probabilities():
+    optimizer = GPHedge(BOUNDS, n_initial=3, seed=0, eta=0.0)
+    advance(optimizer, 3)
+    x, value = optimizer.best()
+    assert value == min(optimizer.y) and x == optimizer.X[int(np.argmin(optimizer.y))]
+    assert list(optimizer.probabilities.values()) == pytest.approx([1 / 3] * 3)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "fragment"),
+    [([[0.1, 0.2]], [1.0, 2.0], "differ in length"), ([[0.1]], [1.0], "wrong size"),
+     ([[0.1, float("nan")]], [1.0], "not finite"), ([[0.1, 0.2]], [float("inf")], "non-finite")],
+)
+def test_bad_tell_records_nothing(X, y, fragment):
+    optimizer = GPHedge(BOUNDS, seed=0)
+    optimizer.tell([[0.5, 0.5]], [0.1])
+    with pytest.raises(InputError, match=fragment):
+        optimizer.tell([[0.2, 0.2]] + X, [0.3] + y)
+    assert optimizer.X == [[0.5, 0.5]] and optimizer.y == [0.1]
+
+
+def test_bad_settings_and_state():
+    with pytest.raises(InputError, match="n_initial"):
+        GPHedge(BOUNDS, n_initial=0)
+    with pytest.raises(InputError, match="beta"):
+        GPHedge(BOUNDS, beta=-1.0)
+    with pytest.raises(InputError, match="positive count"):
+        GPHedge(BOUNDS).ask(0)
+    with pytest.raises(InputError, match="GP-Hedge state"):
+        GPHedge.from_state({"format": "other"})
