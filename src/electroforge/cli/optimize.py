@@ -1,0 +1,120 @@
+"""``electroforge optimize``: GP-Hedge over fitted surrogates, for the recipe that minimizes
+an objective (the reference's Cf by default)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from electroforge.cli.options import add_space_options, count, seed, space_from_args
+from electroforge.errors import InputError
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "optimize", help="find the recipe that minimizes an objective over fitted surrogates",
+        description="Minimize an objective (default: the reference's Cf, Eq. 3, over the "
+        "properties the model predicts) over the fitted surrogates with GP-Hedge; print the "
+        "recipe, its predicted properties and cost; write the result, the history, the "
+        "convergence plot and partial-dependence maps.")
+    parser.add_argument("model", metavar="MODEL.json", help="surrogate written by `electroforge fit`")
+    parser.add_argument("--objective", metavar="FILE.toml",
+                        help="targets, constraints and C-rate treatment (default: Cf of the "
+                        "reference's four properties, C-rate as context)")
+    parser.add_argument("--iterations", type=count, default=300,
+                        help="evaluations of the surrogate, initial design included (default 300)")
+    parser.add_argument("--initial", type=count, metavar="N",
+                        help="Sobol' points before GP-Hedge (default max(5, 2 d))")
+    parser.add_argument("--batch-size", type=count, default=1,
+                        help="recipes proposed together (default 1)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed (default 0)")
+    parser.add_argument("--out", metavar="DIR", default="optimize",
+                        help="output folder (default ./optimize)")
+    add_space_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def default_spec(model):
+    """The reference's Cf over those of its four properties the model predicts."""
+    from electroforge.objectives import REFERENCE_TARGETS
+    from electroforge.objectives.spec import ObjectiveSpec
+
+    targets = tuple(t for t in REFERENCE_TARGETS if t.name in model.output_names_)
+    if not targets:
+        raise InputError("the model predicts none of the reference's properties",
+                         field="--objective",
+                         allowed="an objective file naming the model's outputs: "
+                         + ", ".join(model.output_names_))
+    return ObjectiveSpec(targets=targets)
+
+
+def run(args: argparse.Namespace) -> int:
+    from electroforge import __version__
+    from electroforge.atomic import atomic_write_text
+    from electroforge.campaigns import gp_hedge_minimize
+    from electroforge.campaigns.plots import convergence_plot, partial_dependence_plot
+    from electroforge.objectives.recipe import RecipeProblem
+    from electroforge.objectives.spec import ObjectiveSpec
+    from electroforge.surrogates import load_surrogate
+
+    model = load_surrogate(args.model)
+    spec = ObjectiveSpec.load(args.objective) if args.objective else default_spec(model)
+    problem = RecipeProblem(model, spec, space_from_args(args))
+    if args.initial is not None and args.initial > args.iterations:
+        raise InputError("more initial points than iterations", field="--initial",
+                         value=args.initial, allowed=f"<= --iterations ({args.iterations})")
+    print(f"objective: {problem.rate_note}")
+    print(f"searching {', '.join(problem.names)}"
+          + (f"; fixed {', '.join(f'{k}={v:g}' for k, v in problem.fixed.items())}"
+             if problem.fixed else "") + f"; {args.iterations} evaluations, seed {args.seed}")
+
+    every = max(1, args.iterations // 10)
+
+    def progress(result) -> None:
+        n = len(result.func_vals)
+        if n % every == 0 or n == args.iterations:
+            print(f"  {n:>4}/{args.iterations}  best cost {result.fun:.5f}", file=sys.stderr,
+                  flush=True)
+
+    result = gp_hedge_minimize(problem, problem.bounds, n_calls=args.iterations,
+                               n_initial=args.initial, seed=args.seed,
+                               batch_size=args.batch_size, callback=progress)
+    best = problem.predict([result.x]).iloc[0]
+    out = Path(args.out)
+    print("recommended recipe:")
+    for name in list(problem.names) + list(problem.fixed):
+        unit = problem.space[name].unit
+        print(f"  {name:<22} {best[name]:10.4g} {unit}")
+    print("predicted properties:")
+    for name in problem.outputs:
+        print(f"  {name:<22} {best[name]:10.4g}")
+    print(f"cost {best['cost']:.5f}" + ("" if best["feasible"] else "  (constraints NOT met)"))
+
+    history = problem.predict(result.x_iters)
+    history.insert(0, "evaluation", range(1, len(history) + 1))
+    from electroforge.datasets import write_dataset
+
+    write_dataset(history, out / "history.csv")
+    record = {
+        "recipe": {name: float(best[name]) for name in list(problem.names) + list(problem.fixed)},
+        "predicted": {name: float(best[name]) for name in problem.outputs},
+        "cost": float(best["cost"]), "feasible": bool(best["feasible"]),
+        "objective": spec.to_dict(), "objective_note": problem.rate_note,
+        "scaling_bounds": {t.name: [t.low, t.high] for t in problem.objective.targets},
+        "model": str(args.model), "iterations": args.iterations, "seed": args.seed,
+        "batch_size": args.batch_size, "version": __version__,
+        "hedge": [{"chosen": s.chosen, "probabilities": s.probabilities, "gains": s.gains}
+                  for s in result.steps],
+    }
+    atomic_write_text(out / "result.json", json.dumps(record, indent=1) + "\n")
+    n_initial = result.optimizer.n_initial
+    convergence_plot(result.func_vals, result.probabilities, out / "convergence.png",
+                     n_initial=n_initial)
+    maps = partial_dependence_plot(result.x_iters, result.func_vals, problem.names,
+                                   problem.bounds, result.x, out / "partial_dependence.png",
+                                   seed=args.seed)
+    print(f"wrote {out / 'result.json'}, {out / 'history.csv'}, {out / 'convergence.png'}"
+          + (f", {maps}" if maps else ""))
+    return 0

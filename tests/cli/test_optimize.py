@@ -1,0 +1,70 @@
+"""``electroforge optimize`` on a surrogate of analytic properties with a known optimum.
+
+Linear properties, scaled over the data: tortuosity and density pull cr_pct in opposite
+directions, conductivity and active surface pull am_wt_pct: Cf (Eq. 3) is a bowl with
+its minimum at the middle of both ranges, am_wt_pct = 91 and cr_pct = 25.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+
+from electroforge import default_space, design
+from electroforge.surrogates import SymbolicSurrogate
+
+from helpers import assert_one_line_error
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    X = design.lhs(default_space().fix({"c_rate": 1.0}), 40, seed=3)[
+        ["am_wt_pct", "sc_wt_pct", "cr_pct"]]
+    # with the box's corners, the scaling bounds are exactly the ranges of the box
+    corners = pd.DataFrame({"am_wt_pct": [85.0, 97.0], "sc_wt_pct": [55.0, 72.0],
+                            "cr_pct": [0.0, 50.0]})
+    X = pd.concat([X, corners], ignore_index=True)
+    Y = pd.DataFrame({"tortuosity_factor": 1 + X.cr_pct / 25, "density_g_cm3": 2 + X.cr_pct / 50,
+                      "conductivity_s_m": 100 - X.am_wt_pct, "active_surface_pct": X.am_wt_pct - 50})
+    path = tmp_path_factory.mktemp("model") / "model.json"
+    SymbolicSurrogate(max_terms=1).fit(X, Y).save(path)
+    return path
+
+
+def test_optimize_finds_the_known_optimum_and_writes_its_figures(cli, tmp_path, model_file):
+    result = cli("optimize", str(model_file), "--iterations", "24", "--seed", "1", "--out", "run")
+    assert result.code == 0, result.err
+    assert "reference (Eq. 3)" in result.out and "C-rate not an input of the model" in result.out
+    record = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert record["recipe"]["am_wt_pct"] == pytest.approx(91.0, abs=1.0)
+    assert record["recipe"]["cr_pct"] == pytest.approx(25.0, abs=2.5)
+    assert record["cost"] == pytest.approx(0.25, abs=0.01)     # (2 * 0.5^2 + 2 * 0.5^2) / 4
+    assert len(record["hedge"]) == 24 - 6
+    history = pd.read_csv(tmp_path / "run" / "history.csv")
+    assert len(history) == 24 and history["cost"].min() == pytest.approx(record["cost"])
+    for figure in ("convergence.png", "partial_dependence.png"):
+        assert (tmp_path / "run" / figure).read_bytes().startswith(b"\x89PNG")
+    assert "best cost" in result.err                              # progress
+
+
+def test_objective_file_with_a_constraint(cli, tmp_path, model_file):
+    (tmp_path / "objective.toml").write_text(
+        'constraints = ["tortuosity_factor <= 1.6"]\n'
+        '[[targets]]\nname = "density_g_cm3"\ndirection = "max"\n')
+    result = cli("optimize", str(model_file), "--objective", "objective.toml",
+                 "--iterations", "16", "--out", "run")
+    assert result.code == 0, result.err
+    record = json.loads((tmp_path / "run" / "result.json").read_text())
+    # the densest electrode the constraint allows: cr_pct = 15
+    assert record["feasible"] and record["recipe"]["cr_pct"] == pytest.approx(15.0, abs=1.0)
+
+
+def test_errors(cli, tmp_path, model_file):
+    assert_one_line_error(cli("optimize", "missing.json"), "missing.json", "cannot read")
+    (tmp_path / "bad.toml").write_text('[[targets]]\nname = "wetting_time_s"\n')
+    assert_one_line_error(cli("optimize", str(model_file), "--objective", "bad.toml"),
+                          "wetting_time_s", "unknown property")
+    assert_one_line_error(cli("optimize", str(model_file), "--iterations", "5",
+                              "--initial", "8"), "--initial")
+    assert_one_line_error(cli("optimize", str(model_file), "--bounds", "cr_pct=40:10"),
+                          "cr_pct")
