@@ -12,7 +12,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from electroforge.cli import data, demo, doe, fit, line, optimize, sensitivity
+from electroforge.cli import campaign, data, demo, doe, fit, line, optimize, sensitivity
 from electroforge.errors import BackendUnavailableError, ElectroforgeWarning, InputError
 
 __all__ = ["main", "build_parser"]
@@ -39,7 +39,7 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"electroforge {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    for module in (doe, data, line, fit, optimize, sensitivity, demo):
+    for module in (doe, data, line, fit, optimize, sensitivity, campaign, demo):
         module.register(commands)
     return parser
 

@@ -15,6 +15,10 @@ Scaling bounds of targets that carry none: the model's training data for its out
 (the reference's scaling), the space's bounds for inputs, and the range over 4096 Sobol'
 points of the space for derived columns.
 
+Without a model (``model=None``: recipes measured in a lab or by the virtual line) every
+free parameter is searched, the property columns are whatever is measured
+(:meth:`RecipeProblem.cost_of_table`), and targets need explicit scaling bounds.
+
 Outcome constraints turn into a penalty so that a scalar optimizer can use them: an
 infeasible recipe costs ``1 + cost + sum(violation / scale)``, above every feasible recipe
 whose shortfalls lie in [0, 1].
@@ -56,8 +60,10 @@ class RecipeProblem:
     def __init__(self, model, spec: ObjectiveSpec | None, space: Space) -> None:
         self.model = model
         self.spec = spec = spec or ObjectiveSpec()
-        self.inputs = list(model.feature_names_)
-        self.outputs = list(model.output_names_)
+        # Without a model (recipes measured in a lab or by the virtual line) every
+        # parameter of the space is an input and the properties are whatever is measured.
+        self.inputs = list(model.feature_names_) if model is not None else list(space.names)
+        self.outputs = list(model.output_names_) if model is not None else []
         missing = [name for name in self.inputs if name not in space]
         if missing:
             raise InputError("the space lacks an input of the model", field=missing[0],
@@ -73,17 +79,18 @@ class RecipeProblem:
                              field="space", allowed="at least one free input of the model")
         self.fixed = {p.name: float(p.fixed) for p in space if p.is_fixed
                       and (p.name in self.inputs or p.name == "c_rate")}
-        known = self.outputs + list(space.names) + list(DERIVED)
-        for name in spec.columns:
-            if name not in known:
-                raise InputError("unknown property for this model", field=name,
-                                 allowed=", ".join(self.outputs + list(DERIVED))
-                                 + ", or a recipe input")
-            for needed in DERIVED.get(name, ((), None))[0]:
-                if needed not in self.outputs and needed not in space.names:
-                    raise InputError(f"{name} needs {needed}, which the model does not predict",
-                                     field=name, allowed=", ".join(self.outputs))
-        self.module = model.to_torch()
+        if model is not None:
+            known = self.outputs + list(space.names) + list(DERIVED)
+            for name in spec.columns:
+                if name not in known:
+                    raise InputError("unknown property for this model", field=name,
+                                     allowed=", ".join(self.outputs + list(DERIVED))
+                                     + ", or a recipe input")
+                for needed in DERIVED.get(name, ((), None))[0]:
+                    if needed not in self.outputs and needed not in space.names:
+                        raise InputError(f"{name} needs {needed}, which the model does not "
+                                         "predict", field=name, allowed=", ".join(self.outputs))
+        self.module = model.to_torch() if model is not None else None
         self.objective = spec.build(self._scaling_bounds())
 
     # -- the C-rate ----------------------------------------------------------------------
@@ -93,7 +100,7 @@ class RecipeProblem:
             if "c_rate" not in space or space["c_rate"].is_fixed:
                 raise InputError("a free C-rate needs c_rate free in the space",
                                  field="c_rate", allowed="a c_rate parameter with bounds")
-            if "c_rate" not in self.inputs:
+            if "c_rate" not in self.inputs and self.model is not None:
                 raise InputError("a free C-rate needs a model that takes c_rate as an input "
                                  "(its data were at one rate)", field="c_rate",
                                  allowed="mode = 'context', or a model fitted with c_rate")
@@ -141,7 +148,15 @@ class RecipeProblem:
 
     def cost(self, X: torch.Tensor) -> torch.Tensor:
         """Scalarized cost, with the constraint penalty of the module doc."""
-        Y = self.properties(X)
+        return self.cost_of_columns(self.columns(X))
+
+    def cost_of_columns(self, values: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The penalized cost from named columns (recipe inputs, properties, derived)."""
+        missing = [name for name in self.objective.columns if name not in values]
+        if missing:
+            raise InputError("a property of the objective is missing", field=missing[0],
+                             allowed=", ".join(self.objective.columns))
+        Y = torch.stack([values[name] for name in self.objective.columns], dim=-1)
         cost = self.objective(Y)
         if not self.objective.constraints:
             return cost
@@ -149,6 +164,22 @@ class RecipeProblem:
                              dtype=Y.dtype)
         violation = (self.objective.constraint_values(Y).clamp(min=0) / scale).sum(dim=-1)
         return torch.where(violation > 0, 1.0 + cost + violation, cost)
+
+    def cost_of_table(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Costs and feasibility of measured rows (recipe and property columns)."""
+        values = {name: torch.tensor(pd.to_numeric(frame[name]).to_numpy(dtype=float),
+                                     dtype=torch.float64) for name in frame.columns
+                  if pd.api.types.is_numeric_dtype(frame[name])}
+        for name, value in self.fixed.items():
+            values.setdefault(name, torch.full((len(frame),), value, dtype=torch.float64))
+        for name, (needed, function) in DERIVED.items():
+            if name not in values and all(n in values for n in needed):
+                values[name] = function(*(values[n] for n in needed))
+        with torch.no_grad():
+            cost = self.cost_of_columns(values)
+            Y = torch.stack([values[name] for name in self.objective.columns], dim=-1)
+            feasible = self.objective.feasible(Y)
+        return cost.numpy(), feasible.numpy()
 
     def __call__(self, x) -> float:
         with torch.no_grad():
@@ -175,7 +206,7 @@ class RecipeProblem:
         for param in self.space:
             bounds.setdefault(param.name, (param.low, param.high))
         unscaled = [t.name for t in self.spec.targets if not t.scaled and t.name not in bounds]
-        if unscaled:
+        if unscaled and self.module is not None:
             from scipy.stats import qmc
 
             cube = qmc.Sobol(len(self.names), rng=0).random(_SAMPLE_POINTS)

@@ -1,0 +1,411 @@
+"""A persistent campaign: ask/tell, simulated runs, status, recommendations, export.
+
+Every operation opens the workspace's :class:`~electroforge.campaigns.store.Store`, holds
+the campaign's lock while it changes anything, and commits each step in one transaction
+with the package version: proposals with the optimizer state after an ask, measurements
+with the optimizer state after a tell. A run killed between the two finds its proposals
+pending and evaluates them first when it resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from electroforge.campaigns.definition import CampaignDefinition
+from electroforge.campaigns.hedge import GPHedge
+from electroforge.campaigns.store import Store, utc_now
+from electroforge.errors import InputError
+from electroforge.objectives.recipe import RecipeProblem
+
+__all__ = ["Campaign"]
+
+_MATCH_TOLERANCE = 1e-6     # of each parameter's range: a told recipe is the proposal
+
+
+def _version() -> str:
+    from electroforge import __version__
+
+    return __version__
+
+
+class Campaign:
+    """One named campaign of a workspace's store."""
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.store = store
+        self.name = name
+        self.definition = CampaignDefinition.from_dict(store.definition(name))
+        self.problem = _problem(self.definition)
+
+    # -- creation -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, store: Store, definition: CampaignDefinition) -> Campaign:
+        """Record a new campaign (its problem is built first, so that it is usable)."""
+        problem = _problem(definition)
+        if definition.name in store.campaign_names():
+            raise InputError("a campaign of this name exists", source=str(store.path),
+                             field="name", value=repr(definition.name),
+                             allowed="a new name (campaign status NAME shows the existing one)")
+        optimizer = GPHedge(problem.bounds, seed=definition.seed, **definition.optimizer)
+        with store.transaction() as db:
+            now = utc_now()
+            db.execute("INSERT INTO campaigns VALUES (?, ?, ?, ?, ?)",
+                       (definition.name, json.dumps(definition.to_dict()), now, _version(),
+                        definition.seed))
+            db.execute("INSERT INTO optimizer_states VALUES (?, ?, ?)",
+                       (definition.name, json.dumps(optimizer.state()), now))
+        return cls(store, definition.name)
+
+    # -- state ----------------------------------------------------------------------------
+    def optimizer(self) -> GPHedge:
+        row = self.store.db.execute("SELECT state FROM optimizer_states WHERE campaign = ?",
+                                    (self.name,)).fetchone()
+        return GPHedge.from_state(json.loads(row[0]))
+
+    def proposals(self, status: str | None = None) -> pd.DataFrame:
+        rows = self.store.rows("proposals", self.name, *(("AND status = ?", (status,))
+                                                          if status else ()))
+        return _proposal_frame(rows, self.problem)
+
+    def measurements(self) -> pd.DataFrame:
+        rows = self.store.rows("measurements", self.name)
+        records = [{"measurement_id": r["id"], "proposal_id": r["proposal_id"],
+                    "source": r["source"], "created_at": r["created_at"],
+                    **json.loads(r["recipe"]), **json.loads(r["properties"]), "cost": r["cost"]}
+                   for r in rows]
+        return pd.DataFrame.from_records(records)
+
+    @property
+    def n_measured(self) -> int:
+        return int(self.store.db.execute("SELECT COUNT(*) FROM measurements WHERE campaign = ?",
+                                         (self.name,)).fetchone()[0])
+
+    # -- ask / tell -----------------------------------------------------------------------
+    def ask(self, n: int) -> pd.DataFrame:
+        """Propose ``n`` recipes, recorded as pending; returns them with their ids."""
+        with self.store.lock(self.name):
+            return self._ask(n)
+
+    def _ask(self, n: int) -> pd.DataFrame:
+        pending = len(self.proposals("pending"))
+        left = self.definition.budget - self.n_measured - pending
+        if n > left:
+            raise InputError("the budget does not allow that many proposals", field="--n",
+                             value=n, allowed=f"<= {max(left, 0)} (budget "
+                             f"{self.definition.budget}, {self.n_measured} measured, "
+                             f"{pending} pending)")
+        optimizer = self.optimizer()
+        points = optimizer.ask(n)
+        with self.store.transaction() as db:
+            batch = db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM proposals WHERE "
+                               "campaign = ?", (self.name,)).fetchone()[0]
+            now, version = utc_now(), _version()
+            ids = []
+            for x in points:
+                cursor = db.execute(
+                    "INSERT INTO proposals (campaign, batch, recipe, source, status, created_at,"
+                    " version) VALUES (?, ?, ?, 'engine', 'pending', ?, ?)",
+                    (self.name, batch, json.dumps(dict(zip(self.problem.names, x))), now, version))
+                ids.append(cursor.lastrowid)
+            self._save_state(db, optimizer)
+        frame = self.proposals()
+        return frame[frame["proposal_id"].isin(ids)].reset_index(drop=True)
+
+    def tell(self, table: pd.DataFrame, *, source: str = "results", external: bool = False
+             ) -> int:
+        """Record measured properties of proposed recipes (or, with ``external``, of recipes
+        made outside the proposals). Everything is checked before anything is recorded."""
+        with self.store.lock(self.name):
+            return self._tell(table, source=source, external=external)
+
+    def _tell(self, table: pd.DataFrame, *, source: str, external: bool,
+              kind: str = "lab") -> int:
+        if table.empty:
+            raise InputError("no rows to record", source=source, allowed="one row per recipe")
+        names = self.problem.names
+        properties = [c for c in self.problem.objective.columns
+                      if c not in self.problem.space.names]
+        for column in names + properties:
+            if column not in table.columns:
+                raise InputError("missing column", source=source, field=column,
+                                 allowed="columns " + ", ".join(
+                                     ["proposal_id"] + names + properties))
+        pending = self.proposals("pending")
+        claimed: dict[int, int] = {}
+        X, records = [], []
+        for i, row in enumerate(table.itertuples(index=False), start=1):
+            row = row._asdict()
+            for column in names + properties:
+                value = pd.to_numeric(pd.Series([row[column]]), errors="coerce").iloc[0]
+                if not math.isfinite(value):
+                    raise InputError("not a finite number", source=source, row=i, field=column,
+                                     value=row[column], allowed="a finite number")
+            recipe = {n: float(row[n]) for n in names}
+            for n in names:
+                p = self.problem.space[n]
+                if not p.low <= recipe[n] <= p.high:
+                    raise InputError("outside the campaign's space", source=source, row=i,
+                                     field=n, value=recipe[n],
+                                     allowed=f"{p.low:g} <= {n} <= {p.high:g}")
+            proposal = self._match(row, recipe, pending, source, i)
+            if proposal is None and not external:
+                raise InputError("not a pending proposal of this campaign", source=source,
+                                 row=i, field="recipe", value=_text(recipe),
+                                 allowed="a proposed recipe (proposal_id column or its exact "
+                                 "values), or --external for recipes made outside the proposals")
+            if proposal is not None:
+                if proposal in claimed:
+                    raise InputError("the same proposal appears twice", source=source, row=i,
+                                     field="proposal_id", value=proposal,
+                                     allowed=f"each once (first in row {claimed[proposal]})")
+                claimed[proposal] = i
+                x = list(pending.set_index("proposal_id").loc[proposal, names].astype(float))
+            else:
+                x = [recipe[n] for n in names]
+            X.append(x)
+            records.append((proposal, dict(zip(names, x)),
+                            {c: float(row[c]) for c in properties}))
+        frame = pd.DataFrame([{**r, **p} for _, r, p in records])
+        costs, _ = self.problem.cost_of_table(frame)
+        optimizer = self.optimizer()
+        optimizer.tell(X, [float(c) for c in costs])
+        with self.store.transaction() as db:
+            now, version = utc_now(), _version()
+            for (proposal, recipe, props), cost in zip(records, costs):
+                db.execute("INSERT INTO measurements (campaign, proposal_id, recipe, properties,"
+                           " cost, source, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (self.name, proposal, json.dumps(recipe), json.dumps(props),
+                            float(cost), kind if proposal is not None else "external", now,
+                            version))
+                if proposal is not None:
+                    db.execute("UPDATE proposals SET status = 'told' WHERE id = ?", (proposal,))
+            self._save_state(db, optimizer)
+        return len(records)
+
+    def _match(self, row: dict, recipe: dict, pending: pd.DataFrame, source: str,
+               i: int) -> int | None:
+        if "proposal_id" in row and not pd.isna(row["proposal_id"]):
+            proposal = int(row["proposal_id"])
+            if proposal not in set(pending["proposal_id"]):
+                told = proposal in set(self.proposals()["proposal_id"])
+                raise InputError("this proposal was already told" if told else
+                                 "no pending proposal has this id", source=source, row=i,
+                                 field="proposal_id", value=proposal,
+                                 allowed="ids of pending proposals: " + (", ".join(
+                                     map(str, pending["proposal_id"])) or "none"))
+            made = pending.set_index("proposal_id").loc[proposal]
+            for n in self.problem.names:
+                width = self.problem.space[n].high - self.problem.space[n].low
+                if abs(float(made[n]) - recipe[n]) > max(_MATCH_TOLERANCE * width, 5e-3 * width):
+                    raise InputError("the recipe differs from the proposal", source=source,
+                                     row=i, field=n, value=recipe[n],
+                                     allowed=f"{float(made[n]):.6g} as proposed (attach a "
+                                     "different recipe with --external)")
+            return proposal
+        for candidate in pending.itertuples(index=False):
+            if all(abs(getattr(candidate, n) - recipe[n]) <= _MATCH_TOLERANCE * (
+                    self.problem.space[n].high - self.problem.space[n].low)
+                   for n in self.problem.names):
+                return int(candidate.proposal_id)
+        return None
+
+    def _save_state(self, db, optimizer: GPHedge) -> None:
+        db.execute("UPDATE optimizer_states SET state = ?, updated_at = ? WHERE campaign = ?",
+                   (json.dumps(optimizer.state()), utc_now(), self.name))
+
+    # -- simulated runs -------------------------------------------------------------------
+    def run(self, iterations: int | None = None, *, kind: str = "manual",
+            scheduled_for: str | None = None,
+            progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Advance a surrogate or line campaign by ``iterations`` batches (default: the
+        definition's ``iterations``, else to the budget); ends with a recommendation."""
+        if self.definition.evaluator == "lab":
+            raise InputError("a lab campaign advances by ask and tell, not run", field="campaign",
+                             value=self.name, allowed="campaign ask / campaign tell")
+        progress = progress or (lambda text: print(text, file=sys.stderr, flush=True))
+        with self.store.lock(self.name):
+            run_id = self._start_run(kind, scheduled_for)
+            try:
+                pending = self.proposals("pending")
+                if len(pending):
+                    progress(f"evaluating {len(pending)} pending proposals of an interrupted run")
+                    self._tell(self._evaluate(pending), source="evaluator", external=False,
+                               kind=self.definition.evaluator)
+                iterations = iterations or self.definition.iterations or math.inf
+                done = 0
+                while done < iterations and self.n_measured < self.definition.budget:
+                    n = min(self.definition.batch_size, self.definition.budget - self.n_measured)
+                    asked = self._ask(n)
+                    self._tell(self._evaluate(asked), source="evaluator", external=False,
+                               kind=self.definition.evaluator)
+                    done += 1
+                    best = self.best()
+                    progress(f"  {self.n_measured:>4}/{self.definition.budget}  best cost "
+                             f"{best['cost']:.5f}")
+                recommendation = self._recommend()
+                self._finish_run(run_id, "done")
+            except BaseException:
+                self._finish_run(run_id, "failed")
+                raise
+        return recommendation
+
+    def _evaluate(self, proposals: pd.DataFrame) -> pd.DataFrame:
+        recipes = proposals[["proposal_id"] + self.problem.names].reset_index(drop=True)
+        if self.definition.evaluator == "surrogate":
+            predicted = self.problem.predict(recipes[self.problem.names].to_numpy())
+            return pd.concat([recipes[["proposal_id"]], predicted], axis=1)
+        from electroforge.line import run as line_run
+
+        full = self.problem.recipes(recipes[self.problem.names].to_numpy())
+        missing = {p.name: (p.low + p.high) / 2 for p in self.problem.space if p.name not in full}
+        props = line_run(full.assign(**missing), grid=self.definition.grid,
+                         seed=self.definition.seed, space=self.problem.space, progress=False,
+                         workers=0 if len(full) == 1 else None)
+        failed = props.get("error", pd.Series([""] * len(props))).fillna("").astype(str) != ""
+        if failed.any():
+            raise InputError("the virtual line failed on a proposed recipe", field="evaluator",
+                             value=props.loc[failed].iloc[0]["error"],
+                             allowed="recipes the line can simulate")
+        return pd.concat([recipes[["proposal_id"]], props.drop(columns=self.problem.names,
+                                                               errors="ignore")], axis=1)
+
+    def _start_run(self, kind: str, scheduled_for: str | None) -> int:
+        with self.store.transaction() as db:
+            return db.execute("INSERT INTO runs (campaign, kind, scheduled_for, started_at, "
+                              "status) VALUES (?, ?, ?, ?, 'running')",
+                              (self.name, kind, scheduled_for, utc_now())).lastrowid
+
+    def _finish_run(self, run_id: int, status: str) -> None:
+        with self.store.transaction() as db:
+            db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
+                       (utc_now(), status, run_id))
+
+    # -- results --------------------------------------------------------------------------
+    def best(self) -> dict[str, Any] | None:
+        """The measured recipe of lowest cost (infeasible recipes cost more than 1 + their
+        cost, so a feasible one wins whenever there is one)."""
+        table = self.measurements()
+        if table.empty:
+            return None
+        row = table.loc[table["cost"].idxmin()]
+        return {"recipe": {n: float(row[n]) for n in self.problem.names},
+                "fixed": dict(self.problem.fixed),
+                "properties": {c: float(row[c]) for c in table.columns if c not in (
+                    {"measurement_id", "proposal_id", "source", "created_at", "cost"}
+                    | set(self.problem.names)) and pd.notna(row[c])},
+                "cost": float(row["cost"]), "measurement_id": int(row["measurement_id"])}
+
+    def recommend(self) -> dict[str, Any]:
+        with self.store.lock(self.name):
+            return self._recommend()
+
+    def _recommend(self) -> dict[str, Any]:
+        best = self.best()
+        if best is None:
+            raise InputError("nothing measured yet: no recommendation", field="campaign",
+                             value=self.name, allowed="run the campaign or tell results first")
+        created = utc_now()
+        content = {"campaign": self.name, "created_at": created, **best,
+                   "n_measured": self.n_measured, "budget": self.definition.budget,
+                   "objective": self.problem.rate_note, "seed": self.definition.seed,
+                   "version": _version()}
+        folder = self.store.workspace / self.name / "recommendations"
+        path = folder / f"{created.replace(':', '').replace('+0000', 'Z')}.md"
+        from electroforge.atomic import atomic_write_text
+
+        atomic_write_text(path, _markdown(content, self.problem))
+        with self.store.transaction() as db:
+            db.execute("INSERT INTO recommendations (campaign, created_at, content, path) "
+                       "VALUES (?, ?, ?, ?)", (self.name, created, json.dumps(content), str(path)))
+        content["path"] = str(path)
+        return content
+
+    def status(self) -> dict[str, Any]:
+        runs = self.store.rows("runs", self.name)
+        recommendations = self.store.rows("recommendations", self.name)
+        optimizer = self.optimizer()
+        return {"name": self.name, "evaluator": self.definition.evaluator,
+                "created_at": self.store.campaign_row(self.name)["created_at"],
+                "budget": self.definition.budget, "measured": self.n_measured,
+                "pending": len(self.proposals("pending")), "best": self.best(),
+                "hedge": optimizer.probabilities if optimizer.steps else None,
+                "schedule": self.definition.schedule,
+                "last_run": dict(runs[-1]) if runs else None,
+                "last_recommendation": recommendations[-1]["path"] if recommendations else None,
+                "objective": self.problem.rate_note, "searched": self.problem.names,
+                "fixed": self.problem.fixed}
+
+    def export(self) -> pd.DataFrame:
+        """Proposals and measurements, one row each, recipe and property columns spread."""
+        proposals = self.proposals().assign(kind="proposal")
+        measurements = self.measurements().assign(kind="measurement")
+        table = pd.concat([proposals, measurements], ignore_index=True, sort=False)
+        for column in ("proposal_id", "batch", "measurement_id"):
+            if column in table:
+                table[column] = table[column].astype("Int64")
+        return table
+
+
+def _problem(definition: CampaignDefinition) -> RecipeProblem:
+    model = None
+    if definition.model is not None:
+        from electroforge.surrogates import load_surrogate
+
+        model = load_surrogate(definition.model)
+    if definition.evaluator != "surrogate" and model is not None:
+        # the model only lends its training data's ranges as scaling bounds
+        bounds = getattr(model, "output_bounds_", {})
+        spec = definition.objective
+        targets = tuple(t if t.scaled or t.name not in bounds else t.with_bounds(*bounds[t.name])
+                        for t in spec.targets)
+        from dataclasses import replace
+
+        return RecipeProblem(None, replace(spec, targets=targets), definition.space)
+    return RecipeProblem(model, definition.objective, definition.space)
+
+
+def _proposal_frame(rows, problem: RecipeProblem) -> pd.DataFrame:
+    records = [{"proposal_id": r["id"], "batch": r["batch"], "status": r["status"],
+                "source": r["source"], "created_at": r["created_at"], **json.loads(r["recipe"])}
+               for r in rows]
+    frame = pd.DataFrame.from_records(
+        records, columns=["proposal_id", "batch", "status", "source", "created_at",
+                          *problem.names])
+    for name, value in problem.fixed.items():
+        frame[name] = value
+    return frame
+
+
+def _text(recipe: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:g}" for k, v in recipe.items())
+
+
+def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
+    lines = [f"# Recommendation: {content['campaign']}", "",
+             f"{content['created_at']} - {content['n_measured']} of {content['budget']} "
+             f"evaluations - electroforge {content['version']}, seed {content['seed']}", "",
+             f"Objective: {content['objective']}", "", "| parameter | value | unit |",
+             "|---|---|---|"]
+    for name, value in {**content["recipe"], **content["fixed"]}.items():
+        lines.append(f"| {name} | {value:.4g} | {problem.space[name].unit} |")
+    lines += ["", "| property | value |", "|---|---|"]
+    lines += [f"| {name} | {value:.4g} |" for name, value in content["properties"].items()]
+    lines += ["", f"Cost: {content['cost']:.5f}", ""]
+    return "\n".join(lines)
+
+
+def load_results(path: str | Path) -> pd.DataFrame:
+    """A results table (CSV or Parquet) for :meth:`Campaign.tell`."""
+    from electroforge.datasets import read_dataset
+
+    return read_dataset(path)
+
+
+__all__ += ["load_results"]

@@ -1,0 +1,206 @@
+"""A campaign as written in a TOML file: space, objective, evaluator, budget, schedule.
+
+Example ``campaign.toml``::
+
+    name = "cathode-1c"
+    seed = 0
+    budget = 60                 # evaluations in all
+    batch_size = 4              # recipes proposed together
+    iterations = 8              # batches per `campaign run` (default: to the budget)
+    schedule = "0 6 * * 1"      # cron: Mondays 06:00 (optional; for run-due / scheduler)
+
+    [space]                     # optional: the built-in space by default
+    file = "space.toml"         # relative paths are relative to this file
+    bounds = { cr_pct = [10.0, 40.0] }
+    fix = { c_rate = 1.0 }
+
+    [objective]                 # the keys of an objective file, or file = "objective.toml"
+    [[objective.targets]]
+    name = "density_g_cm3"
+    direction = "max"
+
+    [evaluator]
+    kind = "surrogate"          # surrogate (a fitted model), line (the virtual line), lab
+    model = "model.json"        # surrogate: the model; line/lab: optional, for scaling bounds
+    grid = 64                   # line only
+
+    [optimizer]                 # optional GP-Hedge settings
+    eta = 1.0
+    decay = 0.5
+    n_initial = 8
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from electroforge.errors import InputError
+from electroforge.objectives.spec import ObjectiveSpec
+from electroforge.space import Space, default_space
+
+__all__ = ["CampaignDefinition", "EVALUATORS"]
+
+EVALUATORS = ("surrogate", "line", "lab")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
+         "objective", "evaluator", "optimizer")
+_SPACE_KEYS = ("file", "bounds", "fix")
+_EVALUATOR_KEYS = ("kind", "model", "grid")
+_OPTIMIZER_KEYS = ("eta", "decay", "n_initial", "beta", "xi")
+
+
+@dataclass(frozen=True)
+class CampaignDefinition:
+    """A validated campaign definition (see the module doc for the file format).
+
+    Paths are absolute once read from a file. :meth:`to_dict` / :meth:`from_dict` round
+    trip exactly (the store keeps the dict).
+    """
+
+    name: str
+    budget: int
+    space: Space = field(default_factory=default_space)
+    objective: ObjectiveSpec = field(default_factory=ObjectiveSpec)
+    evaluator: str = "surrogate"
+    model: str | None = None
+    grid: int = 64
+    seed: int = 0
+    batch_size: int = 1
+    iterations: int | None = None
+    schedule: str | None = None
+    optimizer: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise InputError("a campaign name is 1-64 letters, digits, '_', '-' or '.'",
+                             field="name", value=repr(self.name), allowed="e.g. cathode-1c")
+        for key, minimum in (("budget", 1), ("batch_size", 1), ("seed", 0), ("grid", 8)):
+            _integer(getattr(self, key), key, minimum)
+        if self.iterations is not None:
+            _integer(self.iterations, "iterations", 1)
+        if self.batch_size > self.budget:
+            raise InputError("the batch is larger than the budget", field="batch_size",
+                             value=self.batch_size, allowed=f"<= budget ({self.budget})")
+        if self.evaluator not in EVALUATORS:
+            raise InputError("unknown evaluator", field="evaluator.kind",
+                             value=repr(self.evaluator), allowed=", ".join(EVALUATORS))
+        if self.evaluator == "surrogate" and not self.model:
+            raise InputError("a surrogate evaluator needs its model", field="evaluator.model",
+                             allowed="the path of a model written by `electroforge fit`")
+        if self.model is not None and not Path(self.model).is_file():
+            raise InputError("the model file does not exist", field="evaluator.model",
+                             value=self.model, allowed="the path of a fitted model")
+        if self.schedule is not None:
+            from croniter import croniter
+
+            if not isinstance(self.schedule, str) or not croniter.is_valid(self.schedule):
+                raise InputError("not a cron expression", field="schedule",
+                                 value=repr(self.schedule),
+                                 allowed="five fields: minute hour day month weekday, "
+                                 "e.g. '0 6 * * 1'")
+        unknown = [k for k in self.optimizer if k not in _OPTIMIZER_KEYS]
+        if unknown:
+            raise InputError("unknown key", field=f"optimizer.{unknown[0]}",
+                             allowed=", ".join(_OPTIMIZER_KEYS))
+        from electroforge.campaigns.hedge import GPHedge
+
+        GPHedge([(0.0, 1.0)], **self.optimizer)     # validates the settings
+
+    # -- files ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CampaignDefinition:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot read the campaign file ({error.strerror})",
+                             source=str(path)) from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(f"not valid TOML: {error}", source=str(path)) from None
+        try:
+            return cls.from_file_data(data, base=path.resolve().parent)
+        except InputError as error:
+            raise error.with_source(str(path)) from None
+
+    @classmethod
+    def from_file_data(cls, data: Mapping[str, Any], *, base: Path) -> CampaignDefinition:
+        """From the TOML's tables, with relative paths resolved against ``base``."""
+        unknown = [k for k in data if k not in _KEYS]
+        if unknown:
+            raise InputError("unknown key", field=unknown[0], allowed=", ".join(_KEYS))
+        for key in ("name", "budget"):
+            if key not in data:
+                raise InputError("missing key", field=key, allowed="name and budget are required")
+        space = _space(_table(data, "space", _SPACE_KEYS), base)
+        objective_table = dict(_table(data, "objective", None))
+        if "file" in objective_table:
+            if len(objective_table) > 1:
+                raise InputError("an objective file or inline keys, not both", field="objective",
+                                 allowed="file = '...' alone, or the keys of an objective file")
+            objective = ObjectiveSpec.load(base / objective_table["file"])
+        else:
+            objective = ObjectiveSpec.from_dict(objective_table)
+        evaluator = _table(data, "evaluator", _EVALUATOR_KEYS)
+        model = evaluator.get("model")
+        return cls(name=data["name"], budget=data["budget"], space=space, objective=objective,
+                   evaluator=evaluator.get("kind", "surrogate"),
+                   model=str((base / model).resolve()) if model else None,
+                   grid=evaluator.get("grid", 64), seed=data.get("seed", 0),
+                   batch_size=data.get("batch_size", 1), iterations=data.get("iterations"),
+                   schedule=data.get("schedule"),
+                   optimizer=dict(_table(data, "optimizer", _OPTIMIZER_KEYS)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "budget": self.budget, "space": self.space.to_dict(),
+                "objective": self.objective.to_dict(), "evaluator": self.evaluator,
+                "model": self.model, "grid": self.grid, "seed": self.seed,
+                "batch_size": self.batch_size, "iterations": self.iterations,
+                "schedule": self.schedule, "optimizer": dict(self.optimizer)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CampaignDefinition:
+        values = dict(data)
+        values["space"] = Space.from_dict(values["space"])
+        values["objective"] = ObjectiveSpec.from_dict(values["objective"])
+        return cls(**values)
+
+
+def _integer(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError("must be an integer", field=name, value=repr(value),
+                         allowed=f"an integer >= {minimum}")
+    return value
+
+
+def _table(data: Mapping[str, Any], key: str, keys) -> Mapping[str, Any]:
+    table = data.get(key, {})
+    if not isinstance(table, Mapping):
+        raise InputError("must be a table", field=key, value=repr(table), allowed=f"[{key}]")
+    if keys is not None:
+        unknown = [k for k in table if k not in keys]
+        if unknown:
+            raise InputError("unknown key", field=f"{key}.{unknown[0]}", allowed=", ".join(keys))
+    return table
+
+
+def _space(table: Mapping[str, Any], base: Path) -> Space:
+    space = Space.load(base / table["file"]) if "file" in table else default_space()
+    bounds = table.get("bounds", {})
+    fixed = table.get("fix", {})
+    for key, value in (("bounds", bounds), ("fix", fixed)):
+        if not isinstance(value, Mapping):
+            raise InputError("must be a table", field=f"space.{key}", value=repr(value),
+                             allowed="{ name = ... }")
+    for name, pair in bounds.items():
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise InputError("bounds are [low, high]", field=f"space.bounds.{name}",
+                             value=repr(pair), allowed="[low, high]")
+    return space.with_bounds({k: tuple(v) for k, v in bounds.items()}).fix(dict(fixed))

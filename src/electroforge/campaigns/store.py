@@ -1,0 +1,205 @@
+"""The campaign store: one SQLite file per workspace, a versioned schema, and a lock per
+campaign.
+
+Every change (a campaign created, proposals asked, measurements told with the optimizer
+state, a recommendation) is one transaction: a crash or ``kill -9`` leaves the file at
+the last commit, so nothing already told is lost. The journal is SQLite's write-ahead
+log. Two processes cannot advance one campaign at once: :meth:`Store.lock` holds an
+exclusive ``flock`` on ``locks/NAME.lock`` in the workspace, which the kernel releases
+when the holder dies, so a killed run never leaves a stale lock.
+
+Schema versions: :data:`MIGRATIONS` holds one script per version; opening a store
+applies the missing ones in order, inside a transaction, and records the version in
+``meta``. A file newer than this package is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from electroforge.errors import InputError
+
+__all__ = ["Store", "CampaignLockedError", "STORE_FILE", "MIGRATIONS", "utc_now"]
+
+STORE_FILE = "electroforge.db"
+
+MIGRATIONS: tuple[str, ...] = (
+    # version 1
+    """
+    CREATE TABLE campaigns (
+        name TEXT PRIMARY KEY,
+        definition TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        version TEXT NOT NULL,
+        seed INTEGER NOT NULL
+    );
+    CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign TEXT NOT NULL REFERENCES campaigns(name),
+        batch INTEGER NOT NULL,
+        recipe TEXT NOT NULL,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        version TEXT NOT NULL
+    );
+    CREATE TABLE measurements (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign TEXT NOT NULL REFERENCES campaigns(name),
+        proposal_id INTEGER REFERENCES proposals(id),
+        recipe TEXT NOT NULL,
+        properties TEXT NOT NULL,
+        cost REAL NOT NULL,
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        version TEXT NOT NULL
+    );
+    CREATE TABLE optimizer_states (
+        campaign TEXT PRIMARY KEY REFERENCES campaigns(name),
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign TEXT NOT NULL REFERENCES campaigns(name),
+        kind TEXT NOT NULL,
+        scheduled_for TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL
+    );
+    CREATE TABLE recommendations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign TEXT NOT NULL REFERENCES campaigns(name),
+        created_at TEXT NOT NULL,
+        content TEXT NOT NULL,
+        path TEXT
+    );
+    CREATE INDEX proposals_by_campaign ON proposals(campaign, status);
+    CREATE INDEX measurements_by_campaign ON measurements(campaign);
+    """,
+)
+
+
+class CampaignLockedError(InputError):
+    """Another process is advancing the campaign."""
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """The workspace's SQLite store (see module doc).
+
+    Example:
+        >>> import tempfile
+        >>> store = Store(tempfile.mkdtemp())
+        >>> store.schema_version == len(MIGRATIONS)
+        True
+    """
+
+    def __init__(self, workspace: str | os.PathLike[str]) -> None:
+        self.workspace = Path(workspace)
+        self.path = self.workspace / STORE_FILE
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.row_factory = sqlite3.Row
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"cannot open the campaign store ({error})", source=str(self.path),
+                             allowed="an electroforge.db written by electroforge") from None
+
+    # -- schema ---------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            current = self.schema_version
+            if current > len(MIGRATIONS):
+                raise InputError("the store was written by a newer electroforge",
+                                 source=str(self.path), field="schema_version", value=current,
+                                 allowed=f"<= {len(MIGRATIONS)}: upgrade electroforge")
+            for version in range(current + 1, len(MIGRATIONS) + 1):
+                for statement in MIGRATIONS[version - 1].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                                (str(version),))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- lock -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold the campaign's lock, or raise :class:`CampaignLockedError` at once."""
+        folder = self.workspace / "locks"
+        folder.mkdir(exist_ok=True)
+        handle = open(folder / f"{name}.lock", "a+")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise CampaignLockedError(
+                    "the campaign is being advanced by another process", field=name,
+                    value=holder, allowed="one process at a time: wait for it to finish") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} since {utc_now()}")
+            handle.flush()
+            yield
+        finally:
+            handle.close()
+
+    # -- campaigns ------------------------------------------------------------------------
+    def campaign_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM campaigns ORDER BY name")]
+
+    def definition(self, name: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT definition FROM campaigns WHERE name = ?",
+                              (name,)).fetchone()
+        if row is None:
+            names = self.campaign_names()
+            raise InputError("no such campaign", source=str(self.path), field="campaign",
+                             value=repr(name),
+                             allowed=", ".join(names) if names else "create one first: "
+                             "electroforge campaign create campaign.toml")
+        return json.loads(row[0])
+
+    def campaign_row(self, name: str) -> sqlite3.Row:
+        self.definition(name)
+        return self.db.execute("SELECT * FROM campaigns WHERE name = ?", (name,)).fetchone()
+
+    def rows(self, table: str, name: str, where: str = "", params: tuple = ()) -> list[sqlite3.Row]:
+        query = f"SELECT * FROM {table} WHERE campaign = ? {where} ORDER BY id"
+        return self.db.execute(query, (name, *params)).fetchall()
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,213 @@
+"""``electroforge campaign ...`` and ``electroforge scheduler``: persistent studies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from electroforge.cli.options import count
+
+
+def _workspace(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workspace", metavar="DIR",
+                        help="workspace folder (default: ./electroforge-workspace)")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "campaign", help="persistent studies: create, ask, tell, run, run-due, status, export",
+        description="Named, persistent studies kept in the workspace's SQLite store.")
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    sub.required = True
+
+    create = sub.add_parser("create", help="validate a campaign file and record the campaign")
+    create.add_argument("file", metavar="campaign.toml")
+    _workspace(create)
+    create.set_defaults(handler=run_create)
+
+    ask = sub.add_parser("ask", help="propose recipes (recorded as pending, written as CSV)")
+    ask.add_argument("name")
+    ask.add_argument("--n", type=count, default=None,
+                     help="recipes to propose (default: the campaign's batch size)")
+    ask.add_argument("--out", metavar="FILE.csv",
+                     help="where to write them for the lab (default WORKSPACE/NAME/ask-BATCH.csv)")
+    _workspace(ask)
+    ask.set_defaults(handler=run_ask)
+
+    tell = sub.add_parser("tell", help="record measured properties of proposed recipes")
+    tell.add_argument("name")
+    tell.add_argument("results", metavar="RESULTS", help=".csv or .parquet: proposal_id (or the "
+                      "recipe columns) and the objective's property columns")
+    tell.add_argument("--external", action="store_true",
+                      help="also accept recipes made outside the engine's proposals")
+    _workspace(tell)
+    tell.set_defaults(handler=run_tell)
+
+    advance = sub.add_parser("run", help="advance a surrogate or line campaign")
+    advance.add_argument("name")
+    advance.add_argument("--iterations", type=count,
+                         help="batches to run (default: the campaign's, else to the budget)")
+    _workspace(advance)
+    advance.set_defaults(handler=run_run)
+
+    due = sub.add_parser("run-due", help="run every campaign whose cron schedule is due "
+                         "(idempotent: for cron or systemd timers)")
+    _workspace(due)
+    due.set_defaults(handler=run_due_command)
+
+    status = sub.add_parser("status", help="summarize a campaign")
+    status.add_argument("name")
+    status.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _workspace(status)
+    status.set_defaults(handler=run_status)
+
+    export = sub.add_parser("export", help="write proposals and measurements as CSV or Parquet")
+    export.add_argument("name")
+    export.add_argument("--out", required=True, metavar="FILE", help=".csv or .parquet")
+    _workspace(export)
+    export.set_defaults(handler=run_export)
+
+    scheduler = commands.add_parser(
+        "scheduler", help="run due campaigns in the foreground (for machines without cron)",
+        description="Check the workspace every --interval seconds and run every campaign "
+        "whose cron schedule is due, as `campaign run-due` does.")
+    scheduler.add_argument("--interval", type=float, default=60.0, metavar="SECONDS",
+                           help="seconds between checks (default 60)")
+    scheduler.add_argument("--cycles", type=count, help="stop after this many checks")
+    _workspace(scheduler)
+    scheduler.set_defaults(handler=run_scheduler)
+
+
+def _store(args):
+    from electroforge.campaigns import resolve_workspace
+    from electroforge.campaigns.store import Store
+
+    return Store(resolve_workspace(args.workspace))
+
+
+def _campaign(args):
+    from electroforge.campaigns.campaign import Campaign
+
+    return Campaign(_store(args), args.name)
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from electroforge.campaigns.campaign import Campaign
+    from electroforge.campaigns.definition import CampaignDefinition
+
+    definition = CampaignDefinition.load(args.file)
+    store = _store(args)
+    campaign = Campaign.create(store, definition)
+    problem = campaign.problem
+    print(f"created campaign {definition.name!r} in {store.path}")
+    print(f"  evaluator {definition.evaluator}; budget {definition.budget}, batches of "
+          f"{definition.batch_size}; seed {definition.seed}")
+    print(f"  searching {', '.join(problem.names)}"
+          + (f"; fixed {', '.join(f'{k}={v:g}' for k, v in problem.fixed.items())}"
+             if problem.fixed else ""))
+    print(f"  objective: {problem.rate_note}")
+    if definition.schedule:
+        print(f"  schedule: {definition.schedule} (run by `electroforge campaign run-due` or "
+              "`electroforge scheduler`)")
+    return 0
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from electroforge.datasets import write_dataset
+
+    campaign = _campaign(args)
+    proposals = campaign.ask(args.n or campaign.definition.batch_size)
+    batch = int(proposals["batch"].iloc[0])
+    out = args.out or campaign.store.workspace / campaign.name / f"ask-{batch:03d}.csv"
+    columns = ["proposal_id", *campaign.problem.names, *campaign.problem.fixed]
+    properties = [c for c in campaign.problem.objective.columns
+                  if c not in campaign.problem.space.names]
+    sheet = proposals[columns].assign(**{c: float("nan") for c in properties})
+    write_dataset(sheet, out)
+    print(f"batch {batch}: {len(proposals)} recipes proposed for {campaign.name!r}")
+    print(sheet[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"wrote {out}: fill in {', '.join(properties)} and run "
+          f"`electroforge campaign tell {campaign.name} {out}`")
+    return 0
+
+
+def run_tell(args: argparse.Namespace) -> int:
+    from electroforge.campaigns.campaign import load_results
+
+    campaign = _campaign(args)
+    table = load_results(args.results)
+    n = campaign.tell(table, source=args.results, external=args.external)
+    best = campaign.best()
+    print(f"recorded {n} measurements for {campaign.name!r} "
+          f"({campaign.n_measured}/{campaign.definition.budget}); best cost {best['cost']:.5f}")
+    return 0
+
+
+def run_run(args: argparse.Namespace) -> int:
+    campaign = _campaign(args)
+    recommendation = campaign.run(args.iterations)
+    _print_recommendation(recommendation)
+    return 0
+
+
+def run_due_command(args: argparse.Namespace) -> int:
+    from electroforge.campaigns.schedule import run_due
+
+    ran = run_due(_store(args))
+    if not ran:
+        print("no campaign is due")
+    return 0
+
+
+def run_scheduler(args: argparse.Namespace) -> int:
+    from electroforge.campaigns.schedule import scheduler_loop
+
+    scheduler_loop(_store(args), interval_s=max(args.interval, 0.0), cycles=args.cycles)
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    campaign = _campaign(args)
+    summary = campaign.status()
+    if args.json:
+        print(json.dumps(summary, indent=1, default=str))
+        return 0
+    print(f"campaign {summary['name']!r} ({summary['evaluator']}), created "
+          f"{summary['created_at']}")
+    print(f"  {summary['measured']}/{summary['budget']} measured, {summary['pending']} pending")
+    print(f"  objective: {summary['objective']}")
+    best = summary["best"]
+    if best:
+        recipe = ", ".join(f"{k}={v:.4g}" for k, v in {**best["recipe"], **best["fixed"]}.items())
+        print(f"  best: cost {best['cost']:.5f} at {recipe}")
+    if summary["hedge"]:
+        print("  hedge odds: " + ", ".join(f"{k} {v:.2f}" for k, v in summary["hedge"].items()))
+    if summary["schedule"]:
+        print(f"  schedule: {summary['schedule']}")
+    if summary["last_run"]:
+        run = summary["last_run"]
+        print(f"  last run: {run['kind']} {run['started_at']} -> {run['status']}")
+    if summary["last_recommendation"]:
+        print(f"  last recommendation: {summary['last_recommendation']}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from electroforge.datasets import write_dataset
+
+    campaign = _campaign(args)
+    table = campaign.export()
+    write_dataset(table, args.out, metadata={"campaign": campaign.name,
+                                             "definition": campaign.definition.to_dict()})
+    print(f"wrote {args.out}: {int((table['kind'] == 'proposal').sum())} proposals, "
+          f"{int((table['kind'] == 'measurement').sum())} measurements")
+    return 0
+
+
+def _print_recommendation(content: dict) -> None:
+    recipe = ", ".join(f"{k}={v:.4g}" for k, v in {**content["recipe"], **content["fixed"]}.items())
+    print(f"recommendation for {content['campaign']!r} ({content['created_at']}, "
+          f"{content['n_measured']}/{content['budget']} evaluations):")
+    print(f"  {recipe}")
+    print("  " + ", ".join(f"{k} {v:.4g}" for k, v in content["properties"].items()))
+    print(f"  cost {content['cost']:.5f}; written to {content['path']}")
