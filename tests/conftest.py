@@ -1,14 +1,16 @@
-"""Shared fixtures: the default space, and the CLI run in-process."""
+"""Shared fixtures: the default space, the CLI run in-process, an analytic surrogate."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
+import pandas as pd
 import pytest
 
-from electroforge import default_space
+from electroforge import default_space, design
 from electroforge.cli import main
+from electroforge.surrogates import SymbolicSurrogate
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -39,3 +41,23 @@ def cli(capsys, tmp_path, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+# A surrogate of analytic properties with a known optimum (optimize, sensitivity, campaigns).
+# Linear properties, scaled over the data: tortuosity and density pull cr_pct in opposite
+# directions, conductivity and active surface pull am_wt_pct, sc_wt_pct does nothing: Cf
+# (Eq. 3) is a bowl with its minimum at the middle of both ranges, am_wt_pct = 91 and
+# cr_pct = 25.
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    X = design.lhs(default_space().fix({"c_rate": 1.0}), 40, seed=3)[
+        ["am_wt_pct", "sc_wt_pct", "cr_pct"]]
+    # with the box's corners, the scaling bounds are exactly the ranges of the box
+    corners = pd.DataFrame({"am_wt_pct": [85.0, 97.0], "sc_wt_pct": [55.0, 72.0],
+                            "cr_pct": [0.0, 50.0]})
+    X = pd.concat([X, corners], ignore_index=True)
+    Y = pd.DataFrame({"tortuosity_factor": 1 + X.cr_pct / 25, "density_g_cm3": 2 + X.cr_pct / 50,
+                      "conductivity_s_m": 100 - X.am_wt_pct, "active_surface_pct": X.am_wt_pct - 50})
+    path = tmp_path_factory.mktemp("model") / "model.json"
+    SymbolicSurrogate(max_terms=1).fit(X, Y).save(path)
+    return path

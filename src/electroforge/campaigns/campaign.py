@@ -154,6 +154,11 @@ class Campaign:
                     raise InputError("outside the campaign's space", source=source, row=i,
                                      field=n, value=recipe[n],
                                      allowed=f"{p.low:g} <= {n} <= {p.high:g}")
+            given = row.get("proposal_id")
+            if given is not None and not pd.isna(given) and int(given) in claimed:
+                raise InputError("the same proposal appears twice", source=source, row=i,
+                                 field="proposal_id", value=int(given),
+                                 allowed=f"each once (first in row {claimed[int(given)]})")
             proposal = self._match(row, recipe, pending, source, i)
             if proposal is None and not external:
                 raise InputError("not a pending proposal of this campaign", source=source,

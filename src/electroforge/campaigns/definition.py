@@ -87,15 +87,6 @@ class CampaignDefinition:
         if self.batch_size > self.budget:
             raise InputError("the batch is larger than the budget", field="batch_size",
                              value=self.batch_size, allowed=f"<= budget ({self.budget})")
-        if self.evaluator not in EVALUATORS:
-            raise InputError("unknown evaluator", field="evaluator.kind",
-                             value=repr(self.evaluator), allowed=", ".join(EVALUATORS))
-        if self.evaluator == "surrogate" and not self.model:
-            raise InputError("a surrogate evaluator needs its model", field="evaluator.model",
-                             allowed="the path of a model written by `electroforge fit`")
-        if self.model is not None and not Path(self.model).is_file():
-            raise InputError("the model file does not exist", field="evaluator.model",
-                             value=self.model, allowed="the path of a fitted model")
         if self.schedule is not None:
             from croniter import croniter
 
@@ -111,6 +102,15 @@ class CampaignDefinition:
         from electroforge.campaigns.hedge import GPHedge
 
         GPHedge([(0.0, 1.0)], **self.optimizer)     # validates the settings
+        if self.evaluator not in EVALUATORS:
+            raise InputError("unknown evaluator", field="evaluator.kind",
+                             value=repr(self.evaluator), allowed=", ".join(EVALUATORS))
+        if self.evaluator == "surrogate" and not self.model:
+            raise InputError("a surrogate evaluator needs its model", field="evaluator.model",
+                             allowed="the path of a model written by `electroforge fit`")
+        if self.model is not None and not Path(self.model).is_file():
+            raise InputError("the model file does not exist", field="evaluator.model",
+                             value=self.model, allowed="the path of a fitted model")
 
     # -- files ------------------------------------------------------------------------
     @classmethod

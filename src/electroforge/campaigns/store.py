@@ -168,7 +168,8 @@ class Store:
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
                 raise CampaignLockedError(
-                    "the campaign is being advanced by another process", field=name,
+                    "the campaign is being advanced by another process", source=str(self.path),
+                    field=name,
                     value=holder, allowed="one process at a time: wait for it to finish") from None
             handle.seek(0)
             handle.truncate()

@@ -1,0 +1,192 @@
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from electroforge import default_space
+from electroforge.campaigns.campaign import Campaign
+from electroforge.campaigns.definition import CampaignDefinition
+from electroforge.campaigns.schedule import due_campaigns, run_due
+from electroforge.campaigns.store import CampaignLockedError, Store
+from electroforge.errors import InputError
+
+PROPERTIES = ["tortuosity_factor", "conductivity_s_m", "active_surface_pct", "density_g_cm3"]
+
+
+def definition(model_file, **changes):
+    values = {"name": "c1", "budget": 10, "batch_size": 2, "evaluator": "surrogate",
+              "model": str(model_file), "seed": 4} | changes
+    return CampaignDefinition(**values)
+
+
+def test_run_records_everything_and_recommends(tmp_path, model_file):
+    store = Store(tmp_path)
+    campaign = Campaign.create(store, definition(model_file))
+    recommendation = campaign.run(3, progress=lambda _: None)
+    assert campaign.n_measured == 6 and len(campaign.proposals("pending")) == 0
+    assert recommendation["n_measured"] == 6 and os.path.exists(recommendation["path"])
+    best = campaign.best()
+    measured = campaign.measurements()
+    assert best["cost"] == measured["cost"].min()
+    # each told row's cost is Eq. 3 of its properties: linear properties of the box
+    row = measured.iloc[0]
+    u, v = (row.am_wt_pct - 85) / 12, row.cr_pct / 50
+    assert row.cost == pytest.approx(((v) ** 2 + (1 - v) ** 2 + u**2 + (1 - u) ** 2) / 4)
+    versions = {r[0] for r in store.db.execute("SELECT version FROM measurements")}
+    assert versions == {__import__("electroforge").__version__}
+    assert campaign.status()["measured"] == 6
+    with pytest.raises(InputError, match="exists"):
+        Campaign.create(store, definition(model_file))
+
+
+def test_an_interrupted_run_continues_as_if_never_stopped(tmp_path, model_file):
+    straight = Campaign.create(Store(tmp_path / "a"), definition(model_file))
+    straight.run(3, progress=lambda _: None)
+    interrupted = Campaign.create(Store(tmp_path / "b"), definition(model_file))
+    interrupted.ask(2)                               # ... and the process dies here
+    resumed = Campaign(Store(tmp_path / "b"), "c1")
+    resumed.run(2, progress=lambda _: None)          # evaluates the pending pair first
+    columns = ["am_wt_pct", "sc_wt_pct", "cr_pct", "cost"]
+    pd.testing.assert_frame_equal(resumed.measurements()[columns],
+                                  straight.measurements()[columns])
+
+
+def told(campaign, proposals, **changes):
+    table = proposals[["proposal_id", *campaign.problem.names]].copy()
+    table["tortuosity_factor"] = 2.0
+    table["conductivity_s_m"] = 10.0
+    table["active_surface_pct"] = 40.0
+    table["density_g_cm3"] = 2.5
+    for column, values in changes.items():       # None keeps the proposal's value
+        table[column] = [old if new is None else new for old, new in zip(table[column], values)]
+    return table
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [({"density_g_cm3": [2.5, float("nan")]}, "row 2: field 'density_g_cm3'.*finite"),
+     ({"proposal_id": [1, 1]}, "appears twice"),
+     ({"proposal_id": [1, 99]}, "no pending proposal has this id"),
+     ({"cr_pct": [None, 80.0]}, "row 2: field 'cr_pct'.*outside"),
+     ({"am_wt_pct": [90.0, 90.0], "proposal_id": [float("nan")] * 2}, "not a pending proposal")],
+)
+def test_bad_results_record_nothing(tmp_path, model_file, change, fragment):
+    campaign = Campaign.create(Store(tmp_path), definition(model_file))
+    proposals = campaign.ask(2)
+    with pytest.raises(InputError, match=fragment):
+        campaign.tell(told(campaign, proposals, **change), source="results.csv")
+    assert campaign.n_measured == 0 and len(campaign.proposals("pending")) == 2
+    assert campaign.optimizer().y == []
+
+
+def test_lab_results_by_id_or_values_and_external_recipes(tmp_path, model_file):
+    campaign = Campaign.create(Store(tmp_path), definition(model_file))
+    proposals = campaign.ask(2)
+    by_values = told(campaign, proposals).drop(columns="proposal_id").round(9)
+    assert campaign.tell(by_values) == 2
+    assert (campaign.proposals()["status"] == "told").all()
+    outside = pd.DataFrame({"am_wt_pct": [90.0], "sc_wt_pct": [60.0], "cr_pct": [20.0],
+                            **{p: [v] for p, v in zip(PROPERTIES, [2.0, 10.0, 40.0, 2.5])}})
+    assert campaign.tell(outside, external=True) == 1
+    assert list(campaign.measurements()["source"]) == ["lab", "lab", "external"]
+    assert len(campaign.optimizer().y) == 3
+    with pytest.raises(InputError, match="budget"):
+        campaign.ask(8)
+
+
+def test_two_processes_cannot_advance_one_campaign(tmp_path, model_file):
+    store = Store(tmp_path)
+    Campaign.create(store, definition(model_file))
+    with store.lock("c1"):
+        other = Campaign(Store(tmp_path), "c1")
+        with pytest.raises(CampaignLockedError, match="pid .*another process"):
+            other.run(1, progress=lambda _: None)
+        with pytest.raises(CampaignLockedError):
+            other.ask(1)
+    assert other.n_measured == 0
+
+
+def test_kill_in_the_middle_of_run_loses_nothing(tmp_path, model_file):
+    Campaign.create(Store(tmp_path), definition(model_file, budget=40, batch_size=1))
+    process = subprocess.Popen([sys.executable, "-m", "electroforge.cli", "campaign", "run",
+                                "c1", "--workspace", str(tmp_path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = sqlite3.connect(tmp_path / "electroforge.db")
+    while db.execute("SELECT COUNT(*) FROM measurements").fetchone()[0] < 8:
+        assert process.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    campaign = Campaign(Store(tmp_path), "c1")
+    before = campaign.measurements()
+    assert len(before) >= 8 and len(campaign.optimizer().y) == len(before)
+    campaign.run(2, progress=lambda _: None)          # the lock died with the process
+    after = campaign.measurements()
+    pd.testing.assert_frame_equal(after.iloc[:len(before)], before)
+    assert len(campaign.proposals("pending")) == 0
+
+
+def test_run_due_runs_each_fire_time_once(tmp_path, model_file):
+    store = Store(tmp_path)
+    Campaign.create(store, definition(model_file, schedule="0 6 * * *", iterations=1))
+    Campaign.create(store, definition(model_file, name="lab", evaluator="lab",
+                                      schedule="0 6 * * *",
+                                      space=default_space().fix({"c_rate": 1.0})))
+    created = dt.datetime.fromisoformat(store.campaign_row("c1")["created_at"])
+    assert due_campaigns(store, created) == []
+    later = created + dt.timedelta(days=1, hours=1)
+    said = []
+    assert run_due(store, now=later, say=said.append) == ["c1", "lab"]
+    assert run_due(store, now=later, say=said.append) == []
+    assert Campaign(store, "c1").n_measured == 2
+    assert "nothing measured yet" in said[1]
+    runs = store.db.execute("SELECT campaign, kind, status FROM runs").fetchall()
+    assert [tuple(r) for r in runs] == [("c1", "scheduled", "done"), ("lab", "scheduled", "done")]
+
+
+def test_store_schema_is_versioned(tmp_path):
+    store = Store(tmp_path)
+    assert store.schema_version == 1
+    store.db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    store.close()
+    with pytest.raises(InputError, match="newer electroforge"):
+        Store(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("budget = 5", "field 'name'.*missing"),
+     ("name = 'a b'\nbudget = 5", "field 'name'"),
+     ("name = 'a'\nbudget = 0", "field 'budget'"),
+     ("name = 'a'\nbudget = 5\nschedule = 'every day'", "cron"),
+     ("name = 'a'\nbudget = 5\n[evaluator]\nkind = 'robot'", "evaluator.kind"),
+     ("name = 'a'\nbudget = 5\n[evaluator]\nkind = 'surrogate'", "evaluator.model"),
+     ("name = 'a'\nbudget = 5\n[evaluator]\nmodel = 'none.json'", "does not exist"),
+     ("name = 'a'\nbudget = 5\ncolour = 1", "field 'colour'"),
+     ("name = 'a'\nbudget = 5\n[optimizer]\neta = -1", "eta"),
+     ("name = 'a'\nbudget = 5\n[space]\nfix = { cr_pct = 99 }", "cr_pct")],
+)
+def test_bad_definitions_name_the_file_and_field(tmp_path, text, fragment):
+    path = tmp_path / "campaign.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=fragment) as info:
+        CampaignDefinition.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_definition_file_round_trip(tmp_path, model_file):
+    (tmp_path / "objective.toml").write_text(
+        '[[targets]]\nname = "density_g_cm3"\ndirection = "max"\n')
+    (tmp_path / "campaign.toml").write_text(
+        f'name = "x"\nbudget = 8\nschedule = "0 6 * * 1"\n[objective]\nfile = "objective.toml"\n'
+        f'[evaluator]\nmodel = "{model_file}"\n[space]\nbounds = {{ cr_pct = [10.0, 40.0] }}\n')
+    loaded = CampaignDefinition.load(tmp_path / "campaign.toml")
+    assert loaded.space["cr_pct"].high == 40.0 and loaded.objective.targets[0].name == "density_g_cm3"
+    assert CampaignDefinition.from_dict(json.loads(json.dumps(loaded.to_dict()))) == loaded

@@ -1,0 +1,80 @@
+"""``electroforge campaign ...`` and ``electroforge scheduler`` on the analytic surrogate."""
+
+import pandas as pd
+
+from electroforge.campaigns.store import Store
+
+from helpers import assert_one_line_error
+
+
+def write_campaign(tmp_path, model_file, **extra):
+    lines = ['name = "c1"', "budget = 8", "batch_size = 2", "seed = 1",
+             '[evaluator]', f'model = "{model_file}"']
+    lines[4:4] = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"'
+                  for k, v in extra.items()]
+    (tmp_path / "campaign.toml").write_text("\n".join(lines) + "\n")
+
+
+def test_create_ask_tell_run_status_export(cli, tmp_path, model_file):
+    write_campaign(tmp_path, model_file)
+    result = cli("campaign", "create", "campaign.toml")
+    assert result.code == 0, result.err
+    assert "searching am_wt_pct, sc_wt_pct, cr_pct" in result.out
+
+    result = cli("campaign", "ask", "c1")
+    assert result.code == 0, result.err
+    sheet_path = tmp_path / "electroforge-workspace" / "c1" / "ask-001.csv"
+    sheet = pd.read_csv(sheet_path)
+    assert list(sheet["proposal_id"]) == [1, 2] and sheet["density_g_cm3"].isna().all()
+    sheet = sheet.assign(tortuosity_factor=2.0, conductivity_s_m=10.0, active_surface_pct=40.0,
+                         density_g_cm3=2.5)
+    sheet.to_csv("results.csv", index=False)
+    result = cli("campaign", "tell", "c1", "results.csv")
+    assert result.code == 0 and "recorded 2 measurements" in result.out, result.err
+    assert_one_line_error(cli("campaign", "tell", "c1", "results.csv"), "results.csv",
+                          "already told")
+
+    result = cli("campaign", "run", "c1")
+    assert result.code == 0, result.err
+    assert "recommendation for 'c1'" in result.out and "8/8 evaluations" in result.out
+    assert "best cost" in result.err                                   # progress
+
+    result = cli("campaign", "status", "c1")
+    assert "8/8 measured, 0 pending" in result.out and "hedge odds" in result.out
+    assert cli("campaign", "export", "c1", "--out", "c1.parquet").code == 0
+    exported = pd.read_parquet(tmp_path / "c1.parquet")
+    assert (exported["kind"] == "measurement").sum() == 8
+    assert_one_line_error(cli("campaign", "ask", "c1"), "budget")
+
+
+def test_run_due_and_scheduler(cli, tmp_path, model_file):
+    write_campaign(tmp_path, model_file, schedule="* * * * *", iterations=1)
+    assert cli("campaign", "create", "campaign.toml").code == 0
+    store = Store(tmp_path / "electroforge-workspace")
+    store.db.execute("UPDATE campaigns SET created_at = '2020-01-01T00:00:00+00:00'")
+    result = cli("campaign", "run-due")
+    assert result.code == 0 and "c1: ran for" in result.out, result.err
+    result = cli("scheduler", "--cycles", "1", "--interval", "0")
+    assert result.code == 0 and "checking" in result.out
+
+
+def test_errors(cli, tmp_path, model_file):
+    assert_one_line_error(cli("campaign", "create", "none.toml"), "none.toml", "cannot read")
+    (tmp_path / "bad.toml").write_text('name = "x"\nbudget = 4\nschedule = "soon"\n')
+    assert_one_line_error(cli("campaign", "create", "bad.toml"), "bad.toml", "schedule", "cron")
+    assert_one_line_error(cli("campaign", "status", "nope"), "no such campaign")
+    write_campaign(tmp_path, model_file)
+    assert cli("campaign", "create", "campaign.toml").code == 0
+    assert_one_line_error(cli("campaign", "create", "campaign.toml"), "exists")
+    assert_one_line_error(cli("campaign", "tell", "c1", "missing.csv"), "missing.csv")
+    pd.DataFrame({"proposal_id": [1]}).to_csv("short.csv", index=False)
+    assert_one_line_error(cli("campaign", "tell", "c1", "short.csv"), "short.csv",
+                          "missing column")
+    store = Store(tmp_path / "electroforge-workspace")
+    with store.lock("c1"):
+        assert_one_line_error(cli("campaign", "run", "c1"), "another process")
+    lab = tmp_path / "lab.toml"
+    lab.write_text('name = "lab"\nbudget = 4\n[space]\nfix = { c_rate = 1.0 }\n[evaluator]\n'
+                   f'kind = "lab"\nmodel = "{model_file}"\n')
+    assert cli("campaign", "create", "lab.toml").code == 0
+    assert_one_line_error(cli("campaign", "run", "lab"), "ask and tell")
