@@ -1,12 +1,16 @@
 import pandas as pd
 
 from electroforge import Space
+from electroforge.campaigns.campaign import Campaign
+from electroforge.campaigns.store import Store
 from electroforge.cli.demo import demo_space
 from electroforge.datasets import read_dataset
 
+SHORT = ("--iterations", "8", "--resplits", "3", "--sensitivity-n", "16")
 
-def test_demo_writes_the_reference_design(cli, tmp_path):
-    result = cli("demo", "--workspace", "ws")
+
+def test_demo_runs_the_study_end_to_end_and_again_identically(cli, tmp_path):
+    result = cli("demo", "--workspace", "ws", *SHORT)
     assert result.code == 0, result.err
     folder = tmp_path / "ws" / "demo"
     recipes = read_dataset(folder / "design.csv")
@@ -19,12 +23,25 @@ def test_demo_writes_the_reference_design(cli, tmp_path):
         assert f"wrote {folder.relative_to(tmp_path) / name}" in result.out
     for method in ("slurry-major", "sobol", "lhs", "random"):
         assert method in result.out
+    # the shipped dataset is the line's output for exactly this design, with its command
+    props = read_dataset(folder / "props.parquet")
+    columns = ["am_wt_pct", "sc_wt_pct", "cr_pct"]
+    pd.testing.assert_frame_equal(props[columns], recipes[columns], check_exact=False,
+                                  rtol=1e-12)
+    assert "electroforge line run" in props.attrs["metadata"]["command"]
+    # equations, the campaign 'demo' and its recommendation, the sensitivity
+    assert "density_g_cm3 = " in result.out and "0.968" in result.out
+    campaign = Campaign(Store(tmp_path / "ws"), "demo")
+    assert campaign.n_measured == 8 and campaign.status()["last_recommendation"]
+    assert (folder / "model.json").is_file() and (folder / "sensitivity.png").is_file()
+    assert "demo finished" in result.out
 
+    # a second run gives the same design and the same campaign, replacing the first
+    before = (folder / "design.csv").read_bytes()
+    first = campaign.measurements()["cost"]
+    result = cli("demo", "--workspace", "ws", *SHORT)
+    assert result.code == 0 and "replacing the campaign 'demo'" in result.out
+    assert (folder / "design.csv").read_bytes() == before
+    again = Campaign(Store(tmp_path / "ws"), "demo").measurements()["cost"]
+    pd.testing.assert_series_equal(again, first)               # same seed, same campaign
 
-def test_demo_default_workspace_and_rerun_is_identical(cli, tmp_path):
-    assert cli("demo").code == 0
-    design_file = tmp_path / "electroforge-workspace" / "demo" / "design.csv"
-    before = design_file.read_bytes()
-    assert cli("demo").code == 0
-    assert design_file.read_bytes() == before
-    assert len(pd.read_csv(design_file)) == 174

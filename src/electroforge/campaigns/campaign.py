@@ -244,6 +244,9 @@ class Campaign:
                     self._tell(self._evaluate(pending), source="evaluator", external=False,
                                kind=self.definition.evaluator)
                 iterations = iterations or self.definition.iterations or math.inf
+                planned = min(iterations, math.ceil((self.definition.budget - self.n_measured)
+                                                    / self.definition.batch_size))
+                every = max(1, planned // 10)
                 done = 0
                 while done < iterations and self.n_measured < self.definition.budget:
                     n = min(self.definition.batch_size, self.definition.budget - self.n_measured)
@@ -251,9 +254,9 @@ class Campaign:
                     self._tell(self._evaluate(asked), source="evaluator", external=False,
                                kind=self.definition.evaluator)
                     done += 1
-                    best = self.best()
-                    progress(f"  {self.n_measured:>4}/{self.definition.budget}  best cost "
-                             f"{best['cost']:.5f}")
+                    if done % every == 0 or self.n_measured >= self.definition.budget:
+                        progress(f"  {self.n_measured:>4}/{self.definition.budget}  best cost "
+                                 f"{self.best()['cost']:.5f}")
                 recommendation = self._recommend()
                 self._finish_run(run_id, "done")
             except BaseException:

@@ -202,5 +202,14 @@ class Store:
         query = f"SELECT * FROM {table} WHERE campaign = ? {where} ORDER BY id"
         return self.db.execute(query, (name, *params)).fetchall()
 
+    def delete_campaign(self, name: str) -> None:
+        """Remove a campaign and everything recorded for it (one transaction)."""
+        self.definition(name)
+        with self.lock(name), self.transaction() as db:
+            for table in ("measurements", "proposals", "optimizer_states", "runs",
+                          "recommendations"):
+                db.execute(f"DELETE FROM {table} WHERE campaign = ?", (name,))
+            db.execute("DELETE FROM campaigns WHERE name = ?", (name,))
+
     def close(self) -> None:
         self.db.close()
