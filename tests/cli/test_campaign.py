@@ -39,6 +39,12 @@ def test_create_ask_tell_run_status_export(cli, tmp_path, model_file):
     assert "recommendation for 'c1'" in result.out and "8/8 evaluations" in result.out
     assert "best cost" in result.err                                   # progress
 
+    result = cli("campaign", "report", "c1", "--sensitivity-n", "32")
+    assert result.code == 0, result.err
+    report = tmp_path / "electroforge-workspace" / "c1" / "report" / "report.html"
+    assert report.is_file() and "self-contained" in result.out
+    assert_one_line_error(cli("campaign", "report", "nope"), "no such campaign")
+
     result = cli("campaign", "status", "c1")
     assert "8/8 measured, 0 pending" in result.out and "hedge odds" in result.out
     assert cli("campaign", "export", "c1", "--out", "c1.parquet").code == 0

@@ -35,6 +35,8 @@ def test_demo_runs_the_study_end_to_end_and_again_identically(cli, tmp_path):
     assert campaign.n_measured == 8 and campaign.status()["last_recommendation"]
     assert (folder / "model.json").is_file() and (folder / "sensitivity.png").is_file()
     assert "demo finished" in result.out
+    report = tmp_path / "ws" / "demo" / "report" / "report.html"
+    assert f"report: {report.relative_to(tmp_path)}" in result.out and report.is_file()
 
     # a second run gives the same design and the same campaign, replacing the first
     before = (folder / "design.csv").read_bytes()

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import Any
 from electroforge.errors import InputError
 from electroforge.objectives.spec import ObjectiveSpec
 from electroforge.space import Space, default_space
+from electroforge.tomlfile import read_toml
 
 __all__ = ["CampaignDefinition", "EVALUATORS"]
 
@@ -116,15 +116,7 @@ class CampaignDefinition:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> CampaignDefinition:
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InputError(f"cannot read the campaign file ({error.strerror})",
-                             source=str(path)) from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise InputError(f"not valid TOML: {error}", source=str(path)) from None
+        data = read_toml(path, what="campaign file")
         try:
             return cls.from_file_data(data, base=path.resolve().parent)
         except InputError as error:

@@ -15,7 +15,8 @@ def _workspace(parser: argparse.ArgumentParser) -> None:
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "campaign", help="persistent studies: create, ask, tell, run, run-due, status, export",
+        "campaign", help="persistent studies: create, ask, tell, run, run-due, status, report, "
+        "export",
         description="Named, persistent studies kept in the workspace's SQLite store.")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     sub.required = True
@@ -60,6 +61,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     status.add_argument("--json", action="store_true", help="print the summary as JSON")
     _workspace(status)
     status.set_defaults(handler=run_status)
+
+    report = sub.add_parser("report", help="write the HTML and Markdown recommendation report")
+    report.add_argument("name")
+    report.add_argument("--out", metavar="DIR", help="folder (default WORKSPACE/NAME/report)")
+    report.add_argument("--sensitivity-n", type=count, default=512,
+                        help="Saltelli base size of the sensitivity section (default 512)")
+    _workspace(report)
+    report.set_defaults(handler=run_report)
 
     export = sub.add_parser("export", help="write proposals and measurements as CSV or Parquet")
     export.add_argument("name")
@@ -189,6 +198,15 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  last run: {run['kind']} {run['started_at']} -> {run['status']}")
     if summary["last_recommendation"]:
         print(f"  last recommendation: {summary['last_recommendation']}")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from electroforge.campaigns.report import write_report
+
+    campaign = _campaign(args)
+    html_path, md_path = write_report(campaign, args.out, sensitivity_n=args.sensitivity_n)
+    print(f"wrote {html_path} (self-contained) and {md_path}")
     return 0
 
 

@@ -8,7 +8,8 @@
 3. SISSO equations per property, validated like the reference's Table 1;
 4. a campaign named ``demo``: GP-Hedge minimizing Cf (Eq. 3) over the equations, 300
    evaluations, ending with a dated recommendation;
-5. Sobol' sensitivity of every property and of Cf.
+5. Sobol' sensitivity of every property and of Cf;
+6. the campaign's report (HTML, self-contained, and Markdown).
 """
 
 from __future__ import annotations
@@ -95,9 +96,12 @@ def run(args: argparse.Namespace) -> int:
     dataset_file = _dataset(args, recipes, design_file, folder)
     model_file = _fit(args, dataset_file, space, folder)
     campaign = _campaign(args, model_file, space, folder)
-    _sensitivity(args, campaign, folder)
-    print(f"\ndemo finished: campaign 'demo' in {campaign.store.path}; "
-          f"recommendation {campaign.status()['last_recommendation']}")
+    table = _sensitivity(args, campaign, folder)
+    from electroforge.campaigns.report import write_report
+
+    html_path, md_path = write_report(campaign, sensitivity=table)
+    print(f"\ndemo finished: campaign 'demo' in {campaign.store.path}\n"
+          f"report: {html_path} (self-contained; Markdown: {md_path})")
     return 0
 
 
@@ -131,7 +135,7 @@ def _fit(args, dataset_file, space, folder):
     from electroforge.cli.fit import REFERENCE
     from electroforge.datasets import read_dataset
     from electroforge.surrogates import SymbolicSurrogate
-    from electroforge.surrogates.validation import validate_symbolic
+    from electroforge.surrogates.validation import save_validation, validate_symbolic
 
     table = read_dataset(dataset_file)
     if "error" in table.columns:
@@ -144,6 +148,7 @@ def _fit(args, dataset_file, space, folder):
     model = SymbolicSurrogate(seed=SEED).fit(X, Y, space=space)
     model_file = folder / "model.json"
     model.save(model_file)
+    save_validation(results, model_file, reference=REFERENCE)
     print(f"  {'property':<20} {'RMSE%':>7} {'R2':>7} {'CI95 of R2':>17}   reference RMSE% / R2")
     for result in results:
         low, high = result.r2_ci95
@@ -200,4 +205,5 @@ def _sensitivity(args, campaign, folder):
         table.to_csv(tmp, index=False)
     plot = sensitivity_plot(table, folder / "sensitivity.png")
     print(f"wrote {folder / 'sobol_indices.csv'}, {plot}")
+    return table
 

@@ -83,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
         model = SymbolicSurrogate(backend=args.backend, seed=args.seed, **options).fit(
             X, Y, space=domain)
     model.save(args.out)
+    from electroforge.surrogates.validation import save_validation
+
+    save_validation(results, args.out, reference=REFERENCE)
 
     equations = model.equations()
     print(f"{len(checked)} recipes, inputs {', '.join(inputs)}; test split {results[0].n_test} "

@@ -30,7 +30,6 @@ material times the C-rate: the mean power of a full discharge at that rate) or o
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from electroforge.errors import InputError
 from electroforge.objectives.scalarizations import (
     AugmentedChebyshev, Desirability, Objective, ReferenceCost, WeightedSum)
 from electroforge.objectives.targets import Constraint, Target
+from electroforge.tomlfile import read_toml
 
 __all__ = ["ObjectiveSpec", "C_RATE_MODES", "RATE_TERMS", "SCALARIZATIONS"]
 
@@ -240,16 +240,7 @@ class ObjectiveSpec:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ObjectiveSpec:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InputError(f"cannot read the objective file ({error.strerror})",
-                             source=str(path)) from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise InputError(f"not valid TOML: {error}", source=str(path)) from None
+        data = read_toml(path, what="objective file")
         return cls.from_dict(data, source=str(path))
 
     def save(self, path: str | os.PathLike[str]) -> Path:

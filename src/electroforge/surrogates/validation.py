@@ -103,3 +103,39 @@ def _results(surrogate, X, Y, train, test, scores) -> list[SurrogateValidation]:
                                            (float(low), float(high)), len(train), len(test),
                                            y_test, y_pred))
     return results
+
+
+def validation_path(model_path) -> "Path":
+    """The sidecar of a model file that keeps its validation table (``M.validation.json``)."""
+    from pathlib import Path
+
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".validation.json")
+
+
+def save_validation(results: list[SurrogateValidation], model_path, *,
+                    reference: dict | None = None) -> "Path":
+    """Write the Table-1 rows beside the model (reports read them back)."""
+    import json
+
+    from electroforge.atomic import atomic_write_text
+
+    rows = [{"output": r.output, "rmse_pct": r.rmse_pct, "r2": r.r2,
+             "r2_ci95": list(r.r2_ci95), "n_train": r.n_train, "n_test": r.n_test,
+             "reference": list((reference or {}).get(r.output, ())) or None} for r in results]
+    path = validation_path(model_path)
+    atomic_write_text(path, json.dumps(rows, indent=1) + "\n")
+    return path
+
+
+def load_validation(model_path) -> list[dict] | None:
+    """The rows written by :func:`save_validation`, or None if there are none."""
+    import json
+
+    path = validation_path(model_path)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None

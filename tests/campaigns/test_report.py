@@ -1,0 +1,55 @@
+import re
+
+import pandas as pd
+import pytest
+
+from electroforge import default_space
+from electroforge.campaigns.campaign import Campaign
+from electroforge.campaigns.definition import CampaignDefinition
+from electroforge.campaigns.report import SECTIONS, write_report
+from electroforge.campaigns.store import Store
+from electroforge.errors import InputError
+from electroforge.surrogates.validation import SurrogateValidation, save_validation
+
+
+def test_every_section_is_in_the_html_and_the_markdown(tmp_path, model_file):
+    validation = [SurrogateValidation("density_g_cm3", 1.2, 0.97, (0.95, 0.99), 32, 8,
+                                      None, None)]
+    save_validation(validation, model_file, reference={"density_g_cm3": (1.87, 0.968)})
+    store = Store(tmp_path)
+    campaign = Campaign.create(store, CampaignDefinition(
+        name="r", budget=10, evaluator="surrogate", model=str(model_file), seed=2))
+    campaign.run(progress=lambda _: None)
+    html_path, md_path = write_report(campaign, sensitivity_n=64)
+    page = html_path.read_text()
+    for section in SECTIONS:
+        assert f"<section id='{section}'>" in page, section
+    # self-contained: the four figures are embedded, nothing is loaded from elsewhere
+    assert len(re.findall(r'src="data:image/png;base64,', page)) == 4
+    assert not re.search(r'(src|href)="(http|file|/)', page)
+    assert "Not available" not in page and "No validation table" not in page
+    assert "0.97" in page and "1.87 / 0.968" in page                   # Table 1 beside ours
+    best = campaign.best()
+    assert f"{best['cost']:.5f}" in page
+    markdown = md_path.read_text()
+    assert markdown.count("\n## ") == len(SECTIONS)
+    for figure in ("radar", "convergence", "partial_dependence", "sensitivity"):
+        assert f"({figure}.png)" in markdown and (md_path.parent / f"{figure}.png").is_file()
+    assert store.rows("recommendations", "r")[-1]["path"] == str(html_path)
+
+
+def test_a_lab_campaign_says_what_it_cannot_show(tmp_path, model_file):
+    campaign = Campaign.create(Store(tmp_path), CampaignDefinition(
+        name="lab", budget=6, evaluator="lab", model=str(model_file),
+        space=default_space().fix({"c_rate": 1.0})))
+    with pytest.raises(InputError, match="nothing measured"):
+        write_report(campaign)
+    proposals = campaign.ask(4)
+    results = proposals[["proposal_id", *campaign.problem.names]].assign(
+        tortuosity_factor=[1.5, 2.0, 2.5, 3.0], conductivity_s_m=[5.0, 10, 12, 14],
+        active_surface_pct=[40.0, 45, 47, 49], density_g_cm3=[2.2, 2.4, 2.6, 2.8])
+    campaign.tell(results)
+    html_path, _ = write_report(campaign)
+    page = html_path.read_text()
+    assert "Needs a surrogate model" in page
+    assert pd.notna(campaign.best()["cost"])
