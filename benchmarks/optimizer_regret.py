@@ -2,8 +2,9 @@
 
 Problems: Branin (2-D, 30 calls, minimum 0.397887) and Hartmann-6 (6-D, 60 calls,
 minimum -3.32237), each over 20 seeds (the regrets are heavy-tailed: one stuck seed moves
-a 10-seed mean several-fold). Printed per problem and method: the simple regret (best value found minus the true minimum) as median, mean and worst over the
-seeds, and the wall time per run. Targets (issue 5): ours no worse than scikit-optimize's
+a 10-seed mean several-fold). Printed per problem and method: the simple regret (best
+value found minus the true minimum) as median, mean and worst over the seeds, and the
+wall time per run. Targets (issue 5): ours no worse than scikit-optimize's
 ``gp_minimize(acq_func="gp_hedge")`` in median and mean regret on both problems, better
 on Hartmann-6. Then the CPU seconds of one iteration (propose and learn one point, one
 thread) at 50 and 300 observations on Hartmann-6, ours beside scikit-optimize's
