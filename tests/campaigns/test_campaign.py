@@ -171,7 +171,11 @@ def test_store_schema_is_versioned(tmp_path):
      ("name = 'a'\nbudget = 5\n[evaluator]\nmodel = 'none.json'", "does not exist"),
      ("name = 'a'\nbudget = 5\ncolour = 1", "field 'colour'"),
      ("name = 'a'\nbudget = 5\n[optimizer]\neta = -1", "eta"),
-     ("name = 'a'\nbudget = 5\n[space]\nfix = { cr_pct = 99 }", "cr_pct")],
+     ("name = 'a'\nbudget = 5\n[space]\nfix = { cr_pct = 99 }", "cr_pct"),
+     ("name = 'a'\nbudget = 5\n[space]\nconstraints = ['am_wt_pct * cr_pct <= 9']",
+      "not linear"),
+     ("name = 'a'\nbudget = 5\n[space]\nconstraints = 'am_wt_pct <= 9'",
+      "list of strings")],
 )
 def test_bad_definitions_name_the_file_and_field(tmp_path, text, fragment):
     path = tmp_path / "campaign.toml"
@@ -190,3 +194,13 @@ def test_definition_file_round_trip(tmp_path, model_file):
     loaded = CampaignDefinition.load(tmp_path / "campaign.toml")
     assert loaded.space["cr_pct"].high == 40.0 and loaded.objective.targets[0].name == "density_g_cm3"
     assert CampaignDefinition.from_dict(json.loads(json.dumps(loaded.to_dict()))) == loaded
+
+
+def test_proposals_meet_the_space_constraints(tmp_path, model_file):
+    campaign = Campaign.create(Store(tmp_path), definition(
+        model_file, budget=12, constraints=("am_wt_pct + 0.5 * cr_pct <= 100",)))
+    campaign.run(progress=lambda _: None)
+    made = campaign.measurements()
+    assert len(made) == 12 and (made.am_wt_pct + 0.5 * made.cr_pct <= 100 + 1e-4).all()
+    assert Campaign(Store(tmp_path), "c1").definition.constraints == (
+        "am_wt_pct + 0.5 * cr_pct <= 100",)

@@ -85,3 +85,22 @@ def test_bad_settings_and_state():
         GPHedge(BOUNDS).ask(0)
     with pytest.raises(InputError, match="GP-Hedge state"):
         GPHedge.from_state({"format": "other"})
+
+
+def test_linear_constraints_hold_for_every_point_asked():
+    # x0 + x1 <= 1 written as -x0 - x1 >= -1; the bowl's optimum (1, 1) lies outside,
+    # the constrained one is (0.5, 0.5)
+    optimizer = GPHedge([(0.0, 1.0), (0.0, 1.0)], seed=0, n_initial=5,
+                        linear_constraints=[([0, 1], [-1.0, -1.0], -1.0)])
+    for _ in range(14):
+        [x] = optimizer.ask()
+        assert x[0] + x[1] <= 1 + 1e-6
+        optimizer.tell([x], [(x[0] - 1) ** 2 + (x[1] - 1) ** 2])
+    assert all(x[0] + x[1] <= 1 + 1e-6 for x in optimizer.ask(3))
+    assert optimizer.best()[1] == pytest.approx(0.5, abs=0.01)
+    resumed = GPHedge.from_state(json.loads(json.dumps(optimizer.state())))
+    assert resumed.linear_constraints == optimizer.linear_constraints
+    with pytest.raises(InputError, match="no room"):
+        GPHedge([(0.0, 1.0)], linear_constraints=[([0], [1.0], 2.0)]).ask()
+    with pytest.raises(InputError, match="index"):
+        GPHedge([(0.0, 1.0)], linear_constraints=[([3], [1.0], 0.0)])

@@ -53,7 +53,9 @@ class Campaign:
             raise InputError("a campaign of this name exists", source=str(store.path),
                              field="name", value=repr(definition.name),
                              allowed="a new name (campaign status NAME shows the existing one)")
-        optimizer = GPHedge(problem.bounds, seed=definition.seed, **definition.optimizer)
+        optimizer = GPHedge(problem.bounds, seed=definition.seed,
+                            linear_constraints=_linear_constraints(definition, problem),
+                            **definition.optimizer)
         with store.transaction() as db:
             now = utc_now()
             db.execute("INSERT INTO campaigns VALUES (?, ?, ?, ?, ?)",
@@ -348,7 +350,7 @@ class Campaign:
                 "last_run": dict(runs[-1]) if runs else None,
                 "last_recommendation": recommendations[-1]["path"] if recommendations else None,
                 "objective": self.problem.rate_note, "searched": self.problem.names,
-                "fixed": self.problem.fixed}
+                "fixed": self.problem.fixed, "constraints": list(self.definition.constraints)}
 
     def export(self) -> pd.DataFrame:
         """Proposals and measurements, one row each, recipe and property columns spread."""
@@ -377,6 +379,14 @@ def _problem(definition: CampaignDefinition) -> RecipeProblem:
 
         return RecipeProblem(None, replace(spec, targets=targets), definition.space)
     return RecipeProblem(model, definition.objective, definition.space)
+
+
+def _linear_constraints(definition: CampaignDefinition, problem: RecipeProblem) -> list:
+    from electroforge.space.constraints import LinearConstraint
+
+    return [LinearConstraint.parse(text, problem.space.names).botorch(problem.names,
+                                                                      problem.fixed)
+            for text in definition.constraints]
 
 
 def _proposal_frame(rows, problem: RecipeProblem) -> pd.DataFrame:

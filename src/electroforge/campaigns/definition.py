@@ -13,6 +13,7 @@ Example ``campaign.toml``::
     file = "space.toml"         # relative paths are relative to this file
     bounds = { cr_pct = [10.0, 40.0] }
     fix = { c_rate = 1.0 }
+    constraints = ["am_wt_pct + 0.5 * cr_pct <= 110"]   # linear, met by every proposal
 
     [objective]                 # the keys of an objective file, or file = "objective.toml"
     [[objective.targets]]
@@ -42,6 +43,7 @@ from typing import Any
 from electroforge.errors import InputError
 from electroforge.objectives.spec import ObjectiveSpec
 from electroforge.space import Space, default_space
+from electroforge.space.constraints import LinearConstraint
 from electroforge.tomlfile import read_toml
 
 __all__ = ["CampaignDefinition", "EVALUATORS"]
@@ -50,7 +52,7 @@ EVALUATORS = ("surrogate", "line", "lab")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
          "objective", "evaluator", "optimizer")
-_SPACE_KEYS = ("file", "bounds", "fix")
+_SPACE_KEYS = ("file", "bounds", "fix", "constraints")
 _EVALUATOR_KEYS = ("kind", "model", "grid")
 _OPTIMIZER_KEYS = ("eta", "decay", "n_initial", "beta", "xi")
 
@@ -75,6 +77,7 @@ class CampaignDefinition:
     iterations: int | None = None
     schedule: str | None = None
     optimizer: dict[str, Any] = field(default_factory=dict)
+    constraints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -95,6 +98,14 @@ class CampaignDefinition:
                                  value=repr(self.schedule),
                                  allowed="five fields: minute hour day month weekday, "
                                  "e.g. '0 6 * * 1'")
+        if isinstance(self.constraints, str) or not all(
+                isinstance(c, str) for c in self.constraints):
+            raise InputError("constraints must be a list of strings", field="space.constraints",
+                             value=repr(self.constraints),
+                             allowed='["am_wt_pct + 0.5 * cr_pct <= 110", ...]')
+        object.__setattr__(self, "constraints", tuple(self.constraints))
+        for text in self.constraints:
+            LinearConstraint.parse(text, self.space.names)
         unknown = [k for k in self.optimizer if k not in _OPTIMIZER_KEYS]
         if unknown:
             raise InputError("unknown key", field=f"optimizer.{unknown[0]}",
@@ -131,7 +142,8 @@ class CampaignDefinition:
         for key in ("name", "budget"):
             if key not in data:
                 raise InputError("missing key", field=key, allowed="name and budget are required")
-        space = _space(_table(data, "space", _SPACE_KEYS), base)
+        space_table = _table(data, "space", _SPACE_KEYS)
+        space = _space(space_table, base)
         objective_table = dict(_table(data, "objective", None))
         if "file" in objective_table:
             if len(objective_table) > 1:
@@ -148,20 +160,23 @@ class CampaignDefinition:
                    grid=evaluator.get("grid", 64), seed=data.get("seed", 0),
                    batch_size=data.get("batch_size", 1), iterations=data.get("iterations"),
                    schedule=data.get("schedule"),
-                   optimizer=dict(_table(data, "optimizer", _OPTIMIZER_KEYS)))
+                   optimizer=dict(_table(data, "optimizer", _OPTIMIZER_KEYS)),
+                   constraints=space_table.get("constraints", ()))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "budget": self.budget, "space": self.space.to_dict(),
                 "objective": self.objective.to_dict(), "evaluator": self.evaluator,
                 "model": self.model, "grid": self.grid, "seed": self.seed,
                 "batch_size": self.batch_size, "iterations": self.iterations,
-                "schedule": self.schedule, "optimizer": dict(self.optimizer)}
+                "schedule": self.schedule, "optimizer": dict(self.optimizer),
+                "constraints": list(self.constraints)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CampaignDefinition:
         values = dict(data)
         values["space"] = Space.from_dict(values["space"])
         values["objective"] = ObjectiveSpec.from_dict(values["objective"])
+        values["constraints"] = tuple(values.get("constraints", ()))
         return cls(**values)
 
 

@@ -46,6 +46,7 @@ __all__ = ["GPHedge", "HedgeStep", "PORTFOLIO"]
 
 PORTFOLIO = ("LCB", "EI", "PI")
 _STATE_FORMAT = "electroforge-gp-hedge"
+_MAX_REJECTIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ class GPHedge:
         acquisitions: Any of "LCB", "EI", "PI".
         beta: Exploration weight of the confidence bound (``mu - sqrt(beta) sigma``).
         xi: Improvement EI and PI ask for, in standard deviations of the observed values.
+        linear_constraints: ``(indices, coefficients, rhs)`` meaning
+            ``sum coefficients * x[indices] >= rhs`` (BoTorch's ``inequality_constraints``,
+            in the bounds' units): every point asked satisfies them.
         num_restarts, raw_samples: Passed to BoTorch's ``optimize_acqf`` (whose raw samples
             include points around the best observations: on Branin this halved the median
             regret, the last digits of an optimum being found next to the incumbent).
@@ -94,7 +98,9 @@ class GPHedge:
     def __init__(self, bounds: Sequence[tuple[float, float]], *, n_initial: int | None = None,
                  seed: int = 0, eta: float = 1.0, decay: float = 0.5,
                  acquisitions: Sequence[str] = PORTFOLIO, beta: float = 2.0, xi: float = 0.01,
-                 num_restarts: int = 4, raw_samples: int = 128) -> None:
+                 num_restarts: int = 4, raw_samples: int = 128,
+                 linear_constraints: Sequence[tuple[Sequence[int], Sequence[float], float]] = ()
+                 ) -> None:
         self.seed = check_seed(seed)
         self.box = check_bounds(bounds)
         d = self.box.shape[1]
@@ -120,6 +126,15 @@ class GPHedge:
         if not (isinstance(xi, (int, float)) and math.isfinite(xi) and xi >= 0):
             raise InputError("xi must be a finite number >= 0", field="xi", value=xi,
                              allowed="xi >= 0")
+        self.linear_constraints = [(list(map(int, i)), list(map(float, c)), float(r))
+                                   for i, c, r in linear_constraints]
+        for indices, coefficients, _ in self.linear_constraints:
+            if len(indices) != len(coefficients) or not indices or \
+                    not all(0 <= i < self.box.shape[1] for i in indices):
+                raise InputError("a linear constraint needs one coefficient per index, each "
+                                 "index a dimension", field="linear_constraints",
+                                 value=repr((indices, coefficients)),
+                                 allowed=f"indices in 0..{self.box.shape[1] - 1}")
         self.eta, self.decay, self.beta = float(eta), float(decay), float(beta)
         self.xi = float(xi)
         self.num_restarts, self.raw_samples = int(num_restarts), int(raw_samples)
@@ -211,7 +226,8 @@ class GPHedge:
                 "settings": {"bounds": self.box.T.tolist(), "n_initial": self.n_initial,
                              "seed": self.seed, "eta": self.eta, "decay": self.decay,
                              "acquisitions": list(self.acquisitions), "beta": self.beta, "xi": self.xi,
-                             "num_restarts": self.num_restarts, "raw_samples": self.raw_samples},
+                             "num_restarts": self.num_restarts, "raw_samples": self.raw_samples,
+                             "linear_constraints": self.linear_constraints},
                 "X": self.X, "y": self.y, "gains": self.gains.tolist(),
                 "steps": [asdict(s) for s in self.steps], "pending": self._pending,
                 "n_sobol": self._n_sobol, "n_decisions": self._n_decisions,
@@ -236,6 +252,7 @@ class GPHedge:
 
     # -- internals ------------------------------------------------------------------------
     def _sobol_point(self) -> list[float]:
+        """The next point of the scrambled Sobol' sequence that meets the constraints."""
         from scipy.stats import qmc
 
         with warnings.catch_warnings():
@@ -243,9 +260,23 @@ class GPHedge:
             engine = qmc.Sobol(self.dim, scramble=True, rng=np.random.default_rng(self.seed))
             if self._n_sobol:
                 engine.fast_forward(self._n_sobol)
-            cube = engine.random(1)[0]
-        self._n_sobol += 1
-        return (self.box[0] + cube * (self.box[1] - self.box[0])).tolist()
+            for _ in range(_MAX_REJECTIONS):
+                point = self.box[0] + engine.random(1)[0] * (self.box[1] - self.box[0])
+                self._n_sobol += 1
+                if self.feasible(point):
+                    return point.tolist()
+        raise InputError("the linear constraints leave (almost) no room in the box",
+                         field="linear_constraints", value=repr(self.linear_constraints),
+                         allowed=f"constraints met by at least 1 in {_MAX_REJECTIONS} "
+                         "points of the box")
+
+    def feasible(self, x) -> bool:
+        """Whether ``x`` meets every linear constraint (to 1e-6 of the terms' size: the
+        acquisition optimizer lands on a boundary to about 1e-9)."""
+        return all(sum(c * x[i] for i, c in zip(indices, coefficients))
+                   >= rhs - 1e-6 * max(1.0, abs(rhs), *(abs(c * x[i]) for i, c in
+                                                        zip(indices, coefficients)))
+                   for indices, coefficients, rhs in self.linear_constraints)
 
     def _decide(self) -> dict[str, Any]:
         index = self._n_decisions
@@ -320,10 +351,13 @@ class GPHedge:
                                                         X_pending=pending)}[name]()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            constraints = [(torch.tensor(i), torch.tensor(c, dtype=torch.float64), r)
+                           for i, c, r in self.linear_constraints] or None
             candidate, _ = optimize_acqf(acquisition, bounds=self._bounds(), q=1,
                                          num_restarts=self.num_restarts,
                                          raw_samples=self.raw_samples,
-                                         options={"sample_around_best": True})
+                                         inequality_constraints=constraints,
+                                         options={"sample_around_best": constraints is None})
         return candidate.squeeze(0).detach()
 
     def _tensors(self) -> tuple[torch.Tensor, torch.Tensor]:

@@ -195,7 +195,8 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
                        ("store", str(campaign.store.path)),
                        ("searched", ", ".join(problem.names)),
                        ("fixed", ", ".join(f"{k}={v:g}" for k, v in problem.fixed.items())
-                        or "-")],
+                        or "-"),
+                       ("constraints", "; ".join(definition.constraints) or "-")],
     }
 
 
