@@ -21,7 +21,7 @@ import pandas as pd
 from electroforge.errors import InputError
 from electroforge.space import Space
 
-__all__ = ["sobol_indices", "sensitivity_plot"]
+__all__ = ["problem_indices", "sobol_indices", "sensitivity_plot"]
 
 _RESAMPLES = 100
 
@@ -145,3 +145,12 @@ def sensitivity_plot(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=130, format="png")
     return path
+
+
+def problem_indices(problem, *, n: int, seed: int = 0, second_order: bool = True) -> pd.DataFrame:
+    """:func:`sobol_indices` of every predicted property and of the cost of a
+    :class:`~electroforge.objectives.recipe.RecipeProblem`, over its searched parameters."""
+    space = Space(tuple(problem.space[name] for name in problem.names))
+    columns = list(problem.outputs) + ["cost"]
+    return sobol_indices(lambda r: problem.predict(r[problem.names].to_numpy())[columns],
+                         space, n=n, seed=seed, second_order=second_order)

@@ -82,7 +82,10 @@ def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
     if pd_map is not None:
         figures["partial-dependence"] = pd_map
     if sensitivity is None and problem.module is not None:
-        sensitivity = _sensitivity(problem, sensitivity_n, campaign.definition.seed)
+        from electroforge.sensitivity import problem_indices
+
+        sensitivity = problem_indices(problem, n=sensitivity_n, seed=campaign.definition.seed,
+                                      second_order=False)
     if sensitivity is not None:
         from electroforge.sensitivity import sensitivity_plot
 
@@ -140,16 +143,6 @@ def _radar(problem, measurements, best, path: Path) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=130, format="png")
     return path
-
-
-def _sensitivity(problem, n: int, seed: int):
-    from electroforge.sensitivity import sobol_indices
-    from electroforge.space import Space
-
-    space = Space(tuple(problem.space[name] for name in problem.names))
-    columns = list(problem.outputs) + ["cost"]
-    return sobol_indices(lambda r: problem.predict(r[problem.names].to_numpy())[columns],
-                         space, n=n, seed=seed, second_order=False)
 
 
 def _cost_uncertainty(optimizer, optimum) -> float | None:

@@ -187,14 +187,11 @@ def _campaign(args, model_file, space, folder):
 
 
 def _sensitivity(args, campaign, folder):
-    from electroforge.sensitivity import sensitivity_plot, sobol_indices
-    from electroforge.space import Space
+    from electroforge.sensitivity import problem_indices, sensitivity_plot
 
     problem = campaign.problem
-    space = Space(tuple(problem.space[name] for name in problem.names))
+    table = problem_indices(problem, n=args.sensitivity_n, seed=SEED)
     columns = list(problem.outputs) + ["cost"]
-    table = sobol_indices(lambda r: problem.predict(r[problem.names].to_numpy())[columns],
-                          space, n=args.sensitivity_n, seed=SEED)
     print(f"\n[5/5] Sobol' sensitivity ({table.attrs['evaluations']} evaluations): total "
           "order ST per output")
     wide = table.pivot(index="output", columns="parameter", values="ST")[problem.names]

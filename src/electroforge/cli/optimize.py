@@ -50,18 +50,25 @@ def default_spec(model):
     return ObjectiveSpec(targets=targets)
 
 
-def run(args: argparse.Namespace) -> int:
-    from electroforge import __version__
-    from electroforge.atomic import atomic_write_text
-    from electroforge.campaigns import gp_hedge_minimize
-    from electroforge.campaigns.plots import convergence_plot, partial_dependence_plot
+def problem_from_args(args: argparse.Namespace):
+    """The model, objective (``--objective`` or the default) and space of a command."""
     from electroforge.objectives.recipe import RecipeProblem
     from electroforge.objectives.spec import ObjectiveSpec
     from electroforge.surrogates import load_surrogate
 
     model = load_surrogate(args.model)
     spec = ObjectiveSpec.load(args.objective) if args.objective else default_spec(model)
-    problem = RecipeProblem(model, spec, space_from_args(args))
+    return RecipeProblem(model, spec, space_from_args(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    from electroforge import __version__
+    from electroforge.atomic import atomic_write_text
+    from electroforge.campaigns import gp_hedge_minimize
+    from electroforge.campaigns.plots import convergence_plot, partial_dependence_plot
+
+    problem = problem_from_args(args)
+    spec = problem.spec
     if args.initial is not None and args.initial > args.iterations:
         raise InputError("more initial points than iterations", field="--initial",
                          value=args.initial, allowed=f"<= --iterations ({args.iterations})")

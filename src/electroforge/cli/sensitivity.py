@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from electroforge.cli.options import add_space_options, count, seed, space_from_args
+from electroforge.cli.options import add_space_options, count, seed
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,23 +29,11 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from electroforge.atomic import atomic_path
-    from electroforge.cli.optimize import default_spec
-    from electroforge.objectives.recipe import RecipeProblem
-    from electroforge.objectives.spec import ObjectiveSpec
-    from electroforge.sensitivity import sensitivity_plot, sobol_indices
-    from electroforge.space import Space
-    from electroforge.surrogates import load_surrogate
+    from electroforge.cli.optimize import problem_from_args
+    from electroforge.sensitivity import problem_indices, sensitivity_plot
 
-    model = load_surrogate(args.model)
-    spec = ObjectiveSpec.load(args.objective) if args.objective else default_spec(model)
-    problem = RecipeProblem(model, spec, space_from_args(args))
-    space = Space(tuple(problem.space[name] for name in problem.names))
-    columns = list(problem.outputs) + ["cost"]
-
-    def evaluate(recipes: pd.DataFrame) -> pd.DataFrame:
-        return problem.predict(recipes[problem.names].to_numpy())[columns]
-
-    table = sobol_indices(evaluate, space, n=args.n, seed=args.seed)
+    problem = problem_from_args(args)
+    table = problem_indices(problem, n=args.n, seed=args.seed)
     print(f"Sobol' indices over {', '.join(problem.names)} ({table.attrs['evaluations']} "
           f"evaluations, N = {args.n}, seed {args.seed}); cost: {problem.rate_note}")
     print(f"  {'output':<20} {'parameter':<12} {'S1':>14} {'ST':>14}")

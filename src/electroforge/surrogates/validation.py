@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -105,16 +107,14 @@ def _results(surrogate, X, Y, train, test, scores) -> list[SurrogateValidation]:
     return results
 
 
-def validation_path(model_path) -> "Path":
+def validation_path(model_path) -> Path:
     """The sidecar of a model file that keeps its validation table (``M.validation.json``)."""
-    from pathlib import Path
-
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + ".validation.json")
 
 
 def save_validation(results: list[SurrogateValidation], model_path, *,
-                    reference: dict | None = None) -> "Path":
+                    reference: dict | None = None) -> Path:
     """Write the Table-1 rows beside the model (reports read them back)."""
     import json
 
