@@ -47,3 +47,26 @@ def test_demo_runs_the_study_end_to_end_and_again_identically(cli, tmp_path):
     again = Campaign(Store(tmp_path / "ws"), "demo").measurements()["cost"]
     pd.testing.assert_series_equal(again, first)               # same seed, same campaign
 
+
+
+def test_regenerate_runs_the_line_on_the_design(cli, tmp_path, monkeypatch):
+    """--regenerate hands the design to the virtual line and keeps what it returns (the line
+    itself is tested in tests/line; here an analytic stand-in keeps the test short)."""
+    import electroforge.line
+
+    seen = {}
+
+    def fake_line(recipes, *, grid, seed, **_):
+        seen["recipes"], seen["grid"] = recipes, grid
+        return recipes.assign(tortuosity_factor=1 + recipes.cr_pct / 25,
+                              density_g_cm3=2 + recipes.cr_pct / 50,
+                              conductivity_s_m=100 - recipes.am_wt_pct,
+                              active_surface_pct=recipes.am_wt_pct - 50, error="")
+
+    monkeypatch.setattr(electroforge.line, "run", fake_line)
+    result = cli("demo", "--workspace", "ws", "--regenerate", *SHORT)
+    assert result.code == 0, result.err
+    assert len(seen["recipes"]) == 174 and seen["grid"] == 64
+    props = read_dataset(tmp_path / "ws" / "demo" / "props.parquet")
+    assert "electroforge line run" in props.attrs["metadata"]["command"]
+    assert "(--regenerate)" in result.out and "density_g_cm3 = " in result.out

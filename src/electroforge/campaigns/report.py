@@ -184,6 +184,8 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
                        ("electroforge (campaign / report)", f"{row['version']} / {__version__}"),
                        ("seed", definition.seed), ("evaluator", definition.evaluator),
                        ("model", definition.model or "-"),
+                       ("dataset of the model",
+                        (validation or [{}])[0].get("dataset") or "not recorded"),
                        ("model validation", "yes" if validation else "not recorded"),
                        ("store", str(campaign.store.path)),
                        ("searched", ", ".join(problem.names)),

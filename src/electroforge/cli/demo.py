@@ -148,7 +148,7 @@ def _fit(args, dataset_file, space, folder):
     model = SymbolicSurrogate(seed=SEED).fit(X, Y, space=space)
     model_file = folder / "model.json"
     model.save(model_file)
-    save_validation(results, model_file, reference=REFERENCE)
+    save_validation(results, model_file, reference=REFERENCE, dataset=str(dataset_file))
     print(f"  {'property':<20} {'RMSE%':>7} {'R2':>7} {'CI95 of R2':>17}   reference RMSE% / R2")
     for result in results:
         low, high = result.r2_ci95

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     model.save(args.out)
     from electroforge.surrogates.validation import save_validation
 
-    save_validation(results, args.out, reference=REFERENCE)
+    save_validation(results, args.out, reference=REFERENCE, dataset=str(args.data))
 
     equations = model.equations()
     print(f"{len(checked)} recipes, inputs {', '.join(inputs)}; test split {results[0].n_test} "

@@ -113,15 +113,17 @@ def validation_path(model_path) -> Path:
 
 
 def save_validation(results: list[SurrogateValidation], model_path, *,
-                    reference: dict | None = None) -> Path:
-    """Write the Table-1 rows beside the model (reports read them back)."""
+                    reference: dict | None = None, dataset: str | None = None) -> Path:
+    """Write the Table-1 rows beside the model, with the dataset it was fitted on
+    (reports read them back)."""
     import json
 
     from electroforge.atomic import atomic_write_text
 
     rows = [{"output": r.output, "rmse_pct": r.rmse_pct, "r2": r.r2,
              "r2_ci95": list(r.r2_ci95), "n_train": r.n_train, "n_test": r.n_test,
-             "reference": list((reference or {}).get(r.output, ())) or None} for r in results]
+             "reference": list((reference or {}).get(r.output, ())) or None,
+             "dataset": dataset} for r in results]
     path = validation_path(model_path)
     atomic_write_text(path, json.dumps(rows, indent=1) + "\n")
     return path
