@@ -204,3 +204,14 @@ def test_proposals_meet_the_space_constraints(tmp_path, model_file):
     assert len(made) == 12 and (made.am_wt_pct + 0.5 * made.cr_pct <= 100 + 1e-4).all()
     assert Campaign(Store(tmp_path), "c1").definition.constraints == (
         "am_wt_pct + 0.5 * cr_pct <= 100",)
+
+
+def test_a_line_campaign_runs_the_virtual_line(tmp_path, model_file):
+    campaign = Campaign.create(Store(tmp_path), definition(
+        model_file, name="line", evaluator="line", grid=32, budget=2, batch_size=1,
+        space=default_space().fix({"c_rate": 1.0})))
+    campaign.run(progress=lambda _: None)
+    made = campaign.measurements()
+    assert len(made) == 2 and set(made["source"]) == {"line"}
+    assert made["porosity"].between(0.05, 0.8).all()       # the line's own outputs kept
+    assert made["cost"].notna().all()

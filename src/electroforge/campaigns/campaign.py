@@ -27,6 +27,7 @@ from electroforge.objectives.recipe import RecipeProblem
 __all__ = ["Campaign"]
 
 _MATCH_TOLERANCE = 1e-6     # of each parameter's range: a told recipe is the proposal
+_BOOKKEEPING = {"proposal_id", "batch", "measurement_id", "cost", "feasible"}
 
 
 def _version() -> str:
@@ -139,6 +140,11 @@ class Campaign:
                 raise InputError("missing column", source=source, field=column,
                                  allowed="columns " + ", ".join(
                                      ["proposal_id"] + names + properties))
+        # other numeric columns (the line's further properties, a lab's extra measurements)
+        # are kept with each measurement
+        others = [c for c in table.columns if c not in {*names, *properties, *self.problem.fixed,
+                                                        *_BOOKKEEPING}
+                  and pd.api.types.is_numeric_dtype(table[c])]
         pending = self.proposals("pending")
         claimed: dict[int, int] = {}
         X, records = [], []
@@ -177,8 +183,10 @@ class Campaign:
             else:
                 x = [recipe[n] for n in names]
             X.append(x)
+            extras = {c: float(row[c]) for c in others
+                      if pd.notna(row[c]) and math.isfinite(float(row[c]))}
             records.append((proposal, dict(zip(names, x)),
-                            {c: float(row[c]) for c in properties}))
+                            {c: float(row[c]) for c in properties} | extras))
         frame = pd.DataFrame([{**r, **p} for _, r, p in records])
         costs, _ = self.problem.cost_of_table(frame)
         optimizer = self.optimizer()
@@ -283,8 +291,8 @@ class Campaign:
             raise InputError("the virtual line failed on a proposed recipe", field="evaluator",
                              value=props.loc[failed].iloc[0]["error"],
                              allowed="recipes the line can simulate")
-        return pd.concat([recipes[["proposal_id"]], props.drop(columns=self.problem.names,
-                                                               errors="ignore")], axis=1)
+        return pd.concat([recipes, props.drop(columns=self.problem.names, errors="ignore")],
+                         axis=1)
 
     def _start_run(self, kind: str, scheduled_for: str | None) -> int:
         with self.store.transaction() as db:
