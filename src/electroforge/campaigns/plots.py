@@ -60,8 +60,10 @@ def convergence_plot(costs: Sequence[float], probabilities: Sequence[dict[str, f
 
 
 def partial_dependence(X: np.ndarray, y: np.ndarray, bounds: Sequence[tuple[float, float]],
-                       *, seed: int = 0) -> dict[tuple[int, int], tuple[np.ndarray, ...]]:
-    """``{(i, j): (grid_i, grid_j, mean)}`` for every pair, ``mean`` of shape ``(G, G)``."""
+                       *, seed: int = 0, model=None
+                       ) -> dict[tuple[int, int], tuple[np.ndarray, ...]]:
+    """``{(i, j): (grid_i, grid_j, mean)}`` for every pair, ``mean`` of shape ``(G, G)``;
+    ``model``: a GP of ``-y`` already fitted (:func:`~electroforge.campaigns.hedge.fit_gp`)."""
     from scipy.stats import qmc
 
     from electroforge.campaigns.hedge import fit_gp
@@ -71,8 +73,10 @@ def partial_dependence(X: np.ndarray, y: np.ndarray, bounds: Sequence[tuple[floa
     d = box.shape[1]
     with single_threaded(), torch.random.fork_rng():
         torch.manual_seed(seed)
-        model = fit_gp(torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64),
-                       torch.tensor(box, dtype=torch.float64))
+        if model is None:
+            model = fit_gp(torch.tensor(X, dtype=torch.float64),
+                           torch.tensor(y, dtype=torch.float64),
+                           torch.tensor(box, dtype=torch.float64))
         background = box[0] + qmc.Sobol(d, rng=seed).random(_BACKGROUND) * (box[1] - box[0])
         maps = {}
         for i, j in itertools.combinations(range(d), 2):
@@ -92,7 +96,7 @@ def partial_dependence(X: np.ndarray, y: np.ndarray, bounds: Sequence[tuple[floa
 def partial_dependence_plot(X: np.ndarray, y: np.ndarray, names: Sequence[str],
                             bounds: Sequence[tuple[float, float]], optimum: Sequence[float],
                             path: str | os.PathLike[str], *, seed: int = 0,
-                            label: str = "cost") -> Path | None:
+                            label: str = "cost", model=None) -> Path | None:
     """One map per pair of parameters, evaluations as dots, the optimum as a star.
 
     Returns None (and writes nothing) with fewer than two parameters.
@@ -101,7 +105,7 @@ def partial_dependence_plot(X: np.ndarray, y: np.ndarray, names: Sequence[str],
         return None
     from matplotlib.figure import Figure
 
-    maps = partial_dependence(np.asarray(X), np.asarray(y), bounds, seed=seed)
+    maps = partial_dependence(np.asarray(X), np.asarray(y), bounds, seed=seed, model=model)
     n = len(maps)
     columns = min(n, 3)
     rows = -(-n // columns)

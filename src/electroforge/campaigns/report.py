@@ -76,9 +76,10 @@ def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
         folder / "convergence.png", n_initial=min(optimizer.n_initial, len(measurements)))
     X = np.array(optimizer.X)
     optimum = [best["recipe"][n] for n in problem.names]
+    gp = _campaign_gp(optimizer)
     pd_map = partial_dependence_plot(X, np.array(optimizer.y), problem.names, problem.bounds,
                                      optimum, folder / "partial_dependence.png",
-                                     seed=campaign.definition.seed)
+                                     seed=campaign.definition.seed, model=gp)
     if pd_map is not None:
         figures["partial-dependence"] = pd_map
     if sensitivity is None and problem.module is not None:
@@ -95,7 +96,7 @@ def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
         from electroforge.surrogates.validation import load_validation
 
         validation = load_validation(campaign.definition.model)
-    cost_sd = _cost_uncertainty(optimizer, optimum)
+    cost_sd = _cost_uncertainty(gp, optimum)
     context = _context(campaign, best, measurements, validation, sensitivity, cost_sd)
     html_path = folder / "report.html"
     atomic_write_text(html_path, _html(context, figures))
@@ -145,8 +146,8 @@ def _radar(problem, measurements, best, path: Path) -> Path:
     return path
 
 
-def _cost_uncertainty(optimizer, optimum) -> float | None:
-    """Posterior standard deviation of the cost at the optimum (GP of the campaign)."""
+def _campaign_gp(optimizer):
+    """The GP of the campaign's observations (None below three)."""
     if len(optimizer.y) < 3:
         return None
     from electroforge.campaigns.hedge import fit_gp
@@ -154,11 +155,17 @@ def _cost_uncertainty(optimizer, optimum) -> float | None:
 
     with single_threaded(), torch.random.fork_rng():
         torch.manual_seed(optimizer.seed)
-        model = fit_gp(torch.tensor(optimizer.X, dtype=torch.float64),
-                       torch.tensor(optimizer.y, dtype=torch.float64),
-                       torch.tensor(optimizer.box, dtype=torch.float64))
-        with torch.no_grad():
-            posterior = model.posterior(torch.tensor([optimum], dtype=torch.float64))
+        return fit_gp(torch.tensor(optimizer.X, dtype=torch.float64),
+                      torch.tensor(optimizer.y, dtype=torch.float64),
+                      torch.tensor(optimizer.box, dtype=torch.float64))
+
+
+def _cost_uncertainty(gp, optimum) -> float | None:
+    """Posterior standard deviation of the cost at the optimum."""
+    if gp is None:
+        return None
+    with torch.no_grad():
+        posterior = gp.posterior(torch.tensor([optimum], dtype=torch.float64))
     return float(posterior.variance.sqrt().item())
 
 
