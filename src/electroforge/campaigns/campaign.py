@@ -13,7 +13,6 @@ import json
 import math
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -274,6 +273,18 @@ class Campaign:
                 raise
         return recommendation
 
+    def scheduled_run(self, fire_time: str) -> dict[str, Any] | None:
+        """The run of one cron fire time: a surrogate or line campaign advances; a lab
+        campaign gets a dated recommendation of its best measured recipe (None while
+        nothing is measured)."""
+        if self.definition.evaluator != "lab":
+            return self.run(kind="scheduled", scheduled_for=fire_time)
+        with self.store.lock(self.name):
+            run_id = self._start_run("scheduled", fire_time)
+            recommendation = self._recommend() if self.n_measured else None
+            self._finish_run(run_id, "done")
+        return recommendation
+
     def _evaluate(self, proposals: pd.DataFrame) -> pd.DataFrame:
         recipes = proposals[["proposal_id"] + self.problem.names].reset_index(drop=True)
         if self.definition.evaluator == "surrogate":
@@ -426,12 +437,3 @@ def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
     lines += ["", f"Cost: {content['cost']:.5f}", ""]
     return "\n".join(lines)
 
-
-def load_results(path: str | Path) -> pd.DataFrame:
-    """A results table (CSV or Parquet) for :meth:`Campaign.tell`."""
-    from electroforge.datasets import read_dataset
-
-    return read_dataset(path)
-
-
-__all__ += ["load_results"]

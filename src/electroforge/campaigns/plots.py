@@ -82,9 +82,9 @@ def partial_dependence(X: np.ndarray, y: np.ndarray, bounds: Sequence[tuple[floa
         for i, j in itertools.combinations(range(d), 2):
             gi = np.linspace(box[0, i], box[1, i], _GRID)
             gj = np.linspace(box[0, j], box[1, j], _GRID)
-            points = np.repeat(background[None, None], _GRID * _GRID, axis=0).reshape(
-                _GRID, _GRID, -1, d) if d > 2 else np.zeros((_GRID, _GRID, 1, d))
-            points = points.copy()
+            # with two parameters there is nothing to average over: one background point
+            others = background if d > 2 else background[:1]
+            points = np.broadcast_to(others, (_GRID, _GRID, *others.shape)).copy()
             points[..., i] = gi[:, None, None]
             points[..., j] = gj[None, :, None]
             with torch.no_grad():   # one point per batch: means only, no joint covariance

@@ -56,13 +56,7 @@ def run_due(store: Store, *, now: dt.datetime | None = None,
     for name, stamp in due_campaigns(store, now):
         campaign = Campaign(store, name)
         try:
-            if campaign.definition.evaluator == "lab":
-                with store.lock(name):
-                    run_id = campaign._start_run("scheduled", stamp)
-                    recommendation = campaign._recommend() if campaign.n_measured else None
-                    campaign._finish_run(run_id, "done")
-            else:
-                recommendation = campaign.run(kind="scheduled", scheduled_for=stamp)
+            recommendation = campaign.scheduled_run(stamp)
         except CampaignLockedError as error:
             say(f"{name}: skipped, {error}")
             continue

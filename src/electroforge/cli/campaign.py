@@ -141,10 +141,10 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 def run_tell(args: argparse.Namespace) -> int:
-    from electroforge.campaigns.campaign import load_results
+    from electroforge.datasets import read_dataset
 
     campaign = _campaign(args)
-    table = load_results(args.results)
+    table = read_dataset(args.results)
     n = campaign.tell(table, source=args.results, external=args.external)
     best = campaign.best()
     print(f"recorded {n} measurements for {campaign.name!r} "

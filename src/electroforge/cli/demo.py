@@ -132,7 +132,7 @@ def _dataset(args, recipes, design_file, folder):
 
 
 def _fit(args, dataset_file, space, folder):
-    from electroforge.cli.fit import REFERENCE
+    from electroforge.cli.fit import REFERENCE, print_table
     from electroforge.datasets import read_dataset
     from electroforge.surrogates import SymbolicSurrogate
     from electroforge.surrogates.validation import save_validation, validate_symbolic
@@ -149,12 +149,7 @@ def _fit(args, dataset_file, space, folder):
     model_file = folder / "model.json"
     model.save(model_file)
     save_validation(results, model_file, reference=REFERENCE, dataset=str(dataset_file))
-    print(f"  {'property':<20} {'RMSE%':>7} {'R2':>7} {'CI95 of R2':>17}   reference RMSE% / R2")
-    for result in results:
-        low, high = result.r2_ci95
-        ref = REFERENCE[result.output]
-        print(f"  {result.output:<20} {result.rmse_pct:>7.2f} {result.r2:>7.3f} "
-              f"  [{low:.3f}; {high:.3f}]   {ref[0]:.2f} / {ref[1]:.3f}")
+    print_table(results)
     for equation in model.equations().values():
         print(f"  {equation}")
     print(f"wrote {model_file}")

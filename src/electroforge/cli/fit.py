@@ -90,13 +90,7 @@ def run(args: argparse.Namespace) -> int:
     equations = model.equations()
     print(f"{len(checked)} recipes, inputs {', '.join(inputs)}; test split {results[0].n_test} "
           f"rows, {args.resplits} re-splits")
-    print(f"  {'property':<20} {'RMSE%':>7} {'R2':>7} {'CI95 of R2':>17}   reference RMSE% / R2")
-    for result in results:
-        low, high = result.r2_ci95
-        reference = REFERENCE.get(result.output)
-        ref = f"{reference[0]:.2f} / {reference[1]:.3f}" if reference else "-"
-        print(f"  {result.output:<20} {result.rmse_pct:>7.2f} {result.r2:>7.3f} "
-              f"  [{low:.3f}; {high:.3f}]   {ref}")
+    print_table(results)
     for name in properties:
         domain_note = getattr(model, "info_", {}).get(name, {}).get("domain", "")
         suffix = f"   [refitted for the domain: {domain_note}]" if domain_note not in (
@@ -107,6 +101,17 @@ def run(args: argparse.Namespace) -> int:
         _parity(results, args.plot)
         print(f"plot: {args.plot}")
     return 0
+
+
+def print_table(results) -> None:
+    """Table 1: RMSE%, R2 and CI95 of R2 per property, the reference's figures beside."""
+    print(f"  {'property':<20} {'RMSE%':>7} {'R2':>7} {'CI95 of R2':>17}   reference RMSE% / R2")
+    for result in results:
+        low, high = result.r2_ci95
+        reference = REFERENCE.get(result.output)
+        ref = f"{reference[0]:.2f} / {reference[1]:.3f}" if reference else "-"
+        print(f"  {result.output:<20} {result.rmse_pct:>7.2f} {result.r2:>7.3f} "
+              f"  [{low:.3f}; {high:.3f}]   {ref}")
 
 
 def _parity(results, path: str) -> None:

@@ -19,21 +19,27 @@ def register(commands: argparse._SubParsersAction) -> None:
         "properties the model predicts) over the fitted surrogates with GP-Hedge; print the "
         "recipe, its predicted properties and cost; write the result, the history, the "
         "convergence plot and partial-dependence maps.")
-    parser.add_argument("model", metavar="MODEL.json", help="surrogate written by `electroforge fit`")
-    parser.add_argument("--objective", metavar="FILE.toml",
-                        help="targets, constraints and C-rate treatment (default: Cf of the "
-                        "reference's four properties, C-rate as context)")
+    add_problem_options(parser, out="optimize")
     parser.add_argument("--iterations", type=count, default=300,
                         help="evaluations of the surrogate, initial design included (default 300)")
     parser.add_argument("--initial", type=count, metavar="N",
                         help="Sobol' points before GP-Hedge (default max(5, 2 d))")
     parser.add_argument("--batch-size", type=count, default=1,
                         help="recipes proposed together (default 1)")
-    parser.add_argument("--seed", type=seed, default=0, help="seed (default 0)")
-    parser.add_argument("--out", metavar="DIR", default="optimize",
-                        help="output folder (default ./optimize)")
-    add_space_options(parser)
     parser.set_defaults(handler=run)
+
+
+def add_problem_options(parser: argparse.ArgumentParser, *, out: str) -> None:
+    """The model, objective, seed, output folder and space of a command that reads
+    :func:`problem_from_args`."""
+    parser.add_argument("model", metavar="MODEL.json", help="surrogate written by `electroforge fit`")
+    parser.add_argument("--objective", metavar="FILE.toml",
+                        help="targets, constraints and C-rate treatment (default: Cf of the "
+                        "reference's four properties the model predicts, C-rate as context)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed (default 0)")
+    parser.add_argument("--out", metavar="DIR", default=out,
+                        help=f"output folder (default ./{out})")
+    add_space_options(parser)
 
 
 def default_spec(model):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from electroforge.cli.options import add_space_options, count, seed
+from electroforge.cli.optimize import add_problem_options
+from electroforge.cli.options import count
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -13,15 +14,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Sobol' first-, second- and total-order indices (SALib, Saltelli design of "
         "N (2D + 2) recipes) of every property the model predicts and of the objective's "
         "cost; prints a table and writes bar charts and a CSV.")
-    parser.add_argument("model", metavar="MODEL.json", help="surrogate written by `electroforge fit`")
+    add_problem_options(parser, out="sensitivity")
     parser.add_argument("--n", type=count, default=4096,
                         help="base sample size N, a power of two (default 4096)")
-    parser.add_argument("--objective", metavar="FILE.toml",
-                        help="objective whose cost is analysed too (default: the reference's Cf)")
-    parser.add_argument("--seed", type=seed, default=0, help="seed (default 0)")
-    parser.add_argument("--out", metavar="DIR", default="sensitivity",
-                        help="output folder (default ./sensitivity)")
-    add_space_options(parser)
     parser.set_defaults(handler=run)
 
 

@@ -91,7 +91,13 @@ class RecipeProblem:
                         raise InputError(f"{name} needs {needed}, which the model does not "
                                          "predict", field=name, allowed=", ".join(self.outputs))
         self.module = model.to_torch() if model is not None else None
-        self.objective = spec.build(self._scaling_bounds())
+        bounds = self._scaling_bounds()
+        self.objective = spec.build(bounds)
+        # each constraint's violation is divided by its property's scaling range
+        scaled = bounds | {t.name: (t.low, t.high) for t in self.objective.targets}
+        self._constraint_scales = torch.tensor(
+            [_width(scaled.get(c.name, (0.0, 1.0))) for c in self.objective.constraints],
+            dtype=torch.float64)
 
     # -- the C-rate ----------------------------------------------------------------------
     def _apply_rate(self, space: Space) -> Space:
@@ -160,9 +166,8 @@ class RecipeProblem:
         cost = self.objective(Y)
         if not self.objective.constraints:
             return cost
-        scale = torch.tensor([self._constraint_scale(c.name) for c in self.objective.constraints],
-                             dtype=Y.dtype)
-        violation = (self.objective.constraint_values(Y).clamp(min=0) / scale).sum(dim=-1)
+        violation = (self.objective.constraint_values(Y).clamp(min=0)
+                     / self._constraint_scales).sum(dim=-1)
         return torch.where(violation > 0, 1.0 + cost + violation, cost)
 
     def cost_of_table(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -218,14 +223,6 @@ class RecipeProblem:
                 bounds[name] = (float(values[name].min()), float(values[name].max()))
         return bounds
 
-    def _constraint_scale(self, name: str) -> float:
-        target = next((t for t in self.objective.targets if t.name == name), None)
-        if target is not None:
-            return target.high - target.low
-        low, high = self._scaling_bounds_cache().get(name, (0.0, 1.0))
-        return max(high - low, 1e-12)
 
-    def _scaling_bounds_cache(self) -> dict[str, tuple[float, float]]:
-        if not hasattr(self, "_bounds_cache"):
-            self._bounds_cache = self._scaling_bounds()
-        return self._bounds_cache
+def _width(bounds: tuple[float, float]) -> float:
+    return max(bounds[1] - bounds[0], 1e-12)
