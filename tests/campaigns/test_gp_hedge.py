@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from electroforge.campaigns import gp_hedge_minimize
 from electroforge.errors import InputError
@@ -22,7 +23,8 @@ def test_quadratic_bowl_is_minimized(run):
 
 
 def test_history_is_logged_and_reproducible(run):
-    assert len(run.steps) == len(run.probabilities) == 14 - 5
+    # 5 Sobol' points, 8 hedge decisions, and the last call greedy (no decision)
+    assert len(run.steps) == len(run.probabilities) == 14 - 5 - 1
     for step in run.steps:
         assert set(step.candidates) == {"LCB", "EI", "PI"} and step.chosen in step.candidates
         assert sum(step.probabilities.values()) == pytest.approx(1.0)
@@ -41,6 +43,28 @@ def test_probabilities_move_toward_the_rewarded_acquisition(run):
             assert following.probabilities[best] / following.probabilities[worst] > \
                 step.probabilities[best] / step.probabilities[worst]
         previous = gains
+
+
+def test_last_call_minimizes_the_posterior_mean(run):
+    from botorch.acquisition import PosteriorMean
+    from botorch.optim import optimize_acqf
+
+    from electroforge.campaigns.hedge import fit_gp
+
+    bounds = torch.tensor([[0.0, -1.0], [1.0, 1.0]], dtype=torch.float64)
+    X = torch.tensor(run.x_iters[:-1], dtype=torch.float64)
+    y = torch.tensor(run.func_vals[:-1], dtype=torch.float64)
+    model = fit_gp(X, y, bounds, start=None, fit=True)
+    mean = PosteriorMean(model)      # the GP models -y: the highest mean is the lowest y
+    last = torch.tensor([run.x_iters[-1]], dtype=torch.float64)
+    found, _ = optimize_acqf(mean, bounds=bounds, q=1, num_restarts=8, raw_samples=256)
+    with torch.no_grad():
+        assert float(mean(last[:, None])) >= float(mean(found[:, None])) - 1e-3
+        # ... and it beats every point told before it on the model's own scale
+        assert float(mean(last[:, None])) >= float(mean(X[:, None]).max()) - 1e-6
+    plain = gp_hedge_minimize(bowl, [(0.0, 1.0), (-1.0, 1.0)], n_calls=14, seed=3, decay=1.0,
+                              greedy_last=False)
+    assert plain.x_iters[:-1] == run.x_iters[:-1] and len(plain.steps) == 14 - 5
 
 
 def test_eta_zero_chooses_uniformly():
@@ -69,8 +93,6 @@ def test_non_finite_objective_is_reported():
 
 
 def test_runs_single_threaded_and_restores_the_setting():
-    import torch
-
     seen = []
     before = torch.get_num_threads()
     gp_hedge_minimize(lambda x: seen.append(torch.get_num_threads()) or bowl(x), [(0.0, 1.0)],
@@ -81,6 +103,7 @@ def test_runs_single_threaded_and_restores_the_setting():
 def test_batches_fill_exactly_n_calls():
     result = gp_hedge_minimize(bowl, [(0.0, 1.0), (-1.0, 1.0)], n_calls=12, n_initial=5,
                                batch_size=3, seed=1)
-    assert len(result.x_iters) == 12 and len(result.steps) == 7
-    assert [s.n_observations for s in result.steps] == [8, 8, 8, 11, 11, 11, 12]
+    # batches of 3, 3 and a last one of 1, greedy (no hedge decision)
+    assert len(result.x_iters) == 12 and len(result.steps) == 6
+    assert [s.n_observations for s in result.steps] == [8, 8, 8, 11, 11, 11]
     assert result.fun < 0.02

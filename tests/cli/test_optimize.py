@@ -17,7 +17,7 @@ def test_optimize_finds_the_known_optimum_and_writes_its_figures(cli, tmp_path, 
     assert record["recipe"]["am_wt_pct"] == pytest.approx(91.0, abs=1.0)
     assert record["recipe"]["cr_pct"] == pytest.approx(25.0, abs=2.5)
     assert record["cost"] == pytest.approx(0.25, abs=0.01)     # (2 * 0.5^2 + 2 * 0.5^2) / 4
-    assert len(record["hedge"]) == 24 - 6
+    assert len(record["hedge"]) == 24 - 6 - 1          # Sobol' start, hedge, greedy last call
     history = pd.read_csv(tmp_path / "run" / "history.csv")
     assert len(history) == 24 and history["cost"].min() == pytest.approx(record["cost"])
     for figure in ("convergence.png", "partial_dependence.png"):

@@ -104,7 +104,8 @@ class Campaign:
                              f"{self.definition.budget}, {self.n_measured} measured, "
                              f"{pending} pending)")
         optimizer = self.optimizer()
-        points = optimizer.ask(n)
+        # The budget's last recipe exploits the GP (no later recipe learns from exploring).
+        points = optimizer.ask(n, greedy=n == left)
         with self.store.transaction() as db:
             batch = db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM proposals WHERE "
                                "campaign = ?", (self.name,)).fetchone()[0]

@@ -36,7 +36,8 @@ class OptimizeResult:
 def gp_hedge_minimize(func: Callable[[list[float]], float],
                       bounds: Sequence[tuple[float, float]], *, n_calls: int,
                       n_initial: int | None = None, seed: int = 0, batch_size: int = 1,
-                      callback: Callable | None = None, **options) -> OptimizeResult:
+                      callback: Callable | None = None, greedy_last: bool = True,
+                      **options) -> OptimizeResult:
     """Minimize ``func`` over the box ``bounds`` in ``n_calls`` evaluations (GP-Hedge).
 
     Runs single-threaded (torch and BLAS) so that the same seed gives the same proposals.
@@ -51,6 +52,8 @@ def gp_hedge_minimize(func: Callable[[list[float]], float],
         batch_size: Points proposed together (``q``), each batch proposed with the earlier
             ones of the batch pending, then all evaluated.
         callback: Called with the result so far after every batch.
+        greedy_last: The last call minimizes the GP's posterior mean instead of a hedge
+            decision (exploring can no longer pay off; simple regret is what is left).
         **options: ``eta``, ``decay``, ``acquisitions``, ``beta``, ``num_restarts``,
             ``raw_samples`` of :class:`~electroforge.campaigns.hedge.GPHedge`.
 
@@ -82,7 +85,8 @@ def gp_hedge_minimize(func: Callable[[list[float]], float],
         if len(optimizer.y) < optimizer.n_initial:
             points = optimizer.ask(min(remaining, optimizer.n_initial - len(optimizer.y)))
         else:
-            points = optimizer.ask(min(remaining, batch_size))
+            count = min(remaining, batch_size)
+            points = optimizer.ask(count, greedy=greedy_last and count == remaining)
         values = [_call(func, x) for x in points]
         optimizer.tell(points, values)
         _record(result, optimizer, callback)
