@@ -3,7 +3,8 @@ import pytest
 import sympy
 from scipy.stats import qmc
 
-from electroforge.surrogates.sisso import SissoSettings, feature_space, fit_sisso
+from electroforge.surrogates.sisso import (
+    LinearModel, SissoSettings, feature_space, fit_sisso, rank_sisso, refit_sisso)
 
 X = qmc.scale(qmc.Sobol(4, rng=1).random(128), [1, 1, 1, 1], [5, 5, 5, 5])
 A, B, C, D = sympy.symbols("a b c d")
@@ -54,3 +55,31 @@ def test_noisy_data_prefer_few_terms():
     y = 3 * X[:, 0] + rng.normal(0, 0.5, len(X))
     model, info = fit_sisso(X, y)
     assert len(model.descriptors) == 1 and "1 terms" in info["cv_rmse"]
+
+
+def test_a_log_form_is_fitted_in_the_units_of_y():
+    # y = exp(1 + 1.5 a) spans three decades; noise of a fixed size in y's units drowns
+    # the smallest values, which plain log y weighs as much as the largest.
+    rng = np.random.default_rng(0)
+    y = np.exp(1 + 1.5 * X[:, 0]) + rng.normal(0, 20.0, len(X))
+    y = np.abs(y) + 0.5
+    plain = refit_sisso(X, y, terms=1, log_target=True)
+    in_y = refit_sisso(X, y, terms=1, log_target=True, in_y=True)
+    assert str(plain.descriptors[0]) == str(in_y.descriptors[0]) == "x0"
+    assert in_y.coefficients[0] == pytest.approx(1.5, abs=0.02)
+    assert abs(plain.coefficients[0] - 1.5) > 0.05
+    rmse = {m.in_y: np.sqrt(np.mean((m.predict(X) - y) ** 2)) for m in (plain, in_y)}
+    assert rmse[True] < rmse[False]
+    assert in_y == LinearModel.from_dict(in_y.to_dict())
+
+
+def test_models_are_ranked_chosen_first_then_by_cross_validation():
+    y = np.exp(0.3 * X[:, 0] * X[:, 1])
+    ranked = list(rank_sisso(X, y))
+    assert len(ranked) == 3 * 3                   # y, log y, log y fitted in y; 1-3 terms
+    first, info = ranked[0]
+    assert (first, info) == fit_sisso(X, y)
+    assert first.log_target and len(first.descriptors) == 1
+    cv = info["cv_rmse"]
+    later = [cv[i["model"]] for _, i in ranked[1:]]
+    assert later == sorted(later) and sorted(i["model"] for _, i in ranked) == sorted(cv)

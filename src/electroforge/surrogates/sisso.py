@@ -13,9 +13,16 @@ Eq. 1, ``y = sum_i c_i d_i``):
    residual of the best (n-1)-term model (SIS), add them to the subspace (which always
    holds the single-input features too), and find the best n-term least-squares model
    over every n-subset of it (the l0 "SO" step, solved in one batch from the Gram matrix).
-3. The number of terms and the target transform (y, or log y when y > 0) are chosen by
-   K-fold cross-validation of the whole procedure; among models within 2 % of the best
-   CV error the simplest wins.
+3. The number of terms and the target transform are chosen by K-fold cross-validation of
+   the whole procedure, scored in y's units; among models within 2 % of the best CV error
+   the simplest wins. Transforms, when y > 0: y itself; log y (``y = exp(sum c_i d_i)``,
+   positive everywhere); and log y *fitted in y's units*: least squares on log y weighted
+   by y (the Gauss-Newton step of ``min sum (exp(f) - y)^2`` from ``f = log y``) for the
+   screening and the l0 search, then the coefficients refined by nonlinear least squares
+   on y. Plain log y fits relative errors, so a property spanning decades (conductivity
+   across the percolation threshold: 0.1 to 180 S/m) is fitted best where it is smallest
+   and worst where it matters; the weighted fit keeps the positivity of the log form
+   with the accuracy in y of a linear one.
 
 Everything is deterministic for a given seed (which only shuffles the CV folds).
 """
@@ -25,13 +32,15 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from electroforge.surrogates.expressions import UNARY, Descriptor, binary, feature, from_dict, unary
 
-__all__ = ["LinearModel", "SissoSettings", "feature_space", "fit_sisso", "refit_sisso"]
+__all__ = ["LinearModel", "SissoSettings", "feature_space", "fit_sisso", "rank_sisso",
+           "refit_sisso"]
 
 _COMPLEXITY = {"id": 1, "sq": 2, "cube": 2, "sqrt": 2, "log": 2, "exp": 2, "inv": 2}
 _DUPLICATE_CORR = 0.99999
@@ -46,18 +55,20 @@ class SissoSettings:
     sis_size: int = 30
     operators: tuple[str, ...] = tuple(UNARY)
     n_folds: int = 5
-    log_target: str = "auto"      # "auto": try y and log y; "never"; "always"
+    log_target: str = "auto"      # "auto": y, log y, log y fitted in y; "never"; "always"
     simplicity_margin: float = 0.02
 
 
 @dataclass(frozen=True)
 class LinearModel:
-    """``y = intercept + sum(c_i d_i)`` (or ``exp`` of that when ``log_target``)."""
+    """``y = intercept + sum(c_i d_i)`` (or ``exp`` of that when ``log_target``; ``in_y``:
+    a log-target model whose coefficients were fitted to y, not log y)."""
 
     descriptors: tuple[Descriptor, ...]
     coefficients: tuple[float, ...]
     intercept: float
     log_target: bool
+    in_y: bool = False
 
     def predict(self, X: Any) -> Any:
         value = self.intercept
@@ -102,13 +113,15 @@ class LinearModel:
     def to_dict(self) -> dict[str, Any]:
         return {"descriptors": [d.to_dict() for d in self.descriptors],
                 "coefficients": [float(c).hex() for c in self.coefficients],
-                "intercept": float(self.intercept).hex(), "log_target": self.log_target}
+                "intercept": float(self.intercept).hex(), "log_target": self.log_target,
+                "in_y": self.in_y}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinearModel:
         return cls(tuple(from_dict(d) for d in data["descriptors"]),
                    tuple(float.fromhex(c) for c in data["coefficients"]),
-                   float.fromhex(data["intercept"]), bool(data["log_target"]))
+                   float.fromhex(data["intercept"]), bool(data["log_target"]),
+                   bool(data.get("in_y", False)))
 
 
 def feature_space(X: np.ndarray, operators: tuple[str, ...]) -> tuple[list[Descriptor], np.ndarray]:
@@ -159,61 +172,124 @@ def _one_signed(values: np.ndarray) -> bool:
     return bool(values.min() > 0 or values.max() < 0)
 
 
+_TRANSFORM_LABELS = {"y": "", "log": "log ", "log_in_y": "log (fitted in y) "}
+
+
 def fit_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoSettings(),
               seed: int = 0) -> tuple[LinearModel, dict[str, Any]]:
     """The SISSO model of ``y`` on ``X`` chosen by cross-validation, and what was tried."""
+    return next(rank_sisso(X, y, settings=settings, seed=seed))
+
+
+def rank_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoSettings(),
+               seed: int = 0) -> Iterator[tuple[LinearModel, dict[str, Any]]]:
+    """SISSO models of ``y`` in order of preference, each with what was tried.
+
+    First the one cross-validation chooses (the simplest within the margin of the best
+    CV error), then every other (transform, number of terms) by CV error: the next best
+    to fall back on when a model must also pass a check the data cannot show, such as
+    staying finite over a whole space. The cross-validation runs once; each model is
+    fitted on all of ``X`` when it is asked for.
+    """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     descriptors, values = feature_space(X, settings.operators)
     base = _single_input(descriptors)
-    transforms = _transforms(y, settings.log_target)
     folds = np.array_split(np.random.default_rng(seed).permutation(len(y)), settings.n_folds)
-    scores: dict[tuple[bool, int], float] = {}
-    for log in transforms:
-        target = np.log(y) if log else y
+    scores: dict[tuple[str, int], float] = {}
+    for transform in _transforms(y, settings.log_target):
         errors = np.zeros(settings.max_terms)
         for fold in folds:
             train = np.setdiff1d(np.arange(len(y)), fold)
-            models = _sisso_path(values[train], target[train], settings, base)
+            models = _sisso_path(values[train], _target(y[train], transform), settings, base,
+                                 weights=_weights(y[train], transform))
             for k, chosen in enumerate(models):
-                pred = _ols_predict(values[train][:, chosen], target[train], values[fold][:, chosen])
-                if log:
-                    pred = np.exp(np.clip(pred, -700, 700))
-                errors[k] += np.sum((pred - y[fold]) ** 2)
+                model = _fit_terms(values[train][:, chosen], y[train], transform)
+                errors[k] += np.sum((model(values[fold][:, chosen]) - y[fold]) ** 2)
         for k in range(settings.max_terms):
-            scores[(log, k + 1)] = math.sqrt(errors[k] / len(y))
+            scores[(transform, k + 1)] = math.sqrt(errors[k] / len(y))
     # Simplest model within the margin of the best CV error; errors at round-off level
     # (exact data) count as equal.
     best = min(scores.values())
     good_enough = max(best * (1 + settings.simplicity_margin), 1e-9 * float(np.std(y)))
-    log, terms = min((key for key, score in scores.items() if score <= good_enough),
+    chosen_key = min((key for key, score in scores.items() if score <= good_enough),
                      key=lambda key: (key[1], scores[key]))
-    target = np.log(y) if log else y
-    chosen = _sisso_path(values, target, settings, base)[terms - 1]
-    coefficients, intercept = _ols(values[:, chosen], target)
-    model = LinearModel(tuple(descriptors[i] for i in chosen), tuple(coefficients), intercept, log)
-    info = {"feature_space_size": len(descriptors),
-            "cv_rmse": {f"{'log ' if k[0] else ''}{k[1]} terms": v for k, v in scores.items()}}
-    return model, info
+    cv_rmse = {_label(key): value for key, value in scores.items()}
+    for transform, terms in [chosen_key] + sorted(set(scores) - {chosen_key}, key=scores.get):
+        model = refit_sisso(X, y, terms=terms, log_target=transform != "y",
+                            in_y=transform == "log_in_y", settings=settings,
+                            space=(descriptors, values))
+        yield model, {"feature_space_size": len(descriptors), "cv_rmse": dict(cv_rmse),
+                      "model": _label((transform, terms))}
 
 
-def _transforms(y: np.ndarray, mode: str) -> tuple[bool, ...]:
+def _label(key: tuple[str, int]) -> str:
+    return f"{_TRANSFORM_LABELS[key[0]]}{key[1]} terms"
+
+
+def _transforms(y: np.ndarray, mode: str) -> tuple[str, ...]:
     positive = bool(np.all(y > 0))
     if mode == "never" or not positive:
-        return (False,)
-    return (True,) if mode == "always" else (False, True)
+        return ("y",)
+    return ("log", "log_in_y") if mode == "always" else ("y", "log", "log_in_y")
+
+
+def _target(y: np.ndarray, transform: str) -> np.ndarray:
+    return y if transform == "y" else np.log(y)
+
+
+def _weights(y: np.ndarray, transform: str) -> np.ndarray | None:
+    """Row weights of the linearized fit: ``exp(f) - y ~ y (f - log y)`` near ``f = log y``."""
+    return y / y.max() if transform == "log_in_y" else None
+
+
+def _fit_terms(values: np.ndarray, y: np.ndarray, transform: str) -> Any:
+    """Coefficients for chosen descriptor values; returns the predictor of y."""
+    coefficients, intercept = _ols(values, _target(y, transform), _weights(y, transform))
+    if transform == "log_in_y":
+        coefficients, intercept = _refine_in_y(values, y, coefficients, intercept)
+    c = np.asarray(coefficients)
+    if transform == "y":
+        return lambda v: intercept + v @ c
+    return lambda v: np.exp(np.clip(intercept + v @ c, -700, 700))
+
+
+def _refine_in_y(values: np.ndarray, y: np.ndarray, coefficients: list[float],
+                 intercept: float) -> tuple[list[float], float]:
+    """Least squares of ``exp(intercept + values @ c) - y`` from the linearized start."""
+    from scipy.optimize import least_squares
+
+    design = np.column_stack([np.ones(len(y)), values])
+    scale = np.abs(design).max(axis=0)
+    scale[scale == 0] = 1.0
+    scaled = design / scale
+    start = np.r_[intercept, coefficients] * scale
+
+    def residual(p):
+        return np.exp(np.clip(scaled @ p, -700, 700)) - y
+
+    def jacobian(p):
+        return np.exp(np.clip(scaled @ p, -700, 700))[:, None] * scaled
+
+    with np.errstate(all="ignore"):
+        found = least_squares(residual, start, jac=jacobian, method="lm", max_nfev=200)
+    if not (np.isfinite(found.x).all() and found.cost <= 0.5 * np.sum(residual(start) ** 2)):
+        found.x = start
+    solution = found.x / scale
+    return [float(v) for v in solution[1:]], float(solution[0])
 
 
 def _sisso_path(values: np.ndarray, target: np.ndarray, settings: SissoSettings,
-                base: list[int]) -> list[list[int]]:
+                base: list[int], weights: np.ndarray | None = None) -> list[list[int]]:
     """Best descriptor subsets with 1..max_terms terms (indices into ``values``).
 
     ``base`` (the single-input descriptors) is always in the subspace: screening by
     correlation with a residual can otherwise drop a plain input that a sum needs.
+    With ``weights``, every least squares is weighted (rows scaled by the weights and the
+    weighted intercept projected out, which for unit weights is plain centring).
     """
-    z = _standardize(values)
-    centred = target - target.mean()
-    residual = centred
+    z, residual = _weighted_centring(values, target, weights)
+    centred = residual
     subspace: list[int] = list(base)
     best_sets: list[list[int]] = []
     for terms in range(1, settings.max_terms + 1):
@@ -225,9 +301,24 @@ def _sisso_path(values: np.ndarray, target: np.ndarray, settings: SissoSettings,
         chosen = _best_subset(z[:, subspace], centred, terms)
         best = [subspace[i] for i in chosen]
         best_sets.append(best)
-        pred = _ols_predict(values[:, best], target, values[:, best])
-        residual = target - pred
+        solution, *_ = np.linalg.lstsq(z[:, best], centred, rcond=None)
+        residual = centred - z[:, best] @ solution
     return best_sets
+
+
+def _weighted_centring(values: np.ndarray, target: np.ndarray,
+                       weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and target with rows scaled by ``weights`` and the (weighted) intercept
+    direction projected out; columns scaled to unit root-mean-square."""
+    w = np.ones(len(target)) if weights is None else weights
+    q = w / np.linalg.norm(w)
+    z = values * w[:, None]
+    z = z - np.outer(q, q @ z)
+    t = target * w
+    t = t - q * (q @ t)
+    scale = np.sqrt(np.mean(z * z, axis=0))
+    scale[scale == 0] = 1.0
+    return z / scale, t
 
 
 def _best_subset(z: np.ndarray, y: np.ndarray, k: int) -> list[int]:
@@ -258,11 +349,13 @@ def _standardize(values: np.ndarray) -> np.ndarray:
     return centred / scale
 
 
-def _ols(values: np.ndarray, target: np.ndarray) -> tuple[list[float], float]:
+def _ols(values: np.ndarray, target: np.ndarray, weights: np.ndarray | None = None
+         ) -> tuple[list[float], float]:
     design = np.column_stack([np.ones(len(target)), values])
     scale = np.abs(design).max(axis=0)
     scale[scale == 0] = 1.0
-    solution, *_ = np.linalg.lstsq(design / scale, target, rcond=None)
+    w = np.ones(len(target)) if weights is None else weights
+    solution, *_ = np.linalg.lstsq(design / scale * w[:, None], target * w, rcond=None)
     solution = solution / scale
     intercept = float(solution[0])
     if abs(intercept) <= 1e-10 * float(np.std(target)):
@@ -270,21 +363,22 @@ def _ols(values: np.ndarray, target: np.ndarray) -> tuple[list[float], float]:
     return [float(c) for c in solution[1:]], intercept
 
 
-def _ols_predict(train_values: np.ndarray, target: np.ndarray, values: np.ndarray) -> np.ndarray:
-    coefficients, intercept = _ols(train_values, target)
-    return intercept + values @ np.asarray(coefficients)
-
-
 def refit_sisso(X: np.ndarray, y: np.ndarray, *, terms: int, log_target: bool,
-                settings: SissoSettings = SissoSettings()) -> LinearModel:
+                in_y: bool = False, settings: SissoSettings = SissoSettings(),
+                space: tuple[list[Descriptor], np.ndarray] | None = None) -> LinearModel:
     """SISSO with the number of terms and target transform fixed (no cross-validation):
-    the re-fit used to measure how a model's accuracy varies over re-splits."""
+    the final fit of :func:`fit_sisso`, and the re-fit used to measure how a model's
+    accuracy varies over re-splits. ``space`` reuses a feature space built on ``X``."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    descriptors, values = feature_space(X, settings.operators)
-    target = np.log(y) if log_target else y
+    descriptors, values = space if space is not None else feature_space(X, settings.operators)
+    transform = "log_in_y" if in_y else ("log" if log_target else "y")
     sized = SissoSettings(**{**settings.__dict__, "max_terms": terms})
-    chosen = _sisso_path(values, target, sized, _single_input(descriptors))[terms - 1]
-    coefficients, intercept = _ols(values[:, chosen], target)
+    chosen = _sisso_path(values, _target(y, transform), sized, _single_input(descriptors),
+                         weights=_weights(y, transform))[terms - 1]
+    coefficients, intercept = _ols(values[:, chosen], _target(y, transform),
+                                   _weights(y, transform))
+    if in_y:
+        coefficients, intercept = _refine_in_y(values[:, chosen], y, coefficients, intercept)
     return LinearModel(tuple(descriptors[i] for i in chosen), tuple(coefficients), intercept,
-                       log_target)
+                       log_target, in_y)

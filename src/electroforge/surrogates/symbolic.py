@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from electroforge.surrogates import backends
 from electroforge.surrogates.derived import augment, derived_for
 from electroforge.surrogates.derived import symbols as derived_symbols
 from electroforge.surrogates.expression_model import ExpressionModel
-from electroforge.surrogates.sisso import LinearModel, SissoSettings, fit_sisso
+from electroforge.surrogates.sisso import LinearModel, SissoSettings, rank_sisso
 
 __all__ = ["Equation", "SymbolicSurrogate", "SurrogateError"]
 
@@ -89,10 +89,11 @@ class SymbolicSurrogate:
     def fit(self, X: pd.DataFrame, Y: pd.DataFrame | pd.Series, *, space=None) -> SymbolicSurrogate:
         """Fit one equation per column of ``Y`` on the columns of ``X``; returns self.
 
-        With ``space``, every equation must also pass :meth:`check_domain` over it; one
-        that does not is refitted on log y (positive data: positive everywhere), then
-        with fewer terms, and the first that passes is kept (``info_[name]["domain"]``
-        says which). If none passes, the domain error is raised.
+        With ``space``, every equation must also pass :meth:`check_domain` over it; for
+        one that does not, SISSO falls back on its next best model by cross-validation
+        (other target transforms and numbers of terms) and the first that passes is kept
+        (``info_[name]["domain"]`` says which); genetic-programming backends go down their
+        hold-out ranking. If none passes, the domain error is raised.
         """
         backend = _resolve_backend(self.backend)
         settings = _settings(self.options if backend == "sisso" else {})
@@ -134,8 +135,7 @@ class SymbolicSurrogate:
             target = outputs[column].to_numpy(dtype=float)
             self.positive_[column] = bool(np.all(target > 0))
             problem = None
-            for label, model, info in self._candidates(backend, values, target, settings, seed,
-                                                       self.positive_[column]):
+            for label, model, info in self._candidates(backend, values, target, settings, seed):
                 problem = None if points is None else self._domain_problem(column, model, points)
                 if problem is None:
                     info["domain"] = label if points is not None else "not checked"
@@ -152,12 +152,13 @@ class SymbolicSurrogate:
 
     # -- using ----------------------------------------------------------------------
     def _candidates(self, backend: str, values: np.ndarray, target: np.ndarray,
-                    settings: SissoSettings, seed: int, positive: bool):
+                    settings: SissoSettings, seed: int):
         """(label, model, info) in order of preference for one output."""
         if backend == "sisso":
-            for label, variant in _fallbacks(settings, positive):
-                model, info = fit_sisso(values, target, settings=variant, seed=seed)
-                yield label, model, info
+            for rank, (model, info) in enumerate(rank_sisso(values, target, settings=settings,
+                                                            seed=seed)):
+                yield ("as chosen" if rank == 0 else f"next best by CV: {info['model']}",
+                       model, info)
             return
         fit = backends.fit_operon if backend == "operon" else backends.fit_pysr
         ranked, info = fit(values, target, seed=seed, **self.options)
@@ -331,17 +332,6 @@ def _resolve_backend(name: str) -> str:
         raise BackendUnavailableError(f"the {name!r} backend is not available here ({hint}); "
                                       "backend='sisso' (ours) always is")
     return name
-
-
-def _fallbacks(settings: SissoSettings, positive: bool):
-    """Settings to try, in order, when an equation must hold over a space."""
-    yield "as chosen", settings
-    if positive and settings.log_target != "always":
-        yield "log y", replace(settings, log_target="always")
-    for terms in range(settings.max_terms - 1, 0, -1):
-        if positive:
-            yield f"log y, {terms} terms", replace(settings, log_target="always", max_terms=terms)
-        yield f"{terms} terms", replace(settings, max_terms=terms)
 
 
 def _check_options(backend: str, options: dict[str, Any]) -> None:

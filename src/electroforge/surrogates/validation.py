@@ -11,6 +11,7 @@ import pandas as pd
 
 from electroforge.seeds import check_seed, spawn
 from electroforge.surrogates.metrics import r2_score, rmse_pct
+from electroforge.surrogates.derived import augment
 from electroforge.surrogates.sisso import LinearModel, refit_sisso
 from electroforge.surrogates.symbolic import SymbolicSurrogate, _settings
 
@@ -48,7 +49,8 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
     surrogate = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(
         X.iloc[train], Y.iloc[train], space=space)
     settings = _settings(options if surrogate.backend_ == "sisso" else {})
-    values = X[surrogate.feature_names_].to_numpy(dtype=float)
+    # the re-fits search the same feature space as the fit: derived inputs included
+    values = augment(X[surrogate.feature_names_].to_numpy(dtype=float), surrogate.derived_)
     scores = {name: [] for name in surrogate.output_names_}
     for name in surrogate.output_names_:
         truth = Y[name].to_numpy(dtype=float)
@@ -56,7 +58,8 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
         for kept, held in resplits:
             if isinstance(model, LinearModel):
                 refit = refit_sisso(values[kept], truth[kept], terms=len(model.descriptors),
-                                    log_target=model.log_target, settings=settings)
+                                    log_target=model.log_target, in_y=model.in_y,
+                                    settings=settings)
                 predicted_held = refit.predict(values[held])
             else:  # genetic programming: the whole search again on the re-split
                 again = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(
