@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -215,7 +215,8 @@ def rank_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoS
     chosen_key = min((key for key, score in scores.items() if score <= good_enough),
                      key=lambda key: (key[1], scores[key]))
     cv_rmse = {_label(key): value for key, value in scores.items()}
-    for transform, terms in [chosen_key] + sorted(set(scores) - {chosen_key}, key=scores.get):
+    others = sorted((key for key in scores if key != chosen_key), key=scores.get)  # stable
+    for transform, terms in [chosen_key] + others:
         model = refit_sisso(X, y, terms=terms, log_target=transform != "y",
                             in_y=transform == "log_in_y", settings=settings,
                             space=(descriptors, values))
@@ -243,11 +244,17 @@ def _weights(y: np.ndarray, transform: str) -> np.ndarray | None:
     return y / y.max() if transform == "log_in_y" else None
 
 
-def _fit_terms(values: np.ndarray, y: np.ndarray, transform: str) -> Any:
-    """Coefficients for chosen descriptor values; returns the predictor of y."""
+def _coefficients(values: np.ndarray, y: np.ndarray, transform: str) -> tuple[list[float], float]:
+    """Coefficients and intercept of chosen descriptor values under a transform."""
     coefficients, intercept = _ols(values, _target(y, transform), _weights(y, transform))
     if transform == "log_in_y":
         coefficients, intercept = _refine_in_y(values, y, coefficients, intercept)
+    return coefficients, intercept
+
+
+def _fit_terms(values: np.ndarray, y: np.ndarray, transform: str) -> Any:
+    """The predictor of y fitted on chosen descriptor values."""
+    coefficients, intercept = _coefficients(values, y, transform)
     c = np.asarray(coefficients)
     if transform == "y":
         return lambda v: intercept + v @ c
@@ -376,9 +383,6 @@ def refit_sisso(X: np.ndarray, y: np.ndarray, *, terms: int, log_target: bool,
     sized = SissoSettings(**{**settings.__dict__, "max_terms": terms})
     chosen = _sisso_path(values, _target(y, transform), sized, _single_input(descriptors),
                          weights=_weights(y, transform))[terms - 1]
-    coefficients, intercept = _ols(values[:, chosen], _target(y, transform),
-                                   _weights(y, transform))
-    if in_y:
-        coefficients, intercept = _refine_in_y(values[:, chosen], y, coefficients, intercept)
+    coefficients, intercept = _coefficients(values[:, chosen], y, transform)
     return LinearModel(tuple(descriptors[i] for i in chosen), tuple(coefficients), intercept,
                        log_target, in_y)
