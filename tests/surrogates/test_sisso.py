@@ -50,6 +50,15 @@ def test_operators_are_only_used_where_the_data_allow_them():
     assert np.isfinite(values).all()
 
 
+def test_a_domain_removes_operators_undefined_over_it():
+    domain = np.array([[0.0, 1, 1, 1], [5.0, -2, 5, 5]])     # a reaches 0, b turns negative
+    names = {str(d) for d in feature_space(X, SissoSettings().operators, domain)[0]}
+    plain = {str(d) for d in feature_space(X, SissoSettings().operators)[0]}
+    undefined = {"log(x0)", "sqrt(x0)", "1/x0", "log(x1)", "sqrt(x1)", "1/x1"}
+    assert undefined <= plain and not undefined & names
+    assert "x2/x1" in plain and "x2/x1" not in names and "x1/x2" in names
+
+
 def test_noisy_data_prefer_few_terms():
     rng = np.random.default_rng(0)
     y = 3 * X[:, 0] + rng.normal(0, 0.5, len(X))

@@ -144,3 +144,20 @@ def test_derived_complements_read_as_expressions_of_the_recipe(tmp_path):
     assert again.derived_ == model.derived_ and again.predict(X).equals(model.predict(X))
     plain = SymbolicSurrogate(max_terms=1, derived_features=False).fit(X, Y[["conductivity_s_m"]])
     assert plain.derived_ == [] and "100 -" not in plain.equations()["conductivity_s_m"].text
+
+
+def test_fit_over_a_space_falls_back_on_the_next_best_equation():
+    x = np.linspace(0.5, 2.0, 40)
+    X, Y = pd.DataFrame({"x": x}), pd.DataFrame({"y": 0.2 + x})
+    free = SymbolicSurrogate(derived_features=False).fit(X, Y)
+    assert str(free.equations()["y"]) == "y = 1.0*x + 0.2" and free.info_["y"]["model"] == "1 terms"
+    # over x in [-1, 2] the exact line turns negative (the data are all positive) and
+    # every other model cross-validation ranks uses log x or sqrt x: the search is run
+    # again without them and keeps a positive exp(...) form
+    space = Space.from_bounds({"x": (-1.0, 2.0)})
+    checked = SymbolicSurrogate(derived_features=False).fit(X, Y, space=space)
+    assert checked.info_["y"]["domain"] == ("descriptors defined over the space: "
+                                            + checked.info_["y"]["model"])
+    assert checked.info_["y"]["model"].startswith("log")
+    assert checked.check_domain(space) is checked
+    assert r2_score(Y.y, checked.predict(X).y) > 0.99

@@ -124,11 +124,19 @@ class LinearModel:
                    bool(data.get("in_y", False)))
 
 
-def feature_space(X: np.ndarray, operators: tuple[str, ...]) -> tuple[list[Descriptor], np.ndarray]:
-    """Candidate descriptors and their values on ``X`` (``n x m``), simplest first."""
+def feature_space(X: np.ndarray, operators: tuple[str, ...], domain: np.ndarray | None = None
+                  ) -> tuple[list[Descriptor], np.ndarray]:
+    """Candidate descriptors and their values on ``X`` (``n x m``), simplest first.
+
+    log, sqrt and 1/x are applied where their argument stays positive (or one-signed) over
+    the data, and also over the points of ``domain`` (``k x m``, the same columns) when
+    given: an equation must then be defined over a whole space, not just at the data.
+    """
+    where = X if domain is None else np.vstack([X, domain])
     first: list[tuple[int, Descriptor, np.ndarray]] = []
+    signs: list[bool] = []
     for j in range(X.shape[1]):
-        x = X[:, j]
+        x = where[:, j]
         for op in operators:
             if op in ("sqrt", "log") and not x.min() > 0:
                 continue
@@ -138,14 +146,16 @@ def feature_space(X: np.ndarray, operators: tuple[str, ...]) -> tuple[list[Descr
                 continue
             descriptor = unary(op, feature(j))
             first.append((_COMPLEXITY[op], descriptor, descriptor.evaluate(X)))
+            with np.errstate(all="ignore"):
+                signs.append(_one_signed(descriptor.evaluate(where)))
     candidates = list(first)
-    for (ca, a, va), (cb, b, vb) in itertools.combinations(first, 2):
+    for ((ca, a, va), sa), ((cb, b, vb), sb) in itertools.combinations(zip(first, signs), 2):
         if a.leaves() & b.leaves():
             continue
         candidates.append((ca + cb + 1, binary("mul", a, b), va * vb))
-        if _one_signed(vb):  # no division by something that changes sign in the data
+        if sb:  # no division by something that changes sign in the data (or the domain)
             candidates.append((ca + cb + 1, binary("div", a, b), va / vb))
-        if _one_signed(va):
+        if sa:
             candidates.append((ca + cb + 1, binary("div", b, a), vb / va))
     candidates.sort(key=lambda item: item[0])
     values = np.column_stack([item[2] for item in candidates])
@@ -176,13 +186,16 @@ _TRANSFORM_LABELS = {"y": "", "log": "log ", "log_in_y": "log (fitted in y) "}
 
 
 def fit_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoSettings(),
-              seed: int = 0) -> tuple[LinearModel, dict[str, Any]]:
-    """The SISSO model of ``y`` on ``X`` chosen by cross-validation, and what was tried."""
-    return next(rank_sisso(X, y, settings=settings, seed=seed))
+              seed: int = 0, domain: np.ndarray | None = None
+              ) -> tuple[LinearModel, dict[str, Any]]:
+    """The SISSO model of ``y`` on ``X`` chosen by cross-validation, and what was tried
+    (``domain``: see :func:`feature_space`)."""
+    return next(rank_sisso(X, y, settings=settings, seed=seed, domain=domain))
 
 
 def rank_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoSettings(),
-               seed: int = 0) -> Iterator[tuple[LinearModel, dict[str, Any]]]:
+               seed: int = 0, domain: np.ndarray | None = None
+               ) -> Iterator[tuple[LinearModel, dict[str, Any]]]:
     """SISSO models of ``y`` in order of preference, each with what was tried.
 
     First the one cross-validation chooses (the simplest within the margin of the best
@@ -193,7 +206,7 @@ def rank_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoS
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    descriptors, values = feature_space(X, settings.operators)
+    descriptors, values = feature_space(X, settings.operators, domain)
     base = _single_input(descriptors)
     folds = np.array_split(np.random.default_rng(seed).permutation(len(y)), settings.n_folds)
     scores: dict[tuple[str, int], float] = {}
@@ -372,13 +385,16 @@ def _ols(values: np.ndarray, target: np.ndarray, weights: np.ndarray | None = No
 
 def refit_sisso(X: np.ndarray, y: np.ndarray, *, terms: int, log_target: bool,
                 in_y: bool = False, settings: SissoSettings = SissoSettings(),
+                domain: np.ndarray | None = None,
                 space: tuple[list[Descriptor], np.ndarray] | None = None) -> LinearModel:
     """SISSO with the number of terms and target transform fixed (no cross-validation):
     the final fit of :func:`fit_sisso`, and the re-fit used to measure how a model's
-    accuracy varies over re-splits. ``space`` reuses a feature space built on ``X``."""
+    accuracy varies over re-splits. ``space`` reuses a feature space built on ``X``;
+    ``domain`` as in :func:`feature_space`."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    descriptors, values = space if space is not None else feature_space(X, settings.operators)
+    descriptors, values = (space if space is not None
+                           else feature_space(X, settings.operators, domain))
     transform = "log_in_y" if in_y else ("log" if log_target else "y")
     sized = SissoSettings(**{**settings.__dict__, "max_terms": terms})
     chosen = _sisso_path(values, _target(y, transform), sized, _single_input(descriptors),

@@ -91,9 +91,11 @@ class SymbolicSurrogate:
 
         With ``space``, every equation must also pass :meth:`check_domain` over it; for
         one that does not, SISSO falls back on its next best model by cross-validation
-        (other target transforms and numbers of terms) and the first that passes is kept
-        (``info_[name]["domain"]`` says which); genetic-programming backends go down their
-        hold-out ranking. If none passes, the domain error is raised.
+        (other target transforms and numbers of terms), then searches again with only the
+        descriptors defined over the whole space (no log, sqrt or 1/x of an input that
+        reaches 0 there); the first that passes is kept (``info_[name]["domain"]`` says
+        which). Genetic-programming backends go down their hold-out ranking. If none
+        passes, the domain error is raised.
         """
         backend = _resolve_backend(self.backend)
         settings = _settings(self.options if backend == "sisso" else {})
@@ -135,7 +137,8 @@ class SymbolicSurrogate:
             target = outputs[column].to_numpy(dtype=float)
             self.positive_[column] = bool(np.all(target > 0))
             problem = None
-            for label, model, info in self._candidates(backend, values, target, settings, seed):
+            for label, model, info in self._candidates(backend, values, target, settings, seed,
+                                                       points):
                 problem = None if points is None else self._domain_problem(column, model, points)
                 if problem is None:
                     info["domain"] = label if points is not None else "not checked"
@@ -152,13 +155,22 @@ class SymbolicSurrogate:
 
     # -- using ----------------------------------------------------------------------
     def _candidates(self, backend: str, values: np.ndarray, target: np.ndarray,
-                    settings: SissoSettings, seed: int):
-        """(label, model, info) in order of preference for one output."""
+                    settings: SissoSettings, seed: int, points: np.ndarray | None):
+        """(label, model, info) in order of preference for one output (SISSO: with
+        descriptors defined over ``points`` when given)."""
         if backend == "sisso":
             for rank, (model, info) in enumerate(rank_sisso(values, target, settings=settings,
                                                             seed=seed)):
                 yield ("as chosen" if rank == 0 else f"next best by CV: {info['model']}",
                        model, info)
+            if points is None:
+                return
+            # none is defined over the whole space: search again with only the
+            # descriptors that are (no log, sqrt or 1/x of what reaches 0 there)
+            for model, info in rank_sisso(values, target, settings=settings, seed=seed,
+                                          domain=points):
+                info["descriptors_over_space"] = True
+                yield f"descriptors defined over the space: {info['model']}", model, info
             return
         fit = backends.fit_operon if backend == "operon" else backends.fit_pysr
         ranked, info = fit(values, target, seed=seed, **self.options)

@@ -51,15 +51,18 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
     settings = _settings(options if surrogate.backend_ == "sisso" else {})
     # the re-fits search the same feature space as the fit: derived inputs included
     values = augment(X[surrogate.feature_names_].to_numpy(dtype=float), surrogate.derived_)
+    points = surrogate._domain_points(space) if space is not None else None
     scores = {name: [] for name in surrogate.output_names_}
     for name in surrogate.output_names_:
         truth = Y[name].to_numpy(dtype=float)
         model = surrogate.models_[name]
+        # ... and over the space's points, if the fit had to restrict itself to them
+        domain = points if surrogate.info_[name].get("descriptors_over_space") else None
         for kept, held in resplits:
             if isinstance(model, LinearModel):
                 refit = refit_sisso(values[kept], truth[kept], terms=len(model.descriptors),
                                     log_target=model.log_target, in_y=model.in_y,
-                                    settings=settings)
+                                    settings=settings, domain=domain)
                 predicted_held = refit.predict(values[held])
             else:  # genetic programming: the whole search again on the re-split
                 again = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(
