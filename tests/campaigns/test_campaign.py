@@ -46,6 +46,15 @@ def test_run_records_everything_and_recommends(tmp_path, model_file):
         Campaign.create(store, definition(model_file))
 
 
+def test_the_budget_ends_with_a_greedy_recipe(tmp_path, model_file):
+    campaign = Campaign.create(Store(tmp_path), definition(model_file))
+    campaign.run(progress=lambda _: None)              # to the budget, batches of 2
+    optimizer = campaign.optimizer()
+    assert campaign.n_measured == 10 and optimizer.n_initial % 2 == 0
+    # Sobol' start, then hedge decisions, but the budget's very last recipe is greedy
+    assert len(optimizer.steps) == 10 - optimizer.n_initial - 1
+
+
 def test_an_interrupted_run_continues_as_if_never_stopped(tmp_path, model_file):
     straight = Campaign.create(Store(tmp_path / "a"), definition(model_file))
     straight.run(3, progress=lambda _: None)
