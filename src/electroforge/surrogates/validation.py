@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from electroforge.seeds import check_seed, spawn
-from electroforge.surrogates.metrics import r2_score, rmse_pct
 from electroforge.surrogates.derived import augment
+from electroforge.surrogates.metrics import r2_score, rmse_pct
 from electroforge.surrogates.sisso import LinearModel, refit_sisso
 from electroforge.surrogates.symbolic import SymbolicSurrogate, _settings
 
