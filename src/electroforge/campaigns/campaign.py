@@ -26,6 +26,7 @@ from electroforge.objectives.recipe import RecipeProblem
 __all__ = ["Campaign"]
 
 _MATCH_TOLERANCE = 1e-6     # of each parameter's range: a told recipe is the proposal
+_ID_TOLERANCE = 5e-3        # ... and a recipe told with its proposal_id, rounded by the lab
 _BOOKKEEPING = {"proposal_id", "batch", "measurement_id", "cost", "feasible"}
 
 
@@ -146,6 +147,7 @@ class Campaign:
                                                         *_BOOKKEEPING}
                   and pd.api.types.is_numeric_dtype(table[c])]
         pending = self.proposals("pending")
+        by_id = pending.set_index("proposal_id")
         claimed: dict[int, int] = {}
         X, records = [], []
         for i, row in enumerate(table.itertuples(index=False), start=1):
@@ -164,10 +166,11 @@ class Campaign:
                                      allowed=f"{p.low:g} <= {n} <= {p.high:g}")
             given = row.get("proposal_id")
             if given is not None and not pd.isna(given) and int(given) in claimed:
+                # before matching: a repeated id with other values is a repeat, not a mismatch
                 raise InputError("the same proposal appears twice", source=source, row=i,
                                  field="proposal_id", value=int(given),
                                  allowed=f"each once (first in row {claimed[int(given)]})")
-            proposal = self._match(row, recipe, pending, source, i)
+            proposal = self._match(row, recipe, pending, by_id, source, i)
             if proposal is None and not external:
                 raise InputError("not a pending proposal of this campaign", source=source,
                                  row=i, field="recipe", value=_text(recipe),
@@ -179,7 +182,7 @@ class Campaign:
                                      field="proposal_id", value=proposal,
                                      allowed=f"each once (first in row {claimed[proposal]})")
                 claimed[proposal] = i
-                x = list(pending.set_index("proposal_id").loc[proposal, names].astype(float))
+                x = list(by_id.loc[proposal, names].astype(float))
             else:
                 x = [recipe[n] for n in names]
             X.append(x)
@@ -204,21 +207,21 @@ class Campaign:
             self._save_state(db, optimizer)
         return len(records)
 
-    def _match(self, row: dict, recipe: dict, pending: pd.DataFrame, source: str,
-               i: int) -> int | None:
+    def _match(self, row: dict, recipe: dict, pending: pd.DataFrame, by_id: pd.DataFrame,
+               source: str, i: int) -> int | None:
         if "proposal_id" in row and not pd.isna(row["proposal_id"]):
             proposal = int(row["proposal_id"])
-            if proposal not in set(pending["proposal_id"]):
+            if proposal not in by_id.index:
                 told = proposal in set(self.proposals()["proposal_id"])
                 raise InputError("this proposal was already told" if told else
                                  "no pending proposal has this id", source=source, row=i,
                                  field="proposal_id", value=proposal,
                                  allowed="ids of pending proposals: " + (", ".join(
                                      map(str, pending["proposal_id"])) or "none"))
-            made = pending.set_index("proposal_id").loc[proposal]
+            made = by_id.loc[proposal]
             for n in self.problem.names:
                 width = self.problem.space[n].high - self.problem.space[n].low
-                if abs(float(made[n]) - recipe[n]) > max(_MATCH_TOLERANCE * width, 5e-3 * width):
+                if abs(float(made[n]) - recipe[n]) > _ID_TOLERANCE * width:
                     raise InputError("the recipe differs from the proposal", source=source,
                                      row=i, field=n, value=recipe[n],
                                      allowed=f"{float(made[n]):.6g} as proposed (attach a "

@@ -229,10 +229,12 @@ def rank_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoS
                      key=lambda key: (key[1], scores[key]))
     cv_rmse = {_label(key): value for key, value in scores.items()}
     others = sorted((key for key in scores if key != chosen_key), key=scores.get)  # stable
+    paths: dict[str, list[list[int]]] = {}      # one path on all rows gives every size
     for transform, terms in [chosen_key] + others:
-        model = refit_sisso(X, y, terms=terms, log_target=transform != "y",
-                            in_y=transform == "log_in_y", settings=settings,
-                            space=(descriptors, values))
+        if transform not in paths:
+            paths[transform] = _sisso_path(values, _target(y, transform), settings, base,
+                                           weights=_weights(y, transform))
+        model = _linear_model(descriptors, values, paths[transform][terms - 1], y, transform)
         yield model, {"feature_space_size": len(descriptors), "cv_rmse": dict(cv_rmse),
                       "model": _label((transform, terms))}
 
@@ -385,20 +387,22 @@ def _ols(values: np.ndarray, target: np.ndarray, weights: np.ndarray | None = No
 
 def refit_sisso(X: np.ndarray, y: np.ndarray, *, terms: int, log_target: bool,
                 in_y: bool = False, settings: SissoSettings = SissoSettings(),
-                domain: np.ndarray | None = None,
-                space: tuple[list[Descriptor], np.ndarray] | None = None) -> LinearModel:
+                domain: np.ndarray | None = None) -> LinearModel:
     """SISSO with the number of terms and target transform fixed (no cross-validation):
-    the final fit of :func:`fit_sisso`, and the re-fit used to measure how a model's
-    accuracy varies over re-splits. ``space`` reuses a feature space built on ``X``;
-    ``domain`` as in :func:`feature_space`."""
+    the re-fit used to measure how a model's accuracy varies over re-splits (``domain``
+    as in :func:`feature_space`)."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    descriptors, values = (space if space is not None
-                           else feature_space(X, settings.operators, domain))
+    descriptors, values = feature_space(X, settings.operators, domain)
     transform = "log_in_y" if in_y else ("log" if log_target else "y")
     sized = SissoSettings(**{**settings.__dict__, "max_terms": terms})
     chosen = _sisso_path(values, _target(y, transform), sized, _single_input(descriptors),
                          weights=_weights(y, transform))[terms - 1]
+    return _linear_model(descriptors, values, chosen, y, transform)
+
+
+def _linear_model(descriptors: list[Descriptor], values: np.ndarray, chosen: list[int],
+                  y: np.ndarray, transform: str) -> LinearModel:
     coefficients, intercept = _coefficients(values[:, chosen], y, transform)
     return LinearModel(tuple(descriptors[i] for i in chosen), tuple(coefficients), intercept,
-                       log_target, in_y)
+                       transform != "y", transform == "log_in_y")
