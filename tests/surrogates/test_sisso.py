@@ -31,6 +31,34 @@ def test_planted_formulas_are_recovered_exactly_despite_distractors(y, expected)
     assert ok, found
 
 
+def test_a_four_term_formula_is_recovered_through_the_beam():
+    y = 2 * X[:, 0] * X[:, 1] + 3 / X[:, 2] - X[:, 3] ** 2 + 0.5 * np.log(X[:, 1])
+    ok, found = recovered(y, 2 * A * B + 3 / C - D**2 + sympy.log(B) / 2)
+    assert ok, found
+
+
+def test_the_beam_finds_the_exhaustive_optimum_when_it_holds_every_smaller_subset():
+    from math import comb
+
+    from electroforge.surrogates.sisso import _all_subsets, _best_subsets, _extended
+
+    rng = np.random.default_rng(4)
+    z, y = rng.normal(size=(40, 11)), rng.normal(size=40)
+    exhaustive = _best_subsets(z, y, _all_subsets(11, 4), keep=5)
+    beam = _best_subsets(z, y, _all_subsets(11, 3), keep=comb(11, 3))
+    through_beam = _best_subsets(z, y, _extended(beam, 11), keep=5)
+    assert np.array_equal(through_beam, exhaustive)
+    assert len(_extended(beam, 11)) == comb(11, 4)      # every 4-subset, each once
+
+    def rss(columns):
+        coef, *_ = np.linalg.lstsq(z[:, columns], y, rcond=None)
+        return float(np.sum((y - z[:, columns] @ coef) ** 2))
+
+    best = min(_all_subsets(11, 4), key=lambda c: rss(list(c)))
+    assert list(exhaustive[0]) == list(best)
+    assert rss(list(exhaustive[0])) <= rss(list(exhaustive[1])) <= rss(list(exhaustive[4]))
+
+
 def test_deterministic():
     y = X[:, 0] * X[:, 3] + np.sin(X[:, 1])
     first, _ = fit_sisso(X, y, seed=3)
@@ -85,7 +113,7 @@ def test_a_log_form_is_fitted_in_the_units_of_y():
 def test_models_are_ranked_chosen_first_then_by_cross_validation():
     y = np.exp(0.3 * X[:, 0] * X[:, 1])
     ranked = list(rank_sisso(X, y))
-    assert len(ranked) == 3 * 3                   # y, log y, log y fitted in y; 1-3 terms
+    assert len(ranked) == 3 * 4                   # y, log y, log y fitted in y; 1-4 terms
     first, info = ranked[0]
     assert (first, info) == fit_sisso(X, y)
     assert first.log_target and len(first.descriptors) == 1

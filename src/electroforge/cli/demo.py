@@ -127,7 +127,7 @@ def _dataset(args, recipes, design_file, folder):
             meta = read_dataset(path).attrs.get("metadata", {})
             shutil.copyfile(path, target)
         print(f"\n[2/5] virtual-line dataset shipped with the package ({target}); made by:\n"
-              f"  {meta.get('command', '?')}\n  (--regenerate remakes it, ~5 min on 2 cores)")
+              f"  {meta.get('command', '?')}\n  (--regenerate remakes it, ~7 min on 2 cores)")
     return target
 
 

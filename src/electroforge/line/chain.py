@@ -19,10 +19,10 @@ from electroforge.line.calendering import Calendering, calender
 from electroforge.line.dem import AM, ContactModel
 from electroforge.line.discharge import discharge
 from electroforge.line.drying import DriedFilm, dry
+from electroforge.line.film import film_labels, film_properties
 from electroforge.line.materials import LineParameters
 from electroforge.line.particles import Slurry, make_slurry
-from electroforge.line.properties import voxel_properties
-from electroforge.line.voxels import voxel_size_um, voxelize
+from electroforge.line.voxels import voxel_size_um
 
 __all__ = ["Condition", "slurry_seed", "simulate_slurry", "check_grid"]
 
@@ -84,14 +84,11 @@ def simulate_slurry(am_wt_pct: float, sc_wt_pct: float, conditions: Sequence[Con
 def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: int,
                params: LineParameters, model: ContactModel) -> dict:
     calendered = calender(film, condition.cr_pct, params, model)
-    labels = _labels(slurry, calendered, -1, grid, params)
-    props = voxel_properties(
-        labels, voxel_um=voxel_size_um(params.footprint_um, grid),
-        am_density_g_cm3=params.am_density_g_cm3, cbd_density_g_cm3=params.cbd_density_g_cm3,
-        am_conductivity_s_m=params.am_conductivity_s_m,
-        cbd_conductivity_s_m=params.cbd_conductivity_s_m,
-        face_count_correction=params.face_count_correction,
-        cbd_nanoporosity=params.cbd_nanoporosity)
+    final = calendered.frames[-1]
+    props = film_properties(final.positions_um, calendered.radii_um, calendered.kinds,
+                            top_um=final.top_um, grid=grid,
+                            am_volume_um3=slurry.composition.am_volume_um3,
+                            cbd_volume_um3=slurry.composition.cbd_volume_um3, params=params)
     props |= {
         "dried_porosity": film.porosity,
         "dried_thickness_um": film.thickness_um,
@@ -115,28 +112,20 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
         curve = {"curve_time_s": result.time_s, "curve_voltage_v": result.voltage_v,
                  "curve_capacity_mah_g": result.capacity_curve_mah_g}
     if condition.frames_path is not None:
-        _save_frames(condition.frames_path, slurry, calendered, grid, params, curve or {},
-                     last=labels)
+        _save_frames(condition.frames_path, slurry, calendered, grid, params, curve or {})
     return {key: float(value) for key, value in props.items()}
 
 
-def _labels(slurry: Slurry, calendered: Calendering, index: int, grid: int,
-            params: LineParameters) -> np.ndarray:
-    frame = calendered.frames[index]
-    return voxelize(frame.positions_um, calendered.radii_um, calendered.kinds,
-                    footprint_um=params.footprint_um, top_um=frame.top_um, grid=grid,
-                    am_volume_um3=slurry.composition.am_volume_um3,
-                    cbd_volume_um3=slurry.composition.cbd_volume_um3,
-                    cbd_neck_fraction=params.cbd_neck_fraction)
-
-
 def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
-                 params: LineParameters, curve: dict[str, np.ndarray], *,
-                 last: np.ndarray) -> None:
-    """Every frame as uint8 labels padded to the dried height, particle states and the
-    discharge curve (npz; see :mod:`electroforge.line.frames`)."""
-    frames = [_labels(slurry, calendered, i, grid, params)
-              for i in range(len(calendered.frames) - 1)] + [last]  # the last is already drawn
+                 params: LineParameters, curve: dict[str, np.ndarray]) -> None:
+    """Every frame as uint8 labels padded to the dried height (each cut at the layer nearest
+    its top), particle states, the volumes the images conserve and the discharge curve
+    (npz; see :mod:`electroforge.line.frames`)."""
+    volumes = {"am_volume_um3": slurry.composition.am_volume_um3,
+               "cbd_volume_um3": slurry.composition.cbd_volume_um3}
+    frames = [film_labels(frame.positions_um, calendered.radii_um, calendered.kinds,
+                          top_um=frame.top_um, grid=grid, params=params, **volumes)
+              for frame in calendered.frames]
     height = max(frame.shape[0] for frame in frames)
     stack = np.full((len(frames), height, grid, grid), 3, dtype=np.uint8)
     for i, frame in enumerate(frames):
@@ -150,4 +139,4 @@ def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
                 roll_um=np.array([f.roll_um for f in calendered.frames]),
                 top_um=np.array([f.top_um for f in calendered.frames]),
                 phase=np.array([f.phase for f in calendered.frames]),
-                voxel_um=voxel_size_um(params.footprint_um, grid), **curve)
+                voxel_um=voxel_size_um(params.footprint_um, grid), **volumes, **curve)
