@@ -113,6 +113,16 @@ def test_unknown_sisso_option():
         SymbolicSurrogate(backend="sisso", depth=3).fit(*data())
 
 
+@pytest.mark.parametrize(("option", "value", "allowed"), [
+    ("max_terms", 5, "from 1 to 4"), ("exhaustive_terms", 0, "from 1 to 4"),
+    ("n_folds", 1, ">= 2"), ("sis_size", 0, ">= 1"), ("beam_width", 0, ">= 1"),
+    ("beam_width", 2.5, ">= 1")])
+def test_sisso_options_out_of_range_name_themselves(option, value, allowed):
+    with pytest.raises(SurrogateError, match=f"{option} out of range") as info:
+        SymbolicSurrogate(backend="sisso", **{option: value}).fit(*data())
+    assert info.value.field == option and allowed in str(info.value)
+
+
 def test_backends():
     with pytest.raises(SurrogateError, match="unknown backend"):
         SymbolicSurrogate(backend="eureqa").fit(*data())
@@ -161,3 +171,42 @@ def test_fit_over_a_space_falls_back_on_the_next_best_equation():
     assert checked.info_["y"]["model"].startswith("log")
     assert checked.check_domain(space) is checked
     assert r2_score(Y.y, checked.predict(X).y) > 0.99
+
+
+def test_an_equation_that_runs_away_from_the_data_is_refused_by_the_domain_check():
+    x = np.linspace(1.0, 2.0, 40)
+    X, Y = pd.DataFrame({"x": x}), pd.DataFrame({"y": 1.0 + x})   # range [2, 3], span 1
+    model = SymbolicSurrogate(max_terms=1, derived_features=False, log_target="never").fit(X, Y)
+    assert model.check_domain(Space.from_bounds({"x": (0.5, 2.5)})) is model  # y in [1.5, 3.5]
+    wide = Space.from_bounds({"x": (0.0, 10.0)})                                # y up to 11
+    with pytest.raises(SurrogateError, match=r"reaches 11, beyond the data's range \[2; 3\] "
+                                             r"widened by 1 x its span at x=10") as info:
+        model.check_domain(wide)
+    assert info.value.field == "y"
+    # in fit it is a preference: every model runs away over this space, so the first
+    # finite, positive one is kept, and the fit says how far it reaches
+    kept = SymbolicSurrogate(max_terms=1, derived_features=False, log_target="never").fit(
+        X, Y, space=wide)
+    assert kept.equations()["y"].text == model.equations()["y"].text
+    assert kept.info_["y"]["domain"] == ("as chosen; the equation reaches 11, beyond the "
+                                         "data's range [2; 3] widened by 1 x its span")
+
+
+def test_on_the_line_data_fit_prefers_an_equation_that_stays_near_the_data():
+    # the shipped line dataset: cross-validation's tortuosity equation on all 174 recipes
+    # has a term the data cannot see (2e-25 exp(100 - am) exp(100 - sc) in the exponent:
+    # nothing on the six slurries, a tortuosity factor of 4e10 at AM 85 %, SC 55 %)
+    from importlib.resources import as_file, files
+
+    from electroforge.datasets import read_dataset
+
+    with as_file(files("electroforge.data") / "line_174.parquet") as path:
+        table = read_dataset(path)
+    X, Y = table[["am_wt_pct", "sc_wt_pct", "cr_pct"]], table[["tortuosity_factor"]]
+    free = SymbolicSurrogate().fit(X, Y)
+    with pytest.raises(SurrogateError, match="beyond the data's range"):
+        free.check_domain(SPACE)
+    checked = SymbolicSurrogate().fit(X, Y, space=SPACE)
+    assert checked.info_["tortuosity_factor"]["domain"].startswith("next best by CV")
+    assert checked.check_domain(SPACE) is checked
+    assert r2_score(Y.tortuosity_factor, checked.predict(X).tortuosity_factor) > 0.97

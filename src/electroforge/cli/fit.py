@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     print_table(results)
     for name in properties:
         domain_note = getattr(model, "info_", {}).get(name, {}).get("domain", "")
-        suffix = f"   [refitted for the domain: {domain_note}]" if domain_note not in (
+        suffix = f"   [domain check: {domain_note}]" if domain_note not in (
             "", "as chosen", "not checked") else ""
         print(f"  {equations[name]}{suffix}")
     print(f"wrote {args.out}")

@@ -3,7 +3,7 @@
 ``fit`` validates and learns (state ends in ``_``), ``predict`` evaluates, ``equations``
 shows, ``to_torch`` gives a differentiable float64 module for BoTorch, ``save``/``load``
 round-trip exactly through JSON, ``check_domain`` refuses an equation that is not finite,
-or not of the data's sign, somewhere in the recipe box.
+not of the data's sign, or far outside the data's range, somewhere in the recipe box.
 
 Backends: ``"sisso"`` (ours, :mod:`electroforge.surrogates.sisso`, always available),
 ``"operon"`` (pyoperon) and ``"pysr"`` (needs Julia), see
@@ -37,6 +37,9 @@ __all__ = ["Equation", "SymbolicSurrogate", "SurrogateError"]
 BACKENDS = ("auto", "sisso", "operon", "pysr")
 _FORMAT = "electroforge-symbolic-surrogate"
 _DOMAIN_POINTS = 4096
+#: How far (in spans of the training outputs) an equation may reach beyond their range
+#: somewhere in the space before the domain check refuses it.
+_EXTRAPOLATION_SPANS = 1.0
 
 
 class SurrogateError(InputError):
@@ -65,8 +68,9 @@ class SymbolicSurrogate:
         derived_features: Also offer the backend the complements of known recipe inputs
             (``100 - am_wt_pct``, ...; see :mod:`electroforge.surrogates.derived`).
         **options: Backend options: for sisso the fields of
-            :class:`~electroforge.surrogates.sisso.SissoSettings` (``max_terms``,
-            ``sis_size``, ``operators``, ``n_folds``, ``log_target``); for operon and pysr
+            :class:`~electroforge.surrogates.sisso.SissoSettings` (``max_terms`` 1-4,
+            ``sis_size``, ``exhaustive_terms`` and ``beam_width`` of the l0 search,
+            ``operators``, ``n_folds``, ``log_target``, ``simplicity_margin``); for operon and pysr
             the keywords of :func:`~electroforge.surrogates.backends.fit_operon` and
             :func:`~electroforge.surrogates.backends.fit_pysr`.
 
@@ -94,8 +98,11 @@ class SymbolicSurrogate:
         (other target transforms and numbers of terms), then searches again with only the
         descriptors defined over the whole space (no log, sqrt or 1/x of an input that
         reaches 0 there); the first that passes is kept (``info_[name]["domain"]`` says
-        which). Genetic-programming backends go down their hold-out ranking. If none
-        passes, the domain error is raised.
+        which). Genetic-programming backends go down their hold-out ranking. The range
+        check of :meth:`check_domain` is a preference: where every model that is finite and
+        of the data's sign runs beyond the data's range somewhere (a space much wider than
+        the data), the first of them is kept and ``domain`` says how far it reaches. If
+        none is finite and of the data's sign, the domain error is raised.
         """
         backend = _resolve_backend(self.backend)
         settings = _settings(self.options if backend == "sisso" else {})
@@ -132,25 +139,32 @@ class SymbolicSurrogate:
         self.models_: dict[str, LinearModel | ExpressionModel] = {}
         self.info_: dict[str, dict] = {}
         self.positive_ = {}
+        self.output_bounds_ = {name: (float(outputs[name].min()), float(outputs[name].max()))
+                               for name in self.output_names_}
         points = self._domain_points(space) if space is not None else None
         for column in self.output_names_:
             target = outputs[column].to_numpy(dtype=float)
             self.positive_[column] = bool(np.all(target > 0))
-            problem = None
+            problem, kept = None, None
             for label, model, info in self._candidates(backend, values, target, settings, seed,
                                                        points):
-                problem = None if points is None else self._domain_problem(column, model, points)
-                if problem is None:
-                    info["domain"] = label if points is not None else "not checked"
+                if points is None:
+                    kept = model, info | {"domain": "not checked"}
                     break
-            if problem is not None:
+                problem = self._domain_problem(column, model, points)
+                if problem is not None:
+                    continue
+                excursion = self._excursion(column, model, points)
+                if excursion is None:
+                    kept = model, info | {"domain": label}
+                    break
+                if kept is None:  # the fallback should every other run away too
+                    kept = model, info | {"domain": f"{label}; {excursion[0]}"}
+            if kept is None:
                 raise problem
-            self.models_[column] = model
-            self.info_[column] = info
+            self.models_[column], self.info_[column] = kept
         self.training_bounds_ = {name: (float(inputs[name].min()), float(inputs[name].max()))
                                  for name in self.feature_names_}
-        self.output_bounds_ = {name: (float(outputs[name].min()), float(outputs[name].max()))
-                               for name in self.output_names_}
         return self
 
     # -- using ----------------------------------------------------------------------
@@ -204,18 +218,27 @@ class SymbolicSurrogate:
                               self.feature_names_, self.output_names_, self.derived_)
 
     def check_domain(self, space) -> SymbolicSurrogate:
-        """Refuse equations that are not finite, or not of the data's sign, over the box.
+        """Refuse equations that are not finite, not of the data's sign, or that run away
+        from the data (beyond its range widened by its span on either side) over the box.
 
         Evaluates every equation (and every log/sqrt argument and divisor in it) at the
         box's corners and at 4096 Sobol' points of ``space`` (its fixed parameters at
-        their values). Returns self when all hold.
+        their values). Returns self when all hold. The last check catches terms that the
+        data cannot see: in an ``exp(...)`` equation of tortuosity on the line's six slurries,
+        ``2e-25 * exp(100 - am_wt_pct) * exp(100 - sc_wt_pct)`` is nothing on the data and
+        24 in the space's corner AM 85 %, SC 55 % (a tortuosity factor of 4e10 there).
         """
         self._check_fitted()
         points = self._domain_points(space)
         for name in self.output_names_:
-            problem = self._domain_problem(name, self.models_[name], points)
+            model = self.models_[name]
+            problem = self._domain_problem(name, model, points)
             if problem is not None:
                 raise problem
+            excursion = self._excursion(name, model, points)
+            if excursion is not None:
+                text, point = excursion
+                raise self._domain_error(name, model, point, text)
         return self
 
     def _domain_points(self, space) -> np.ndarray:
@@ -256,6 +279,25 @@ class SymbolicSurrogate:
                                       "the equation turns non-positive where the data were "
                                       "all positive")
         return None
+
+    def _excursion(self, name: str, model: LinearModel | ExpressionModel,
+                   points: np.ndarray) -> tuple[str, np.ndarray] | None:
+        """How far the equation runs beyond the training outputs' range widened by
+        :data:`_EXTRAPOLATION_SPANS` of its span, and where; None if it does not (or the
+        file has no bounds)."""
+        if name not in self.output_bounds_:
+            return None
+        with np.errstate(all="ignore"):
+            prediction = model.predict(points)
+        low, high = self.output_bounds_[name]
+        reach = _EXTRAPOLATION_SPANS * (high - low)
+        outside = (prediction < low - reach) | (prediction > high + reach)
+        if not outside.any():
+            return None
+        worst = int(np.argmax(np.abs(prediction - 0.5 * (low + high)) * outside))
+        return (f"the equation reaches {prediction[worst]:.4g}, beyond the data's range "
+                f"[{low:.4g}; {high:.4g}] widened by {_EXTRAPOLATION_SPANS:g} x its span",
+                points[worst])
 
     # -- persistence ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -328,8 +370,9 @@ class SymbolicSurrogate:
         where = ", ".join(f"{n}={v:.4g}" for n, v in zip(self.feature_names_, point))
         equation = model.text(self._symbols())
         return SurrogateError(f"{problem} at {where}; equation {output} = {equation}",
-                              field=output, allowed="an equation finite and of the data's sign "
-                              "over the whole space (refit with other operators or fewer terms)")
+                              field=output, allowed="an equation finite, of the data's sign and "
+                              "within its range widened by its span over the whole space (refit "
+                              "with other operators or fewer terms)")
 
 
 def _resolve_backend(name: str) -> str:
@@ -364,12 +407,15 @@ def _settings(options: dict[str, Any]) -> SissoSettings:
         raise SurrogateError("unknown option of the sisso backend", field=unknown[0],
                              allowed=", ".join(sorted(known)))
     settings = SissoSettings(**{k: (tuple(v) if k == "operators" else v) for k, v in options.items()})
-    if not 1 <= settings.max_terms <= 4:
-        raise SurrogateError("max_terms out of range", field="max_terms", value=settings.max_terms,
-                             allowed="1 to 4")
-    if settings.n_folds < 2 or settings.sis_size < 1:
-        raise SurrogateError("n_folds must be at least 2 and sis_size at least 1",
-                             field="n_folds", value=settings.n_folds, allowed=">= 2")
+    ranges = {"max_terms": (1, 4), "exhaustive_terms": (1, 4), "n_folds": (2, None),
+              "sis_size": (1, None), "beam_width": (1, None)}
+    for name, (low, high) in ranges.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (
+                high is not None and value > high):
+            raise SurrogateError(f"{name} out of range", field=name, value=value,
+                                 allowed=f"an integer from {low} to {high}" if high
+                                 else f"an integer >= {low}")
     return settings
 
 
