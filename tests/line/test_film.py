@@ -6,9 +6,8 @@ import pytest
 from electroforge.line.calendering import calender
 from electroforge.line.chain import contact_model
 from electroforge.line.drying import dry
-from electroforge.line.film import film_labels, film_properties
+from electroforge.line.film import film_labels, film_properties, image_properties
 from electroforge.line.particles import make_slurry
-from electroforge.line.properties import voxel_properties
 from electroforge.line.voxels import voxel_size_um
 
 from helpers import SMALL_GRID
@@ -31,13 +30,8 @@ def one_image(state, top_um):
     params = state["params"]
     labels = film_labels(**{k: v for k, v in state.items() if k != "params"} | {"top_um": top_um},
                          params=params)
-    return voxel_properties(labels, voxel_um=voxel_size_um(params.footprint_um, state["grid"]),
-                            am_density_g_cm3=params.am_density_g_cm3,
-                            cbd_density_g_cm3=params.cbd_density_g_cm3,
-                            am_conductivity_s_m=params.am_conductivity_s_m,
-                            cbd_conductivity_s_m=params.cbd_conductivity_s_m,
-                            face_count_correction=params.face_count_correction,
-                            cbd_nanoporosity=params.cbd_nanoporosity)
+    return image_properties(labels, voxel_um=voxel_size_um(params.footprint_um, state["grid"]),
+                            params=params)
 
 
 def test_properties_do_not_jump_where_one_image_would(calendered):

@@ -5,6 +5,7 @@ import pytest
 import electroforge.line.runner as runner
 from electroforge import line
 from electroforge.errors import InputError
+from electroforge.line.film import image_properties
 
 from helpers import SMALL_GRID, small_line
 
@@ -96,6 +97,14 @@ def test_frames_are_written_compactly_and_any_frame_can_be_measured(run_small, t
         assert labels.shape[2:] == (SMALL_GRID, SMALL_GRID)
         assert set(np.unique(labels)) <= {0, 1, 2, 3}
         assert data["positions_um"].shape[0] == labels.shape[0]
+        older = {name: data[name] for name in data.files if not name.endswith("volume_um3")}
+    # a file of line version 2 (no conserved volumes) is measured on its stored labels
+    np.savez(tmp_path / "v2.npz", **older)
+    stored = image_properties(older["labels"][-1], voxel_um=float(older["voxel_um"]),
+                              params=small_line(), transport=False)
+    assert line.frame_properties(tmp_path / "v2.npz", -1, params=small_line(),
+                                 transport=False) == stored
+    assert stored["thickness_um"] != pytest.approx(last["thickness_um"])  # whole layers there
 
 
 def test_dask_workers_give_the_serial_results_bit_for_bit(run_small, tmp_path):

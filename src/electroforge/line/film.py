@@ -26,7 +26,7 @@ from electroforge.line.materials import LineParameters
 from electroforge.line.properties import voxel_properties
 from electroforge.line.voxels import voxel_size_um, voxelize
 
-__all__ = ["film_labels", "film_properties"]
+__all__ = ["film_labels", "film_properties", "image_properties"]
 
 #: Tops closer than this (in voxels) to a layer boundary are measured on one image.
 _ON_BOUNDARY = 1e-9
@@ -39,6 +39,19 @@ def film_labels(positions_um: np.ndarray, radii_um: np.ndarray, kinds: np.ndarra
     return voxelize(positions_um, radii_um, kinds, footprint_um=params.footprint_um,
                     top_um=top_um, grid=grid, am_volume_um3=am_volume_um3,
                     cbd_volume_um3=cbd_volume_um3, cbd_neck_fraction=params.cbd_neck_fraction)
+
+
+def image_properties(labels: np.ndarray, *, voxel_um: float, params: LineParameters,
+                     transport: bool = True) -> dict[str, float]:
+    """:func:`~electroforge.line.properties.voxel_properties` of one image with the line's
+    material constants (the image as it is, top layer and all)."""
+    return voxel_properties(
+        labels, voxel_um=voxel_um, am_density_g_cm3=params.am_density_g_cm3,
+        cbd_density_g_cm3=params.cbd_density_g_cm3,
+        am_conductivity_s_m=params.am_conductivity_s_m,
+        cbd_conductivity_s_m=params.cbd_conductivity_s_m,
+        face_count_correction=params.face_count_correction,
+        cbd_nanoporosity=params.cbd_nanoporosity, transport=transport)
 
 
 def film_properties(positions_um: np.ndarray, radii_um: np.ndarray, kinds: np.ndarray, *,
@@ -60,13 +73,7 @@ def film_properties(positions_um: np.ndarray, radii_um: np.ndarray, kinds: np.nd
         labels = film_labels(positions_um, radii_um, kinds, top_um=top, grid=grid,
                              am_volume_um3=am_volume_um3, cbd_volume_um3=cbd_volume_um3,
                              params=params)
-        return voxel_properties(
-            labels, voxel_um=voxel, am_density_g_cm3=params.am_density_g_cm3,
-            cbd_density_g_cm3=params.cbd_density_g_cm3,
-            am_conductivity_s_m=params.am_conductivity_s_m,
-            cbd_conductivity_s_m=params.cbd_conductivity_s_m,
-            face_count_correction=params.face_count_correction,
-            cbd_nanoporosity=params.cbd_nanoporosity, transport=transport)
+        return image_properties(labels, voxel_um=voxel, params=params, transport=transport)
 
     if below < 1 or weight <= _ON_BOUNDARY:
         return measured(max(below, 1) * voxel) | {"thickness_um": float(top_um)}

@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from electroforge.errors import DatasetError
-from electroforge.line.film import film_properties
+from electroforge.line.film import film_properties, image_properties
 from electroforge.line.materials import LineParameters
-from electroforge.line.properties import voxel_properties
 
 __all__ = ["load_frames", "frame_properties"]
 
@@ -57,13 +56,8 @@ def frame_properties(path: str | os.PathLike[str], index: int, *,
             cbd_volume_um3=float(frames["cbd_volume_um3"]),
             params=_with_footprint(params, float(frames["voxel_um"]) * labels.shape[-1]),
             transport=transport)
-    return voxel_properties(
-        labels[index], voxel_um=float(frames["voxel_um"]),
-        am_density_g_cm3=params.am_density_g_cm3, cbd_density_g_cm3=params.cbd_density_g_cm3,
-        am_conductivity_s_m=params.am_conductivity_s_m,
-        cbd_conductivity_s_m=params.cbd_conductivity_s_m,
-        face_count_correction=params.face_count_correction,
-        cbd_nanoporosity=params.cbd_nanoporosity, transport=transport)
+    return image_properties(labels[index], voxel_um=float(frames["voxel_um"]), params=params,
+                            transport=transport)
 
 
 def _with_footprint(params: LineParameters, footprint_um: float) -> LineParameters:
