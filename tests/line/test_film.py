@@ -28,9 +28,8 @@ def calendered(small):
 def one_image(state, top_um):
     """What line version 2 measured: one image, cut at the layer nearest the top."""
     params = state["params"]
-    labels = film_labels(**{k: v for k, v in state.items() if k != "params"} | {"top_um": top_um},
-                         params=params)
-    return image_properties(labels, voxel_um=voxel_size_um(params.footprint_um, state["grid"]),
+    return image_properties(film_labels(**state, top_um=top_um),
+                            voxel_um=voxel_size_um(params.footprint_um, state["grid"]),
                             params=params)
 
 
