@@ -1,6 +1,7 @@
 """Linear constraints between recipe parameters, such as ``am_wt_pct + 0.5 * cr_pct <= 110``.
 
-Written as text (campaign files, the CLI), read with sympy, checked to be linear in the
+Written as text (campaign files, the CLI), read by :mod:`electroforge.formula` (our own
+grammar: a constraint is data, nothing of it is evaluated), checked to be linear in the
 named parameters; :meth:`LinearConstraint.botorch` gives BoTorch's ``inequality_constraints``
 form (``sum_i c_i x_i >= rhs``) over the searched parameters, fixed ones folded into the
 right-hand side.
@@ -8,13 +9,14 @@ right-hand side.
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from electroforge.errors import InputError
+from electroforge.formula import FormulaError, linear_form, parse_comparison
 
 __all__ = ["LinearConstraint"]
 
@@ -40,34 +42,29 @@ class LinearConstraint:
 
     @classmethod
     def parse(cls, text: str, names: Sequence[str] | None = None) -> LinearConstraint:
-        """Read ``LHS <= RHS`` or ``LHS >= RHS``; ``names``: the parameters allowed."""
-        import sympy
+        """Read ``LHS <= RHS`` or ``LHS >= RHS``; ``names``: the parameters allowed.
 
-        match = re.fullmatch(r"(.+?)(<=|>=)(.+)", str(text))
-        if not match:
-            raise InputError("cannot read the constraint", field="constraints",
-                             value=repr(text), allowed=_FORM)
+        The text is read by :mod:`electroforge.formula`'s own grammar, never evaluated."""
         try:
-            left, right = (sympy.sympify(part, rational=False)
-                           for part in (match.group(1), match.group(3)))
-        except (sympy.SympifyError, SyntaxError, TypeError):
-            raise InputError("cannot read the constraint", field="constraints",
-                             value=repr(text), allowed=_FORM) from None
-        expression = sympy.expand(left - right)
-        symbols = sorted(expression.free_symbols, key=lambda s: s.name)
-        unknown = [s.name for s in symbols if names is not None and s.name not in names]
-        if unknown:
-            raise InputError("unknown parameter in a constraint", field=unknown[0],
-                             value=repr(text), allowed=", ".join(names or []))
-        if not symbols:
-            raise InputError("the constraint names no parameter", field="constraints",
-                             value=repr(text), allowed=_FORM)
-        if any(sympy.diff(expression, a, b) != 0 for a in symbols for b in symbols):
+            left, op, right = parse_comparison(str(text), names)
+        except FormulaError as error:
+            raise InputError(error.problem, field=error.field or "constraints",
+                             value=repr(text), allowed=error.allowed if error.field else _FORM
+                             ) from None
+        form = linear_form(["sub", left, right])
+        if form is None:
             raise InputError("the constraint is not linear", field="constraints",
                              value=repr(text), allowed=_FORM)
-        coefficients = tuple((s.name, float(expression.coeff(s))) for s in symbols)
-        constant = float(expression.subs({s: 0 for s in symbols}))
-        return cls(coefficients, match.group(2), -constant, str(text).strip())
+        symbols = sorted(key for key in form if key is not None)
+        coefficients = tuple((name, float(form[name])) for name in symbols if form[name] != 0.0)
+        if not coefficients:
+            raise InputError("the constraint names no parameter", field="constraints",
+                             value=repr(text), allowed=_FORM)
+        bound = -form.get(None, 0.0)
+        if not all(math.isfinite(c) for _, c in coefficients) or not math.isfinite(bound):
+            raise InputError("the constraint's numbers are not finite", field="constraints",
+                             value=repr(text), allowed=_FORM)
+        return cls(coefficients, op, bound, str(text).strip())
 
     def slack(self, recipe: Mapping[str, float] | object) -> float | np.ndarray:
         """``bound - lhs`` for ``<=`` and ``lhs - bound`` for ``>=``: >= 0 where satisfied

@@ -19,9 +19,9 @@ import shutil
 from typing import Any
 
 import numpy as np
-import sympy
 
-from electroforge.errors import BackendUnavailableError
+from electroforge.errors import BackendUnavailableError, InputError
+from electroforge.formula import parse, to_sympy
 from electroforge.surrogates.expression_model import ExpressionModel
 
 __all__ = ["available", "fit_operon", "fit_pysr"]
@@ -59,7 +59,14 @@ def fit_operon(X: np.ndarray, y: np.ndarray, *, seed: int, generations: int = 30
     regressor.fit(X[fit], y[fit])
     names = [f"x{i}" for i in range(X.shape[1])]
     trees = [regressor.model_] + [entry["tree"] for entry in regressor.pareto_front_]
-    expressions = [sympy.sympify(regressor.get_model_string(tree, 17, names)) for tree in trees]
+    expressions = []
+    for tree in trees:
+        # Operon's infix text, read by our grammar (never sympify: it evaluates Python)
+        try:
+            expressions.append(to_sympy(parse(regressor.get_model_string(tree, 17, names),
+                                              names, what="Operon model")))
+        except InputError:
+            continue
     return _ranked(expressions, X, y, hold)
 
 
@@ -95,9 +102,9 @@ def _ranked(expressions: list, X: np.ndarray, y: np.ndarray,
     seen = set()
     for expression in expressions:
         model = ExpressionModel.from_expression(expression, X.shape[1])
-        if model.srepr in seen:
+        if model.tree in seen:
             continue
-        seen.add(model.srepr)
+        seen.add(model.tree)
         with np.errstate(all="ignore"):
             predicted = model.predict(X[hold])
             if not np.isfinite(model.predict(X)).all():

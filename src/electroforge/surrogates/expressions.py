@@ -118,11 +118,25 @@ def binary(op: str, a: Descriptor, b: Descriptor) -> Descriptor:
     return Descriptor(op, args=(a, b))
 
 
-def from_dict(data: dict[str, Any]) -> Descriptor:
-    """Inverse of :meth:`Descriptor.to_dict`."""
-    if data["op"] == "x":
-        return feature(int(data["index"]))
-    return Descriptor(data["op"], args=tuple(from_dict(arg) for arg in data["args"]))
+def from_dict(data: dict[str, Any], depth: int = 0) -> Descriptor:
+    """Inverse of :meth:`Descriptor.to_dict`; a malformed entry (unknown operator, wrong
+    arity, a column index that is no integer >= 0) raises ``ValueError`` naming it."""
+    if not isinstance(data, dict) or depth > 50:
+        raise ValueError(f"not a descriptor: {str(data)[:60]}")
+    op = data.get("op")
+    if op == "x":
+        index = data.get("index")
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise ValueError(f"descriptor column index {index!r} is not an integer >= 0")
+        return feature(index)
+    arity = 2 if op in ("mul", "div") else 1 if op in UNARY and op != "id" else None
+    args = data.get("args")
+    if arity is None:
+        raise ValueError(f"unknown descriptor operator {op!r}; allowed: x, mul, div, "
+                         + ", ".join(k for k in UNARY if k != "id"))
+    if not isinstance(args, list) or len(args) != arity:
+        raise ValueError(f"descriptor {op!r} takes {arity} argument(s)")
+    return Descriptor(op, args=tuple(from_dict(arg, depth + 1) for arg in args))
 
 
 def _namespace(X: Any):

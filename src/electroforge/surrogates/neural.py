@@ -129,13 +129,24 @@ class _TorchSurrogate:
         if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("kind") not in kinds:
             raise SurrogateError("not a GP or MLP surrogate file", source=str(path),
                                  allowed=f"a file written by {', '.join(kinds)} save()")
-        model = kinds[data["kind"]](seed=data["seed"], **data["options"])
-        model.feature_names_ = data["feature_names"]
-        model.output_names_ = data["output_names"]
-        model.positive_ = data["positive"]
-        model.training_bounds_ = {k: tuple(v) for k, v in data.get("training_bounds", {}).items()}
-        model.output_bounds_ = {k: tuple(v) for k, v in data.get("output_bounds", {}).items()}
-        model.state_ = {name: _decode(state) for name, state in data["state"].items()}
+        try:
+            model = kinds[data["kind"]](seed=data["seed"], **data["options"])
+            model.feature_names_ = [str(name) for name in data["feature_names"]]
+            model.output_names_ = [str(name) for name in data["output_names"]]
+            model.positive_ = {str(k): bool(v) for k, v in dict(data["positive"]).items()}
+            model.training_bounds_ = {k: _pair(v) for k, v in
+                                      data.get("training_bounds", {}).items()}
+            model.output_bounds_ = {k: _pair(v) for k, v in data.get("output_bounds", {}).items()}
+            model.state_ = {name: _decode(data["state"][name]) for name in model.output_names_}
+        except SurrogateError:
+            raise
+        except KeyError as error:
+            raise SurrogateError("the model file lacks a key", source=str(path),
+                                 field=str(error.args[0]),
+                                 allowed=f"a file written by {', '.join(kinds)} save()") from None
+        except (TypeError, ValueError, AttributeError, IndexError, RuntimeError) as error:
+            raise SurrogateError(f"malformed model file ({str(error)[:120]})", source=str(path),
+                                 allowed=f"a file written by {', '.join(kinds)} save()") from None
         return model
 
     def _check_fitted(self) -> None:
@@ -262,7 +273,24 @@ def _encode(state: dict[str, torch.Tensor]) -> dict[str, Any]:
             for k, v in state.items()}
 
 
+_DTYPES = {"float64": torch.float64, "float32": torch.float32, "int64": torch.int64,
+           "bool": torch.bool}
+
+
 def _decode(state: dict[str, Any]) -> dict[str, torch.Tensor]:
-    return {k: torch.tensor([float.fromhex(x) for x in v["values"]], dtype=torch.float64)
-            .reshape(v["shape"]).to(getattr(torch, v.get("dtype", "float64")))
-            for k, v in state.items()}
+    """Tensors from their hex values; the dtype is looked up in a whitelist."""
+    out = {}
+    for k, v in state.items():
+        dtype = v.get("dtype", "float64")
+        if dtype not in _DTYPES:
+            raise ValueError(f"tensor {k!r} has dtype {dtype!r}; allowed: {', '.join(_DTYPES)}")
+        values = torch.tensor([float.fromhex(x) for x in v["values"]], dtype=torch.float64)
+        out[k] = values.reshape(v["shape"]).to(_DTYPES[dtype])
+    return out
+
+
+def _pair(value: Any) -> tuple[float, float]:
+    low, high = (float(v) for v in value)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"bounds {value!r} are not two finite numbers")
+    return low, high

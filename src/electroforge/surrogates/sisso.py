@@ -124,10 +124,24 @@ class LinearModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinearModel:
-        return cls(tuple(from_dict(d) for d in data["descriptors"]),
-                   tuple(float.fromhex(c) for c in data["coefficients"]),
-                   float.fromhex(data["intercept"]), bool(data["log_target"]),
-                   bool(data.get("in_y", False)))
+        """Inverse of :meth:`to_dict`; ``ValueError`` for a malformed or non-finite entry."""
+        descriptors = tuple(from_dict(d) for d in data["descriptors"])
+        coefficients = tuple(_finite_hex(c, "coefficient") for c in data["coefficients"])
+        if len(coefficients) != len(descriptors) or not descriptors:
+            raise ValueError(f"{len(coefficients)} coefficients for {len(descriptors)} "
+                             "descriptors (one each, at least one)")
+        return cls(descriptors, coefficients, _finite_hex(data["intercept"], "intercept"),
+                   bool(data["log_target"]), bool(data.get("in_y", False)))
+
+
+def _finite_hex(text: Any, what: str) -> float:
+    try:
+        value = float.fromhex(text) if isinstance(text, str) else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value):
+        raise ValueError(f"{what} {text!r} is not a finite number in hex form (float.hex)")
+    return value
 
 
 def feature_space(X: np.ndarray, operators: tuple[str, ...], domain: np.ndarray | None = None

@@ -36,6 +36,9 @@ __all__ = ["Equation", "SymbolicSurrogate", "SurrogateError"]
 
 BACKENDS = ("auto", "sisso", "operon", "pysr")
 _FORMAT = "electroforge-symbolic-surrogate"
+#: 2: general expressions stored as formula trees (version 1: sympy srepr text, which
+#: :meth:`SymbolicSurrogate.load` converts with a parser of its own, never sympify).
+_FORMAT_VERSION = 2
 _DOMAIN_POINTS = 4096
 #: How far (in spans of the training outputs) an equation may reach beyond their range
 #: somewhere in the space before the domain check refuses it.
@@ -302,7 +305,7 @@ class SymbolicSurrogate:
     # -- persistence ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         self._check_fitted()
-        return {"format": _FORMAT, "format_version": 1, "backend": self.backend_,
+        return {"format": _FORMAT, "format_version": _FORMAT_VERSION, "backend": self.backend_,
                 "seed": self.seed, "options": _jsonable(self.options),
                 "derived": [[name, index, float(offset).hex(), float(scale).hex()]
                             for name, index, offset, scale in self.derived_],
@@ -331,21 +334,68 @@ class SymbolicSurrogate:
                                  field="format", value=repr(data.get("format")
                                                             if isinstance(data, dict) else None),
                                  allowed=repr(_FORMAT))
-        derived = [(name, int(index), float.fromhex(offset), float.fromhex(scale))
+        version = data.get("format_version")
+        if version not in (1, _FORMAT_VERSION):
+            raise SurrogateError("unknown format version", source=str(path),
+                                 field="format_version", value=repr(version),
+                                 allowed=f"1 or {_FORMAT_VERSION} (upgrade electroforge)")
+        try:
+            model = cls._from_data(data, str(path))
+        except InputError as error:
+            raise SurrogateError(error.problem, source=str(path), row=error.row,
+                                 field=error.field, value=error.value,
+                                 allowed=error.allowed) from None
+        except KeyError as error:
+            raise SurrogateError("the model file lacks a key", source=str(path),
+                                 field=str(error.args[0]),
+                                 allowed="a file written by SymbolicSurrogate.save") from None
+        except (TypeError, ValueError, AttributeError, IndexError) as error:
+            raise SurrogateError(f"malformed model file ({error})", source=str(path),
+                                 allowed="a file written by SymbolicSurrogate.save") from None
+        return model
+
+    @classmethod
+    def _from_data(cls, data: dict[str, Any], source: str) -> SymbolicSurrogate:
+        derived = [(str(name), int(index), _finite_hex(offset), _finite_hex(scale))
                    for name, index, offset, scale in data.get("derived", [])]
+        options = data["options"]
+        if not isinstance(options, dict):
+            raise ValueError("options must be a table")
         model = cls(backend=data["backend"], seed=data["seed"], derived_features=bool(derived),
-                    **data["options"])
+                    **options)
         model.derived_ = derived
-        model.backend_ = data["backend"]
-        model.feature_names_ = list(data["feature_names"])
-        model.output_names_ = list(data["output_names"])
-        model.positive_ = dict(data["positive"])
-        model.training_bounds_ = {k: tuple(v) for k, v in data["training_bounds"].items()}
-        model.output_bounds_ = {k: tuple(v) for k, v in data.get("output_bounds", {}).items()}
-        model.models_ = {name: (ExpressionModel.from_dict(m) if m.get("kind") == "expression"
-                                else LinearModel.from_dict(m))
-                         for name, m in data["models"].items()}
-        model.info_ = data["info"]
+        model.backend_ = str(data["backend"])
+        model.feature_names_ = [str(name) for name in data["feature_names"]]
+        model.output_names_ = [str(name) for name in data["output_names"]]
+        model.positive_ = {str(k): bool(v) for k, v in dict(data["positive"]).items()}
+        model.training_bounds_ = {str(k): _finite_pair(v, k, source)
+                                  for k, v in dict(data["training_bounds"]).items()}
+        model.output_bounds_ = {str(k): _finite_pair(v, k, source)
+                                for k, v in dict(data.get("output_bounds", {})).items()}
+        entries = data["models"]
+        if not isinstance(entries, dict):
+            raise ValueError("models must be a table of outputs")
+        missing = [name for name in model.output_names_ if name not in entries]
+        if missing:
+            raise SurrogateError("no model for an output", source=source, field="models",
+                                 value=missing[0], allowed="one model per output_names entry")
+        n_inputs = len(model.feature_names_) + len(derived)
+        model.models_ = {}
+        for name in model.output_names_:
+            entry = entries[name]
+            if not isinstance(entry, dict):
+                raise ValueError(f"the model of {name} is not a table")
+            if entry.get("kind") == "expression":
+                fitted = ExpressionModel.from_dict(entry, source=source)
+            else:
+                fitted = LinearModel.from_dict(entry)
+            leaves = _leaves(fitted)
+            if leaves and max(leaves) >= n_inputs:
+                raise SurrogateError("the equation reads an input column the model lacks",
+                                     source=source, field=f"models.{name}", value=max(leaves),
+                                     allowed=f"columns 0 to {n_inputs - 1}")
+            model.models_[name] = fitted
+        model.info_ = data.get("info", {})
         return model
 
     # -- helpers ----------------------------------------------------------------------
@@ -441,3 +491,25 @@ def _check_values(frame: pd.DataFrame, name: str) -> None:
 
 def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+
+
+def _finite_hex(text: Any) -> float:
+    value = float.fromhex(text) if isinstance(text, str) else float("nan")
+    if not np.isfinite(value):
+        raise ValueError(f"{text!r} is not a finite number in hex form")
+    return value
+
+
+def _finite_pair(value: Any, name: str, source: str) -> tuple[float, float]:
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       and np.isfinite(v) for v in value)):
+        raise SurrogateError("bounds must be two finite numbers", source=source, field=name,
+                             value=repr(value), allowed="[low, high]")
+    return float(value[0]), float(value[1])
+
+
+def _leaves(model: LinearModel | ExpressionModel) -> list[int]:
+    if isinstance(model, LinearModel):
+        return [i for d in model.descriptors for i in d.leaves()]
+    return [model.n_features - 1]
