@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +37,29 @@ def small_line():
 
 #: Voxels across the small box: 0.5 um voxels.
 SMALL_GRID = 24
+
+
+_VOLATILE = ("electroforge.db", "electroforge.db-wal", "electroforge.db-shm")
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Hashes of every file under ``root`` (the store by its SQL dump; lock files left out:
+    taking a lock writes its holder's pid)."""
+    hashes = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_dir() or path.name in _VOLATILE or relative.split("/")[-2:-1] == ["locks"]:
+            continue
+        hashes[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for store in sorted(root.rglob("electroforge.db")):
+        if store.is_file() and store.stat().st_size:
+            try:
+                db = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
+                dump = "\n".join(db.iterdump())
+                db.close()
+            except sqlite3.DatabaseError:
+                dump = hashlib.sha256(store.read_bytes()).hexdigest()
+        else:
+            dump = "empty"
+        hashes[store.relative_to(root).as_posix() + " (dump)"] = dump
+    return hashes

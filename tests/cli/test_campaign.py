@@ -68,10 +68,11 @@ def test_errors(cli, tmp_path, model_file):
     assert_one_line_error(cli("campaign", "create", "none.toml"), "none.toml", "cannot read")
     (tmp_path / "bad.toml").write_text('name = "x"\nbudget = 4\nschedule = "soon"\n')
     assert_one_line_error(cli("campaign", "create", "bad.toml"), "bad.toml", "schedule", "cron")
-    assert_one_line_error(cli("campaign", "status", "nope"), "no such campaign")
+    assert_one_line_error(cli("campaign", "status", "nope"), "no campaign store")
     write_campaign(tmp_path, model_file)
     assert cli("campaign", "create", "campaign.toml").code == 0
     assert_one_line_error(cli("campaign", "create", "campaign.toml"), "exists")
+    assert_one_line_error(cli("campaign", "status", "nope"), "no such campaign")
     assert_one_line_error(cli("campaign", "tell", "c1", "missing.csv"), "missing.csv")
     pd.DataFrame({"proposal_id": [1]}).to_csv("short.csv", index=False)
     assert_one_line_error(cli("campaign", "tell", "c1", "short.csv"), "short.csv",

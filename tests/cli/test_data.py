@@ -56,7 +56,8 @@ def test_bounds_option_applies(cli, tmp_path):
 
 
 def test_errors(cli, tmp_path):
-    assert_one_line_error(cli("data", "check", "absent.csv"), "absent.csv", "no such file")
+    assert_one_line_error(cli("data", "check", "absent.csv"), "absent.csv",
+                          "No such file")
     write_lab(tmp_path)
     assert_one_line_error(cli("data", "check", "lab.csv", "--drop-invalid", "--out", "lab.csv"),
                           "--out", "input")

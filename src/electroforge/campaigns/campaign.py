@@ -42,7 +42,8 @@ class Campaign:
     def __init__(self, store: Store, name: str) -> None:
         self.store = store
         self.name = name
-        self.definition = CampaignDefinition.from_dict(store.definition(name))
+        self.definition = CampaignDefinition.from_dict(
+            _stored_paths(store.definition(name), store, absolute=True))
         self.problem = _problem(self.definition)
 
     # -- creation -------------------------------------------------------------------------
@@ -60,7 +61,9 @@ class Campaign:
         with store.transaction() as db:
             now = utc_now()
             db.execute("INSERT INTO campaigns VALUES (?, ?, ?, ?, ?)",
-                       (definition.name, json.dumps(definition.to_dict()), now, _version(),
+                       (definition.name,
+                        json.dumps(_stored_paths(definition.to_dict(), store, absolute=False)),
+                        now, _version(),
                         definition.seed))
             db.execute("INSERT INTO optimizer_states VALUES (?, ?, ?)",
                        (definition.name, json.dumps(optimizer.state()), now))
@@ -91,12 +94,17 @@ class Campaign:
                                          (self.name,)).fetchone()[0])
 
     # -- ask / tell -----------------------------------------------------------------------
-    def ask(self, n: int) -> pd.DataFrame:
-        """Propose ``n`` recipes, recorded as pending; returns them with their ids."""
-        with self.store.lock(self.name):
-            return self._ask(n)
+    def ask(self, n: int, *, sheet: Callable[[pd.DataFrame], Any] | None = None
+            ) -> pd.DataFrame:
+        """Propose ``n`` recipes, recorded as pending; returns them with their ids.
 
-    def _ask(self, n: int) -> pd.DataFrame:
+        ``sheet``, if given, is called with the proposals inside the recording transaction
+        (to write them for the lab): if it raises, nothing is recorded."""
+        with self.store.lock(self.name):
+            return self._ask(n, sheet=sheet)
+
+    def _ask(self, n: int, *, sheet: Callable[[pd.DataFrame], Any] | None = None
+             ) -> pd.DataFrame:
         pending = len(self.proposals("pending"))
         left = self.definition.budget - self.n_measured - pending
         if n > left:
@@ -119,8 +127,11 @@ class Campaign:
                     (self.name, batch, json.dumps(dict(zip(self.problem.names, x))), now, version))
                 ids.append(cursor.lastrowid)
             self._save_state(db, optimizer)
-        frame = self.proposals()
-        return frame[frame["proposal_id"].isin(ids)].reset_index(drop=True)
+            frame = self.proposals()
+            frame = frame[frame["proposal_id"].isin(ids)].reset_index(drop=True)
+            if sheet is not None:
+                sheet(frame)
+        return frame
 
     def tell(self, table: pd.DataFrame, *, source: str = "results", external: bool = False
              ) -> int:
@@ -149,33 +160,46 @@ class Campaign:
         pending = self.proposals("pending")
         by_id = pending.set_index("proposal_id")
         claimed: dict[int, int] = {}
+        external_rows: dict[tuple, int] = {}
         X, records = [], []
-        for i, row in enumerate(table.itertuples(index=False), start=1):
-            row = row._asdict()
+        for i, row in enumerate(table.itertuples(index=False, name=None), start=1):
+            row = dict(zip(table.columns, row))
             for column in names + properties:
-                value = pd.to_numeric(pd.Series([row[column]]), errors="coerce").iloc[0]
+                value = _number(row[column])
                 if not math.isfinite(value):
                     raise InputError("not a finite number", source=source, row=i, field=column,
-                                     value=row[column], allowed="a finite number")
-            recipe = {n: float(row[n]) for n in names}
+                                     value=repr(row[column]), allowed="a finite number")
+            recipe = {n: _number(row[n]) for n in names}
             for n in names:
                 p = self.problem.space[n]
                 if not p.low <= recipe[n] <= p.high:
                     raise InputError("outside the campaign's space", source=source, row=i,
                                      field=n, value=recipe[n],
                                      allowed=f"{p.low:g} <= {n} <= {p.high:g}")
-            given = row.get("proposal_id")
-            if given is not None and not pd.isna(given) and int(given) in claimed:
+            self._check_fixed(row, source, i)
+            if kind != "surrogate":
+                _check_physical(row, properties + others, source, i)
+            given = _proposal_id(row.get("proposal_id"), source, i)
+            row["proposal_id"] = given
+            if given is not None and given in claimed:
                 # before matching: a repeated id with other values is a repeat, not a mismatch
                 raise InputError("the same proposal appears twice", source=source, row=i,
-                                 field="proposal_id", value=int(given),
-                                 allowed=f"each once (first in row {claimed[int(given)]})")
+                                 field="proposal_id", value=given,
+                                 allowed=f"each once (first in row {claimed[given]})")
             proposal = self._match(row, recipe, pending, by_id, source, i)
             if proposal is None and not external:
                 raise InputError("not a pending proposal of this campaign", source=source,
                                  row=i, field="recipe", value=_text(recipe),
                                  allowed="a proposed recipe (proposal_id column or its exact "
                                  "values), or --external for recipes made outside the proposals")
+            if proposal is None:
+                key = tuple(recipe[n] for n in names)
+                if key in external_rows:
+                    raise InputError("the same external recipe appears twice", source=source,
+                                     row=i, field="recipe", value=_text(recipe),
+                                     allowed=f"each recipe once (first in row "
+                                     f"{external_rows[key]}; average replicates first)")
+                external_rows[key] = i
             if proposal is not None:
                 if proposal in claimed:
                     raise InputError("the same proposal appears twice", source=source, row=i,
@@ -189,7 +213,7 @@ class Campaign:
             extras = {c: float(row[c]) for c in others
                       if pd.notna(row[c]) and math.isfinite(float(row[c]))}
             records.append((proposal, dict(zip(names, x)),
-                            {c: float(row[c]) for c in properties} | extras))
+                            {c: _number(row[c]) for c in properties} | extras))
         frame = pd.DataFrame([{**r, **p} for _, r, p in records])
         costs, _ = self.problem.cost_of_table(frame)
         optimizer = self.optimizer()
@@ -207,10 +231,21 @@ class Campaign:
             self._save_state(db, optimizer)
         return len(records)
 
+    def _check_fixed(self, row: dict, source: str, i: int) -> None:
+        """A column of a parameter the campaign holds fixed must hold that value."""
+        for name, fixed in self.problem.fixed.items():
+            if name not in row or _missing(row[name]):
+                continue
+            value = _number(row[name])
+            if not (math.isfinite(value) and abs(value - fixed) <= 1e-9 * max(1.0, abs(fixed))):
+                raise InputError("the campaign holds this parameter fixed", source=source,
+                                 row=i, field=name, value=repr(row[name]),
+                                 allowed=f"{fixed:g} (or leave the column out)")
+
     def _match(self, row: dict, recipe: dict, pending: pd.DataFrame, by_id: pd.DataFrame,
                source: str, i: int) -> int | None:
-        if "proposal_id" in row and not pd.isna(row["proposal_id"]):
-            proposal = int(row["proposal_id"])
+        if row.get("proposal_id") is not None:
+            proposal = row["proposal_id"]
             if proposal not in by_id.index:
                 told = proposal in set(self.proposals()["proposal_id"])
                 raise InputError("this proposal was already told" if told else
@@ -404,6 +439,26 @@ def _problem(definition: CampaignDefinition) -> RecipeProblem:
     return RecipeProblem(model, definition.objective, definition.space)
 
 
+def _stored_paths(data: dict[str, Any], store: Store, *, absolute: bool) -> dict[str, Any]:
+    """The definition with its model path as stored (relative to the workspace when the
+    model lies inside it, else absolute: never relative to the working directory) or as
+    used (``absolute``)."""
+    from pathlib import Path
+
+    model = data.get("model")
+    if not model:
+        return data
+    workspace = store.workspace.resolve()
+    path = Path(model)
+    if absolute:
+        path = path if path.is_absolute() else workspace / path
+    else:
+        path = path.resolve()
+        if path.is_relative_to(workspace):
+            path = path.relative_to(workspace)
+    return {**data, "model": str(path)}
+
+
 def _linear_constraints(definition: CampaignDefinition, problem: RecipeProblem) -> list:
     from electroforge.space.constraints import LinearConstraint
 
@@ -422,6 +477,46 @@ def _proposal_frame(rows, problem: RecipeProblem) -> pd.DataFrame:
     for name, value in problem.fixed.items():
         frame[name] = value
     return frame
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _number(value: Any) -> float:
+    """A cell as a float (NaN when it is no number: text, empty, boolean)."""
+    if isinstance(value, bool) or _missing(value):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _proposal_id(value: Any, source: str, row: int) -> int | None:
+    """A ``proposal_id`` cell: empty (None) or a whole number >= 1."""
+    if _missing(value):
+        return None
+    number = _number(value)
+    if not (math.isfinite(number) and number == int(number) and number >= 1):
+        raise InputError("a proposal id is a whole number", source=source, row=row,
+                         field="proposal_id", value=repr(value),
+                         allowed="the integer proposal_id of the ask sheet")
+    return int(number)
+
+
+def _check_physical(row: dict, columns: list[str], source: str, i: int) -> None:
+    """Measured properties must lie in their physical range (the property catalog)."""
+    from electroforge.properties import PROPERTIES
+
+    for column in columns:
+        if column in PROPERTIES and not _missing(row.get(column)):
+            value = _number(row[column])
+            allowed = PROPERTIES[column].out_of_range(value) if math.isfinite(value) else None
+            if allowed:
+                raise InputError("not a physical value", source=source, row=i, field=column,
+                                 value=value, allowed=allowed)
 
 
 def _text(recipe: dict[str, float]) -> str:

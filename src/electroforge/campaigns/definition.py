@@ -46,7 +46,7 @@ from electroforge.space import Space, default_space
 from electroforge.space.constraints import LinearConstraint
 from electroforge.tomlfile import read_toml
 
-__all__ = ["CampaignDefinition", "EVALUATORS"]
+__all__ = ["CampaignDefinition", "EVALUATORS", "check_schedule"]
 
 EVALUATORS = ("surrogate", "line", "lab")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -91,21 +91,15 @@ class CampaignDefinition:
             raise InputError("the batch is larger than the budget", field="batch_size",
                              value=self.batch_size, allowed=f"<= budget ({self.budget})")
         if self.schedule is not None:
-            from croniter import croniter
-
-            if not isinstance(self.schedule, str) or not croniter.is_valid(self.schedule):
-                raise InputError("not a cron expression", field="schedule",
-                                 value=repr(self.schedule),
-                                 allowed="five fields: minute hour day month weekday, "
-                                 "e.g. '0 6 * * 1'")
+            check_schedule(self.schedule)
         if isinstance(self.constraints, str) or not all(
                 isinstance(c, str) for c in self.constraints):
             raise InputError("constraints must be a list of strings", field="space.constraints",
                              value=repr(self.constraints),
                              allowed='["am_wt_pct + 0.5 * cr_pct <= 110", ...]')
         object.__setattr__(self, "constraints", tuple(self.constraints))
-        for text in self.constraints:
-            LinearConstraint.parse(text, self.space.names)
+        _check_feasible([LinearConstraint.parse(text, self.space.names)
+                         for text in self.constraints], self.space)
         unknown = [k for k in self.optimizer if k not in _OPTIMIZER_KEYS]
         if unknown:
             raise InputError("unknown key", field=f"optimizer.{unknown[0]}",
@@ -131,7 +125,9 @@ class CampaignDefinition:
         try:
             return cls.from_file_data(data, base=path.resolve().parent)
         except InputError as error:
-            raise error.with_source(str(path)) from None
+            # an error in a file the campaign file names keeps that file's name too
+            source = str(path) if error.source is None else f"{path} -> {error.source}"
+            raise error.with_source(source) from None
 
     @classmethod
     def from_file_data(cls, data: Mapping[str, Any], *, base: Path) -> CampaignDefinition:
@@ -178,6 +174,69 @@ class CampaignDefinition:
         values["objective"] = ObjectiveSpec.from_dict(values["objective"])
         values["constraints"] = tuple(values.get("constraints", ()))
         return cls(**values)
+
+
+_CRON_FORM = "five fields: minute hour day month weekday, e.g. '0 6 * * 1'"
+
+
+def check_schedule(schedule: Any) -> str:
+    """``schedule`` if it is a five-field cron expression that fires within five years.
+
+    Example:
+        >>> check_schedule("0 0 31 2 *")
+        Traceback (most recent call last):
+        ...
+        electroforge.errors.InputError: field 'schedule': value '0 0 31 2 *': the schedule never fires; allowed: five fields: minute hour day month weekday, e.g. '0 6 * * 1'
+    """
+    import datetime as dt
+
+    from croniter import CroniterError, croniter
+
+    if not isinstance(schedule, str) or len(schedule.split()) != 5:
+        raise InputError("not a five-field cron expression", field="schedule",
+                         value=repr(schedule), allowed=_CRON_FORM)
+    if not croniter.is_valid(schedule):
+        raise InputError("not a cron expression", field="schedule", value=repr(schedule),
+                         allowed=_CRON_FORM)
+    start = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    try:
+        croniter(schedule, start, max_years_between_matches=5).get_next(dt.datetime)
+    except (CroniterError, ValueError, OverflowError):
+        raise InputError("the schedule never fires", field="schedule", value=repr(schedule),
+                         allowed=_CRON_FORM) from None
+    return schedule
+
+
+def _check_feasible(constraints: list[LinearConstraint], space: Space) -> None:
+    """Some recipe of the space must meet every constraint (a linear program over the
+    parameters' bounds, fixed ones at their values): else every proposal would fail."""
+    if not constraints:
+        return
+    from scipy.optimize import linprog
+
+    names = list(space.names)
+    bounds = [(p.fixed, p.fixed) if p.is_fixed else (p.low, p.high) for p in space]
+    rows, rhs = [], []
+    for constraint in constraints:
+        sign = 1.0 if constraint.op == "<=" else -1.0
+        row = [0.0] * len(names)
+        for name, c in constraint.coefficients:
+            row[names.index(name)] = sign * c
+        rows.append(row)
+        rhs.append(sign * constraint.bound)
+        alone = linprog([0.0] * len(names), A_ub=[row], b_ub=[rhs[-1]], bounds=bounds)
+        if alone.status == 2:
+            raise InputError("no recipe of the space meets the constraint",
+                             field="space.constraints", value=repr(str(constraint)),
+                             allowed="a constraint some recipe within the bounds meets: "
+                             + ", ".join(f"{n} in [{lo:g}, {hi:g}]"
+                                         for n, (lo, hi) in zip(names, bounds)
+                                         if n in dict(constraint.coefficients)))
+    if linprog([0.0] * len(names), A_ub=rows, b_ub=rhs, bounds=bounds).status == 2:
+        raise InputError("no recipe of the space meets all the constraints together",
+                         field="space.constraints",
+                         value=repr([str(c) for c in constraints]),
+                         allowed="constraints that some recipe within the bounds meets")
 
 
 def _integer(value: Any, name: str, minimum: int) -> int:

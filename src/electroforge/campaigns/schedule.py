@@ -6,6 +6,10 @@ twice, or from cron and the foreground scheduler at once, runs each fire time on
 campaign lock keeps two runs apart; the second finds the first's record). A surrogate or
 line campaign advances (its ``iterations`` per run); a lab campaign gets a dated
 recommendation of its best measured recipe.
+
+One broken campaign (a schedule that no longer parses, a model file gone, a failing
+evaluator) never stops the others: it is reported on its own line, the rest run, and
+:func:`run_due` lists it in ``failed`` (the CLI then exits with status 2).
 """
 
 from __future__ import annotations
@@ -28,44 +32,68 @@ def _fire_time(schedule: str, now: dt.datetime) -> dt.datetime:
     return croniter(schedule, now + dt.timedelta(seconds=1)).get_prev(dt.datetime)
 
 
-def due_campaigns(store: Store, now: dt.datetime | None = None) -> list[tuple[str, str]]:
-    """``(name, fire time)`` of every campaign due at ``now`` (UTC)."""
+def due_campaigns(store: Store, now: dt.datetime | None = None,
+                  failed: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """``(name, fire time)`` of every campaign due at ``now`` (UTC). A campaign whose
+    schedule cannot be read is left out, and listed with the reason in ``failed``."""
     now = now or dt.datetime.now(dt.timezone.utc)
     due = []
     for name in store.campaign_names():
-        definition = store.definition(name)
-        if not definition.get("schedule"):
+        try:
+            stamp = _due_stamp(store, name, now)
+        except Exception as error:  # noqa: BLE001 - one broken campaign never stops the rest
+            if failed is None:
+                raise
+            failed.append((name, _reason(error)))
             continue
-        fire = _fire_time(definition["schedule"], now)
-        created = dt.datetime.fromisoformat(store.campaign_row(name)["created_at"])
-        if fire <= created:
-            continue
-        stamp = fire.isoformat(timespec="seconds")
-        done = store.db.execute("SELECT 1 FROM runs WHERE campaign = ? AND scheduled_for = ? "
-                                "AND status = 'done'", (name, stamp)).fetchone()
-        if done is None:
+        if stamp is not None:
             due.append((name, stamp))
     return due
 
 
+def _due_stamp(store: Store, name: str, now: dt.datetime) -> str | None:
+    schedule = store.definition(name).get("schedule")
+    if not schedule:
+        return None
+    fire = _fire_time(schedule, now)
+    created = dt.datetime.fromisoformat(store.campaign_row(name)["created_at"])
+    if fire <= created:
+        return None
+    stamp = fire.isoformat(timespec="seconds")
+    done = store.db.execute("SELECT 1 FROM runs WHERE campaign = ? AND scheduled_for = ? "
+                            "AND status = 'done'", (name, stamp)).fetchone()
+    return stamp if done is None else None
+
+
+def _reason(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text if isinstance(error, InputError) else f"{type(error).__name__}: {text}"
+
+
 def run_due(store: Store, *, now: dt.datetime | None = None,
-            say: Callable[[str], None] = print) -> list[str]:
-    """Run every due campaign once; returns the names run. A campaign another process is
-    advancing is skipped (it will be due again at the next check if that run fails)."""
+            say: Callable[[str], None] = print,
+            failed: list[str] | None = None) -> list[str]:
+    """Run every due campaign once; returns the names run, and appends those that failed
+    to ``failed``. A campaign another process is advancing is skipped (it will be due
+    again at the next check if that run fails)."""
     ran = []
-    for name, stamp in due_campaigns(store, now):
-        campaign = Campaign(store, name)
+    broken: list[tuple[str, str]] = []
+    for name, stamp in due_campaigns(store, now, broken):
         try:
-            recommendation = campaign.scheduled_run(stamp)
+            recommendation = Campaign(store, name).scheduled_run(stamp)
         except CampaignLockedError as error:
             say(f"{name}: skipped, {error}")
             continue
-        except InputError as error:
-            say(f"{name}: failed, {error}")
+        except Exception as error:  # noqa: BLE001 - one broken campaign never stops the rest
+            broken.append((name, _reason(error)))
             continue
         ran.append(name)
         where = recommendation["path"] if recommendation else "nothing measured yet"
         say(f"{name}: ran for {stamp}; recommendation: {where}")
+    for name, reason in broken:
+        say(f"{name}: failed, {reason}")
+        if failed is not None:
+            failed.append(name)
     return ran
 
 
@@ -76,7 +104,7 @@ def scheduler_loop(store: Store, *, interval_s: float = 60.0, cycles: int | None
     done = 0
     say(f"scheduler: checking {store.path} every {interval_s:g} s (Ctrl-C to stop)")
     while cycles is None or done < cycles:
-        run_due(store, say=say)
+        run_due(store, say=say, failed=[])
         done += 1
         if cycles is not None and done >= cycles:
             break

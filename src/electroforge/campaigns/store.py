@@ -11,6 +11,12 @@ when the holder dies, so a killed run never leaves a stale lock.
 Schema versions: :data:`MIGRATIONS` holds one script per version; opening a store
 applies the missing ones in order, inside a transaction, and records the version in
 ``meta``. A file newer than this package is refused.
+
+An existing store is checked before anything is written into it: a file that is empty,
+not SQLite, SQLite without electroforge's ``meta`` table, or fails SQLite's
+``quick_check`` is refused with one line naming it. :meth:`Store.integrity` runs the full
+``PRAGMA integrity_check`` (``campaign status --check``). Taking a campaign's lock marks
+the runs that a killed process left ``running`` as ``interrupted``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from typing import Any
 
 from electroforge.errors import InputError
 
-__all__ = ["Store", "CampaignLockedError", "STORE_FILE", "MIGRATIONS", "utc_now"]
+__all__ = ["Store", "CampaignLockedError", "STORE_FILE", "MIGRATIONS", "check_integrity",
+           "utc_now"]
 
 STORE_FILE = "electroforge.db"
 
@@ -107,12 +114,21 @@ class Store:
         True
     """
 
-    def __init__(self, workspace: str | os.PathLike[str]) -> None:
+    def __init__(self, workspace: str | os.PathLike[str], *, create: bool = True) -> None:
         self.workspace = Path(workspace)
         self.path = self.workspace / STORE_FILE
+        existed = self.path.exists() or self.path.is_symlink()
+        if existed:
+            _check_file(self.path)
+        elif not create:
+            raise InputError("no campaign store in the workspace", source=str(self.workspace),
+                             field="--workspace", allowed="a workspace with campaigns: create "
+                             "one with `electroforge campaign create campaign.toml`")
         self.workspace.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if existed:
+                self._check_existing()
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA synchronous=FULL")
@@ -121,6 +137,25 @@ class Store:
         except sqlite3.DatabaseError as error:
             raise InputError(f"cannot open the campaign store ({error})", source=str(self.path),
                              allowed="an electroforge.db written by electroforge") from None
+
+    def _check_existing(self) -> None:
+        """Refuse a file that is not an intact electroforge store (nothing written)."""
+        def refuse(problem: str) -> InputError:
+            self.db.close()
+            return InputError(problem, source=str(self.path),
+                              allowed="an electroforge.db written by electroforge (restore it "
+                              "from a backup, or use another --workspace)")
+
+        try:
+            tables = {r[0] for r in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "meta" not in tables:
+                raise refuse("not an electroforge campaign store (no meta table)")
+            verdict = [r[0] for r in self.db.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as error:
+            raise refuse(f"the campaign store is corrupted ({error})") from None
+        if verdict != ["ok"]:
+            raise refuse(f"the campaign store is corrupted ({verdict[0]})")
 
     # -- schema ---------------------------------------------------------------------------
     @property
@@ -158,7 +193,9 @@ class Store:
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
         """Hold the campaign's lock, or raise :class:`CampaignLockedError` at once."""
-        folder = self.workspace / "locks"
+        from electroforge.paths import check_output_dir
+
+        folder = check_output_dir(self.workspace / "locks", option="locks folder")
         folder.mkdir(exist_ok=True)
         handle = open(folder / f"{name}.lock", "a+")
         try:
@@ -175,6 +212,11 @@ class Store:
             handle.truncate()
             handle.write(f"pid {os.getpid()} since {utc_now()}")
             handle.flush()
+            # whoever holds the lock is the only one running: a run still marked running
+            # was killed
+            with self.transaction() as db:
+                db.execute("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE "
+                           "campaign = ? AND status = 'running'", (utc_now(), name))
             yield
         finally:
             handle.close()
@@ -213,3 +255,44 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def check_integrity(workspace: str | os.PathLike[str]) -> tuple[Path, list[str]]:
+    """``(store path, problems)`` from SQLite's full integrity check, the file opened
+    read-only (a damaged store is examined, never written); no problems: ``[]``."""
+    path = Path(workspace) / STORE_FILE
+    if not path.exists():
+        raise InputError("no campaign store in the workspace", source=str(workspace),
+                         field="--workspace", allowed="a workspace with an electroforge.db")
+    _check_file(path)
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = [r[0] for r in db.execute("PRAGMA integrity_check")]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        return path, [str(error)]
+    return path, [] if verdict == ["ok"] else verdict
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_file(path: Path) -> None:
+    """The store file must be a non-empty SQLite file (checked before SQLite opens it)."""
+    allowed = "an electroforge.db written by electroforge (or another --workspace)"
+    if path.is_dir():
+        raise InputError("the campaign store is a folder", source=str(path), allowed=allowed)
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise InputError(f"cannot read the campaign store ({error.strerror})", source=str(path),
+                         allowed=allowed) from None
+    if not header:
+        raise InputError("the campaign store is an empty file (0 bytes)", source=str(path),
+                         allowed=allowed)
+    if header != _SQLITE_HEADER:
+        raise InputError("the campaign store is not an SQLite file", source=str(path),
+                         allowed=allowed)

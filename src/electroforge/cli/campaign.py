@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from electroforge.cli.options import count
+from electroforge.cli.options import count, finite_non_negative
 
 
 def _workspace(parser: argparse.ArgumentParser) -> None:
@@ -57,8 +57,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     due.set_defaults(handler=run_due_command)
 
     status = sub.add_parser("status", help="summarize a campaign")
-    status.add_argument("name")
+    status.add_argument("name", nargs="?", help="the campaign (optional with --check)")
     status.add_argument("--json", action="store_true", help="print the summary as JSON")
+    status.add_argument("--check", action="store_true",
+                        help="first run SQLite's full integrity check of the store (read-only)")
     _workspace(status)
     status.set_defaults(handler=run_status)
 
@@ -80,18 +82,24 @@ def register(commands: argparse._SubParsersAction) -> None:
         "scheduler", help="run due campaigns in the foreground (for machines without cron)",
         description="Check the workspace every --interval seconds and run every campaign "
         "whose cron schedule is due, as `campaign run-due` does.")
-    scheduler.add_argument("--interval", type=float, default=60.0, metavar="SECONDS",
+    scheduler.add_argument("--interval", type=finite_non_negative, default=60.0,
+                           metavar="SECONDS",
                            help="seconds between checks (default 60)")
     scheduler.add_argument("--cycles", type=count, help="stop after this many checks")
     _workspace(scheduler)
     scheduler.set_defaults(handler=run_scheduler)
 
 
-def _store(args):
+def _store(args, *, create: bool = False):
+    """The workspace's store; only ``campaign create`` makes a new workspace or store."""
     from electroforge.campaigns import resolve_workspace
     from electroforge.campaigns.store import Store
+    from electroforge.paths import check_output_dir
 
-    return Store(resolve_workspace(args.workspace))
+    folder = resolve_workspace(args.workspace, create=False)
+    if create:
+        check_output_dir(folder, option="--workspace")
+    return Store(folder, create=create)
 
 
 def _campaign(args):
@@ -103,9 +111,12 @@ def _campaign(args):
 def run_create(args: argparse.Namespace) -> int:
     from electroforge.campaigns.campaign import Campaign
     from electroforge.campaigns.definition import CampaignDefinition
+    from electroforge.paths import check_input_file
 
+    check_input_file(args.file, suffixes=(".toml",),
+                     what="campaign file")
     definition = CampaignDefinition.load(args.file)
-    store = _store(args)
+    store = _store(args, create=True)
     campaign = Campaign.create(store, definition)
     problem = campaign.problem
     print(f"created campaign {definition.name!r} in {store.path}")
@@ -122,17 +133,32 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_ask(args: argparse.Namespace) -> int:
+    from electroforge.cli.options import check_dataset_output
     from electroforge.datasets import write_dataset
+    from electroforge.paths import check_output_dir
 
+    if args.out:
+        check_dataset_output(args.out)
     campaign = _campaign(args)
-    proposals = campaign.ask(args.n or campaign.definition.batch_size)
-    batch = int(proposals["batch"].iloc[0])
-    out = args.out or campaign.store.workspace / campaign.name / f"ask-{batch:03d}.csv"
+    if args.out:
+        check_dataset_output(args.out, inputs=[campaign.store.path])
+    else:
+        check_output_dir(campaign.store.workspace / campaign.name, option="--workspace")
     columns = ["proposal_id", *campaign.problem.names, *campaign.problem.fixed]
     properties = [c for c in campaign.problem.objective.columns
                   if c not in campaign.problem.space.names]
-    sheet = proposals[columns].assign(**{c: float("nan") for c in properties})
-    write_dataset(sheet, out)
+    written = {}
+
+    def write_sheet(proposals):
+        # inside the recording transaction: no sheet, no proposals recorded
+        batch = int(proposals["batch"].iloc[0])
+        out = args.out or campaign.store.workspace / campaign.name / f"ask-{batch:03d}.csv"
+        written["sheet"] = proposals[columns].assign(**{c: float("nan") for c in properties})
+        write_dataset(written["sheet"], out)
+        written.update(out=out, batch=batch)
+
+    proposals = campaign.ask(args.n or campaign.definition.batch_size, sheet=write_sheet)
+    sheet, out, batch = written["sheet"], written["out"], written["batch"]
     print(f"batch {batch}: {len(proposals)} recipes proposed for {campaign.name!r}")
     print(sheet[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"wrote {out}: fill in {', '.join(properties)} and run "
@@ -141,8 +167,10 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 def run_tell(args: argparse.Namespace) -> int:
-    from electroforge.datasets import read_dataset
+    from electroforge.datasets import SUFFIXES, read_dataset
+    from electroforge.paths import check_input_file
 
+    check_input_file(args.results, suffixes=SUFFIXES, what="results table")
     campaign = _campaign(args)
     table = read_dataset(args.results)
     n = campaign.tell(table, source=args.results, external=args.external)
@@ -162,9 +190,16 @@ def run_run(args: argparse.Namespace) -> int:
 def run_due_command(args: argparse.Namespace) -> int:
     from electroforge.campaigns.schedule import run_due
 
-    ran = run_due(_store(args))
-    if not ran:
+    failed: list[str] = []
+    ran = run_due(_store(args), failed=failed)
+    if not ran and not failed:
         print("no campaign is due")
+    if failed:
+        import sys
+
+        print(f"electroforge: error: {len(failed)} campaign(s) failed: {', '.join(failed)} "
+              "(see above); the others ran", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -176,6 +211,24 @@ def run_scheduler(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from electroforge.errors import InputError
+
+    if args.check:
+        from electroforge.campaigns import resolve_workspace
+        from electroforge.campaigns.store import check_integrity
+
+        path, problems = check_integrity(resolve_workspace(args.workspace, create=False))
+        if problems:
+            raise InputError(f"the store fails SQLite's integrity check ({problems[0]}"
+                             + (f"; {len(problems) - 1} more problems" if len(problems) > 1
+                                else "") + ")", source=str(path),
+                             allowed="an intact store: restore electroforge.db from a backup")
+        print(f"{path}: integrity check ok")
+        if args.name is None:
+            return 0
+    elif args.name is None:
+        raise InputError("which campaign?", field="name",
+                         allowed="campaign status NAME, or campaign status --check")
     campaign = _campaign(args)
     summary = campaign.status()
     if args.json:
@@ -203,17 +256,25 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from electroforge.campaigns.report import write_report
+    from electroforge.paths import check_output_dir
 
+    if args.out:
+        check_output_dir(args.out, option="--out")
     campaign = _campaign(args)
+    check_output_dir(args.out or campaign.store.workspace / campaign.name / "report",
+                     option="--out", inputs=[campaign.store.path])
     html_path, md_path = write_report(campaign, args.out, sensitivity_n=args.sensitivity_n)
     print(f"wrote {html_path} (self-contained) and {md_path}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from electroforge.cli.options import check_dataset_output
     from electroforge.datasets import write_dataset
 
+    check_dataset_output(args.out)
     campaign = _campaign(args)
+    check_dataset_output(args.out, inputs=[campaign.store.path])
     table = campaign.export()
     write_dataset(table, args.out, metadata={"campaign": campaign.name,
                                              "definition": campaign.definition.to_dict()})

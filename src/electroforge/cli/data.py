@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from electroforge.cli.options import add_space_options, space_from_args
-from electroforge.datasets import read_dataset, validate_dataset, write_dataset
-from electroforge.errors import InputError
+from electroforge.cli.options import (
+    add_space_options, check_dataset_output, check_space_input, space_from_args)
+from electroforge.datasets import SUFFIXES, read_dataset, validate_dataset, write_dataset
+from electroforge.paths import check_input_file
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,10 +35,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    check_space_input(args)
+    check_input_file(args.file, suffixes=SUFFIXES, what="table")
+    if args.out is not None:
+        check_dataset_output(args.out, inputs=[args.file, args.space])
     space = space_from_args(args)
-    if args.out is not None and args.out == args.file:
-        raise InputError("--out is the input file", field="--out", value=args.out,
-                         allowed="another file (the input is never overwritten)")
     frame = read_dataset(args.file)
     result = validate_dataset(frame, space=space, properties=args.properties, source=args.file,
                               drop_invalid=args.drop_invalid,

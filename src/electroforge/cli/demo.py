@@ -60,7 +60,11 @@ def demo_space() -> Space:
 
 
 def run(args: argparse.Namespace) -> int:
+    from electroforge.paths import check_output_dir
+
+    check_output_dir(resolve_workspace(args.workspace, create=False), option="--workspace")
     folder = resolve_workspace(args.workspace) / "demo"
+    check_output_dir(folder, option="--workspace")
     space = demo_space()
     recipes = design.slurry_major(space, N_SLURRIES, N_PER_SLURRY, seed=SEED)
     n = len(recipes)

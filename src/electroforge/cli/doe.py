@@ -39,8 +39,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    space = space_from_args(args)
     _check_outputs(args)
+    space = space_from_args(args)
     recipes = make_design(space, args.method, args.n, seed=args.seed, slurries=args.slurries,
                           second_order=not args.first_order_only)
     write_dataset(recipes, args.out, metadata={"command": command_line(args.argv),
@@ -93,11 +93,9 @@ def describe(recipes: pd.DataFrame) -> str:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    from electroforge.datasets import SUFFIXES
+    from electroforge.cli.options import check_dataset_output, check_plot_output, check_space_input
 
-    if not args.out.lower().endswith(SUFFIXES):
-        raise InputError("unsupported output format", field="--out", value=args.out,
-                         allowed=", ".join(SUFFIXES))
-    if args.plot and not args.plot.lower().endswith((".png", ".pdf", ".svg")):
-        raise InputError("unsupported plot format", field="--plot", value=args.plot,
-                         allowed=".png, .pdf, .svg")
+    check_space_input(args)
+    check_dataset_output(args.out, inputs=[args.space])
+    if args.plot:
+        check_plot_output(args.plot, inputs=[args.space, args.out])

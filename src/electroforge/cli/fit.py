@@ -6,7 +6,8 @@ import argparse
 
 import numpy as np
 
-from electroforge.cli.options import add_space_options, count, seed, space_from_args
+from electroforge.cli.options import (
+    add_space_options, check_plot_output, check_space_input, count, seed, space_from_args)
 from electroforge.datasets import read_dataset, validate_dataset
 from electroforge.errors import InputError
 
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     NON_SYMBOLIC = {"gp": GPSurrogate, "mlp": MLPSurrogate}
 
+    _check_paths(args)
     space = space_from_args(args)
     table = read_dataset(args.data)
     if "error" in table.columns:
@@ -101,6 +103,20 @@ def run(args: argparse.Namespace) -> int:
         _parity(results, args.plot)
         print(f"plot: {args.plot}")
     return 0
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    from electroforge.datasets import SUFFIXES
+    from electroforge.paths import check_input_file, check_output_file
+    from electroforge.surrogates.validation import validation_path
+
+    check_space_input(args)
+    check_input_file(args.data, suffixes=SUFFIXES, what="table")
+    inputs = [args.data, args.space]
+    check_output_file(args.out, option="--out", suffixes=(".json",), inputs=inputs)
+    check_output_file(validation_path(args.out), option="--out", inputs=inputs)
+    if args.plot:
+        check_plot_output(args.plot, inputs=[*inputs, args.out])
 
 
 def print_table(results) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 
 from electroforge.cli.options import (
-    add_space_options, command_line, count, non_negative, seed, space_from_args)
+    add_space_options, check_dataset_output, check_space_input, command_line, count,
+    non_negative, seed, space_from_args)
 from electroforge.datasets import SUFFIXES, read_dataset, write_dataset
 from electroforge.errors import InputError
+from electroforge.paths import check_input_file, check_output_dir, check_output_file
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -54,9 +56,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_line(args: argparse.Namespace) -> int:
     from electroforge import line
 
-    if not args.out.lower().endswith(SUFFIXES):
-        raise InputError("unsupported output format", field="--out", value=args.out,
-                         allowed=", ".join(SUFFIXES))
+    check_space_input(args)
+    check_input_file(args.design, suffixes=SUFFIXES, what="design")
+    check_dataset_output(args.out, inputs=[args.design, args.space])
+    for option, folder in (("--frames-dir", args.frames_dir), ("--cache-dir", args.cache_dir)):
+        if folder:
+            check_output_dir(folder, option=option, inputs=[args.design, args.space, args.out])
     space = space_from_args(args)
     recipes = read_dataset(args.design)
     client = None
@@ -93,6 +98,10 @@ def run_validate(args: argparse.Namespace) -> int:
     from electroforge.atomic import atomic_write_text
     from electroforge.line.validate import validate_line
 
+    if args.out:
+        check_output_file(args.out, option="--out")
+    if args.cache_dir:
+        check_output_dir(args.cache_dir, option="--cache-dir", inputs=[args.out])
     report = validate_line(grid=args.grid, seed=args.seed, workers=args.workers,
                            cache_dir=args.cache_dir)
     print(report)

@@ -1,23 +1,30 @@
 """Entry point of the ``electroforge`` command: parsing, dispatch and error reporting.
 
-Bad input exits with status 2 and one line naming the file, field, value and what is
-allowed (``electroforge: error: ...``), never a traceback. Warnings print as one
-``electroforge: warning: ...`` line each.
+One error path for every command: bad input (any :class:`ElectroforgeError`) and any OS
+error on a user's path (missing, a folder, no permission, disk full) exit with status 2
+and one line naming the file, field, value and what is allowed (``electroforge: error:
+...``); a corrupted campaign store exits 2 naming it. Anything unexpected exits 1 with one
+line and a pointer to ``--debug``, which prints the traceback instead. Warnings print as
+one ``electroforge: warning: ...`` line each.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sqlite3
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 
 from electroforge.cli import campaign, data, demo, doe, fit, line, optimize, sensitivity
-from electroforge.errors import BackendUnavailableError, ElectroforgeWarning, InputError
+from electroforge.errors import ElectroforgeError, ElectroforgeWarning
 
 __all__ = ["main", "build_parser"]
 
 EXIT_USAGE = 2
+EXIT_INTERNAL = 1
 
 
 class Parser(argparse.ArgumentParser):
@@ -37,6 +44,8 @@ def build_parser() -> Parser:
         "optimization and campaigns.",
     )
     parser.add_argument("--version", action="version", version=f"electroforge {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     for module in (doe, data, line, fit, optimize, sensitivity, campaign, demo):
@@ -54,21 +63,70 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _show_warning
     try:
         return int(args.handler(args) or 0)
-    except (InputError, BackendUnavailableError) as error:
-        print(f"electroforge: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except ElectroforgeError as error:
+        return _fail(error, args)
+    except OSError as error:
+        return _fail(_os_error(error), args)
+    except sqlite3.DatabaseError as error:
+        return _fail(f"the campaign store is unreadable ({_one_line(error)}); allowed: an "
+                     "electroforge.db written by electroforge (campaign status NAME --check)",
+                     args)
     except KeyboardInterrupt:
         print("electroforge: interrupted", file=sys.stderr)
         return 130
+    except RecursionError:
+        return _fail("the input is nested too deeply to read", args)
+    except Exception as error:  # noqa: BLE001 - the one place that reports the unexpected
+        if args.debug:
+            traceback.print_exc()
+        print(f"electroforge: internal error: {type(error).__name__}: {_one_line(error)} "
+              "(run again with --debug for the traceback, and please report it)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
     finally:
         warnings.showwarning = previous
 
 
+def _fail(error: object, args: argparse.Namespace) -> int:
+    if args.debug and isinstance(error, BaseException):
+        traceback.print_exc()
+    print(f"electroforge: error: {_one_line(error)}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _os_error(error: OSError) -> str:
+    """``PATH: cannot OPERATION (reason)`` for an OS error on a user's path."""
+    reason = error.strerror or type(error).__name__
+    where = error.filename if error.filename is not None else None
+    text = f"{os.fsdecode(where)}: " if where is not None else ""
+    if error.filename2 is not None:
+        text += f"-> {os.fsdecode(error.filename2)}: "
+    allowed = {
+        "ENOSPC": "free disk space", "EDQUOT": "free disk space",
+        "EACCES": "a path this user may read and write", "EPERM": "a path this user may write",
+        "EROFS": "a path on a writable file system", "EISDIR": "a file path, not a folder",
+        "ENOTDIR": "a path whose folders are folders", "ENOENT": "an existing path",
+    }.get(_errno_name(error.errno), "a readable and writable path")
+    return f"{text}{reason}; allowed: {allowed}"
+
+
+def _errno_name(number: int | None) -> str:
+    import errno
+
+    return errno.errorcode.get(number or 0, "")
+
+
+def _one_line(error: object) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 2000 else text[:1997] + "..."
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     if issubclass(category, ElectroforgeWarning):
-        print(f"electroforge: warning: {message}", file=sys.stderr)
+        print(f"electroforge: warning: {_one_line(message)}", file=sys.stderr)
     else:
-        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+        print(f"electroforge: warning: {category.__name__}: {_one_line(message)}",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

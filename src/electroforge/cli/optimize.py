@@ -8,7 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from electroforge.cli.options import add_space_options, count, seed, space_from_args
+from electroforge.cli.options import (
+    add_space_options, check_space_input, count, seed, space_from_args)
 from electroforge.errors import InputError
 
 
@@ -26,7 +27,12 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="Sobol' points before GP-Hedge (default max(5, 2 d))")
     parser.add_argument("--batch-size", type=count, default=1,
                         help="recipes proposed together (default 1)")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, outputs=OUTPUTS)
+
+
+#: The files ``optimize`` writes into its --out folder.
+OUTPUTS = ("result.json", "history.csv", "history.csv.meta.json", "convergence.png",
+           "partial_dependence.png")
 
 
 def add_problem_options(parser: argparse.ArgumentParser, *, out: str) -> None:
@@ -60,11 +66,29 @@ def problem_from_args(args: argparse.Namespace):
     """The model, objective (``--objective`` or the default) and space of a command."""
     from electroforge.objectives.recipe import RecipeProblem
     from electroforge.objectives.spec import ObjectiveSpec
+    from electroforge.paths import check_input_file, check_output_dir, check_output_file
     from electroforge.surrogates import load_surrogate
 
+    check_input_file(args.model, what="model file")
+    if args.objective:
+        check_input_file(args.objective, option="--objective", suffixes=(".toml",),
+                         what="objective file")
+    check_space_input(args)
+    inputs = [args.model, args.objective, args.space]
+    out = check_output_dir(args.out, option="--out", inputs=inputs)
+    for name in getattr(args, "outputs", ()):
+        check_output_file(out / name, option="--out", inputs=inputs)
     model = load_surrogate(args.model)
     spec = ObjectiveSpec.load(args.objective) if args.objective else default_spec(model)
-    return RecipeProblem(model, spec, space_from_args(args))
+    space = space_from_args(args)
+    try:
+        return RecipeProblem(model, spec, space)
+    except InputError as error:
+        if error.source is not None:
+            raise
+        # the objective asks what the model cannot give: name both files
+        raise error.with_source(f"{args.objective or 'the default objective'} (model "
+                                f"{args.model})") from None
 
 
 def run(args: argparse.Namespace) -> int:

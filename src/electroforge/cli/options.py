@@ -10,8 +10,11 @@ from collections.abc import Sequence
 from electroforge.errors import InputError
 from electroforge.space import Space, default_space
 
-__all__ = ["add_space_options", "command_line", "count", "non_negative", "seed",
+__all__ = ["add_space_options", "check_dataset_output", "check_plot_output", "check_space_input",
+           "command_line", "count", "finite_non_negative", "non_negative", "seed",
            "space_from_args"]
+
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def _integer_at_least(minimum: int):
@@ -33,6 +36,43 @@ count = _integer_at_least(1)
 #: argparse type: an integer >= 0 (seeds, worker counts where 0 means "in this process").
 non_negative = _integer_at_least(0)
 seed = non_negative
+
+
+def finite_non_negative(text: str) -> float:
+    """argparse type: a finite number >= 0 (intervals, durations)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"value {text!r} is not a number; allowed: a finite number >= 0") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"value {text!r}; allowed: a finite number >= 0")
+    return value
+
+
+def check_space_input(args: argparse.Namespace) -> None:
+    """``--space FILE``, if given, is a readable .toml or .json file."""
+    from electroforge.paths import check_input_file
+
+    if getattr(args, "space", None):
+        check_input_file(args.space, option="--space", suffixes=(".toml", ".json"),
+                         what="space file")
+
+
+def check_dataset_output(path: str, *, inputs=(), option: str = "--out") -> None:
+    """A .csv (and its .meta.json sidecar) or .parquet table can be written at ``path``."""
+    from electroforge.datasets import SUFFIXES, metadata_path
+    from electroforge.paths import check_output_file
+
+    check_output_file(path, option=option, suffixes=SUFFIXES, inputs=inputs)
+    if str(path).lower().endswith(".csv"):
+        check_output_file(metadata_path(path), option=option, inputs=inputs)
+
+
+def check_plot_output(path: str, *, inputs=(), option: str = "--plot") -> None:
+    from electroforge.paths import check_output_file
+
+    check_output_file(path, option=option, suffixes=PLOT_SUFFIXES, inputs=inputs)
 
 
 def add_space_options(parser: argparse.ArgumentParser) -> None:

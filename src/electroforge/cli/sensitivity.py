@@ -8,6 +8,10 @@ from electroforge.cli.optimize import add_problem_options
 from electroforge.cli.options import count
 
 
+#: The files ``sensitivity`` writes into its --out folder.
+OUTPUTS = ("sobol_indices.csv", "sobol_second_order.csv", "sensitivity.png")
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "sensitivity", help="Sobol' sensitivity indices of a fitted surrogate and its cost",
@@ -17,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_problem_options(parser, out="sensitivity")
     parser.add_argument("--n", type=count, default=4096,
                         help="base sample size N, a power of two (default 4096)")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, outputs=OUTPUTS)
 
 
 def run(args: argparse.Namespace) -> int:
