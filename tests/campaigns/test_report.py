@@ -35,7 +35,9 @@ def test_every_section_is_in_the_html_and_the_markdown(tmp_path, model_file):
     assert markdown.count("\n## ") == len(SECTIONS)
     for figure in ("radar", "convergence", "partial_dependence", "sensitivity"):
         assert f"({figure}.png)" in markdown and (md_path.parent / f"{figure}.png").is_file()
-    assert store.rows("recommendations", "r")[-1]["path"] == str(html_path)
+    # recorded relative to the workspace, never to the working directory
+    assert store.rows("recommendations", "r")[-1]["path"] == "r/report/report.html"
+    assert store.resolve_path("r/report/report.html") == html_path.resolve()
 
 
 def test_a_lab_campaign_says_what_it_cannot_show(tmp_path, model_file):

@@ -391,7 +391,8 @@ class Campaign:
         atomic_write_text(path, _markdown(content, self.problem))
         with self.store.transaction() as db:
             db.execute("INSERT INTO recommendations (campaign, created_at, content, path) "
-                       "VALUES (?, ?, ?, ?)", (self.name, created, json.dumps(content), str(path)))
+                       "VALUES (?, ?, ?, ?)", (self.name, created, json.dumps(content),
+                                               self.store.stored_path(path)))
         content["path"] = str(path)
         return content
 
@@ -406,7 +407,8 @@ class Campaign:
                 "hedge": optimizer.probabilities if optimizer.steps else None,
                 "schedule": self.definition.schedule,
                 "last_run": dict(runs[-1]) if runs else None,
-                "last_recommendation": recommendations[-1]["path"] if recommendations else None,
+                "last_recommendation": (str(self.store.resolve_path(recommendations[-1]["path"]))
+                                        if recommendations else None),
                 "objective": self.problem.rate_note, "searched": self.problem.names,
                 "fixed": self.problem.fixed, "constraints": list(self.definition.constraints)}
 
@@ -443,20 +445,11 @@ def _stored_paths(data: dict[str, Any], store: Store, *, absolute: bool) -> dict
     """The definition with its model path as stored (relative to the workspace when the
     model lies inside it, else absolute: never relative to the working directory) or as
     used (``absolute``)."""
-    from pathlib import Path
-
     model = data.get("model")
     if not model:
         return data
-    workspace = store.workspace.resolve()
-    path = Path(model)
-    if absolute:
-        path = path if path.is_absolute() else workspace / path
-    else:
-        path = path.resolve()
-        if path.is_relative_to(workspace):
-            path = path.relative_to(workspace)
-    return {**data, "model": str(path)}
+    return {**data, "model": str(store.resolve_path(model)) if absolute
+            else store.stored_path(model)}
 
 
 def _linear_constraints(definition: CampaignDefinition, problem: RecipeProblem) -> list:

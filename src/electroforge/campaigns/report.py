@@ -107,7 +107,8 @@ def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
     with campaign.store.transaction() as db:
         db.execute("INSERT INTO recommendations (campaign, created_at, content, path) "
                    "VALUES (?, ?, ?, ?)", (campaign.name, utc_now(),
-                                           _json({"report": True, **best}), str(html_path)))
+                                           _json({"report": True, **best}),
+                                           campaign.store.stored_path(html_path)))
     return html_path, md_path
 
 

@@ -221,6 +221,19 @@ class Store:
         finally:
             handle.close()
 
+    # -- paths ----------------------------------------------------------------------------
+    def stored_path(self, path: str | os.PathLike[str]) -> str:
+        """How a path is recorded: relative to the workspace when inside it, else absolute;
+        never relative to the working directory (which changes between commands)."""
+        path = Path(path).resolve()
+        workspace = self.workspace.resolve()
+        return str(path.relative_to(workspace) if path.is_relative_to(workspace) else path)
+
+    def resolve_path(self, text: str) -> Path:
+        """The path a recorded one means (see :meth:`stored_path`)."""
+        path = Path(text)
+        return path if path.is_absolute() else self.workspace.resolve() / path
+
     # -- campaigns ------------------------------------------------------------------------
     def campaign_names(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM campaigns ORDER BY name")]

@@ -128,16 +128,35 @@ class Constraint:
 
     @classmethod
     def parse(cls, text: str) -> Constraint:
-        match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*(\S+)\s*", str(text))
-        if not match:
-            raise InputError("cannot read the constraint", field="constraint", value=repr(text),
-                             allowed="NAME >= VALUE or NAME <= VALUE, e.g. porosity >= 0.25")
+        """``NAME >= VALUE``, ``NAME <= VALUE`` (or ``VALUE <= NAME``), VALUE a number or
+        arithmetic of numbers; read by :mod:`electroforge.formula`, never evaluated.
+
+        Example:
+            >>> Constraint.parse("0.25 <= porosity")
+            Constraint(name='porosity', op='>=', bound=0.25)
+        """
+        from electroforge.formula import FormulaError, evaluate, names_in, parse_comparison
+
+        form = "NAME >= VALUE or NAME <= VALUE, e.g. porosity >= 0.25"
+        if not isinstance(text, str):
+            raise InputError("a constraint is text", field="constraint", value=repr(text),
+                             allowed=form)
         try:
-            bound = float(match.group(3))
-        except ValueError:
-            raise InputError("the bound is not a number", field=match.group(1),
-                             value=match.group(3), allowed="a finite number") from None
-        return cls(match.group(1), match.group(2), bound)
+            left, op, right = parse_comparison(text)
+        except FormulaError:
+            raise InputError("cannot read the constraint", field="constraint",
+                             value=repr(text), allowed=form) from None
+        if left[0] != "var" and right[0] == "var":
+            left, right, op = right, left, {"<=": ">=", ">=": "<="}[op]
+        if left[0] != "var":
+            raise InputError("cannot read the constraint", field="constraint",
+                             value=repr(text), allowed=form)
+        if names_in(right):
+            raise InputError("the bound is not a number", field=left[1], value=repr(text),
+                             allowed="a finite number")
+        with np.errstate(all="ignore"):
+            bound = float(evaluate(right))
+        return cls(left[1], op, bound)
 
     def value_of(self, y):
         """<= 0 where satisfied (BoTorch's convention), works on numbers, arrays and tensors."""
