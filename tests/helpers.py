@@ -48,7 +48,10 @@ def snapshot(root: Path) -> dict[str, str]:
     hashes = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if path.is_dir() or path.name in _VOLATILE or relative.split("/")[-2:-1] == ["locks"]:
+        if path.is_dir():
+            hashes[relative] = "folder"
+            continue
+        if path.name in _VOLATILE or relative.split("/")[-2:-1] == ["locks"]:
             continue
         hashes[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
     for store in sorted(root.rglob("electroforge.db")):

@@ -465,6 +465,9 @@ CASES = [
     ("create-objective-both", "campaign create c.toml", ["c.toml", "objective"],
      campaign_file(C + '[objective]\nfile = "objective.toml"\nscalarization = "reference"\n'
                    + SURROGATE)),
+    ("create-unpredicted", "campaign create c.toml --workspace fresh", ["c.toml", "porosity"],
+     campaign_file(C + '[objective]\n[[objective.targets]]\nname = "porosity"\n'
+                   'direction = "max"\n' + SURROGATE)),
     ("create-grid", "campaign create c.toml", ["c.toml", "grid"],
      campaign_file(C + '[evaluator]\nkind = "line"\ngrid = 2\n')),
     ("create-space-table", "campaign create c.toml", ["c.toml", "space"],

@@ -47,17 +47,23 @@ class Campaign:
         self.problem = _problem(self.definition)
 
     # -- creation -------------------------------------------------------------------------
+    @staticmethod
+    def prepare(definition: CampaignDefinition) -> GPHedge:
+        """The optimizer a new campaign starts with; builds its problem (model, objective,
+        space) first, so that a definition that cannot run is refused before any record."""
+        problem = _problem(definition)
+        return GPHedge(problem.bounds, seed=definition.seed,
+                       linear_constraints=_linear_constraints(definition, problem),
+                       **definition.optimizer)
+
     @classmethod
     def create(cls, store: Store, definition: CampaignDefinition) -> Campaign:
         """Record a new campaign (its problem is built first, so that it is usable)."""
-        problem = _problem(definition)
+        optimizer = cls.prepare(definition)
         if definition.name in store.campaign_names():
             raise InputError("a campaign of this name exists", source=str(store.path),
                              field="name", value=repr(definition.name),
                              allowed="a new name (campaign status NAME shows the existing one)")
-        optimizer = GPHedge(problem.bounds, seed=definition.seed,
-                            linear_constraints=_linear_constraints(definition, problem),
-                            **definition.optimizer)
         with store.transaction() as db:
             now = utc_now()
             db.execute("INSERT INTO campaigns VALUES (?, ?, ?, ?, ?)",

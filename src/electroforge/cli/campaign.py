@@ -111,11 +111,16 @@ def _campaign(args):
 def run_create(args: argparse.Namespace) -> int:
     from electroforge.campaigns.campaign import Campaign
     from electroforge.campaigns.definition import CampaignDefinition
+    from electroforge.errors import InputError
     from electroforge.paths import check_input_file
 
     check_input_file(args.file, suffixes=(".toml",),
                      what="campaign file")
     definition = CampaignDefinition.load(args.file)
+    try:
+        Campaign.prepare(definition)           # before the workspace or store is made
+    except InputError as error:
+        raise (error.with_source(args.file) if error.source is None else error) from None
     store = _store(args, create=True)
     campaign = Campaign.create(store, definition)
     problem = campaign.problem
