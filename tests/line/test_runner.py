@@ -118,3 +118,37 @@ def test_chunking_a_slurry_changes_nothing(run_small, tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "CHUNK", 1)   # every recipe remakes its slurry
     chunked = run_small(cache_dir=tmp_path / "chunked-cache")
     pd.testing.assert_frame_equal(whole, chunked, check_exact=True)
+
+
+SCRIPT = """import pandas as pd
+from electroforge import line
+recipes = pd.DataFrame({"am_wt_pct": [90.0], "sc_wt_pct": [60.0], "cr_pct": [10.0]})
+line.run(recipes, grid=32, workers=2)
+"""
+
+
+def test_workers_from_a_script_without_main_guard_fail_in_one_line(tmp_path):
+    """The parent refuses before spawning: no worker starts, no nanny traceback."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "noguard.py"
+    script.write_text(SCRIPT)
+    for how in ({"args": [sys.executable, str(script)]},
+                {"args": [sys.executable, "-"], "input": SCRIPT}):
+        result = subprocess.run(**how, cwd=tmp_path, capture_output=True, text=True,
+                                timeout=300, check=False)
+        assert result.returncode == 1
+        assert "nanny" not in result.stderr.lower() and result.stderr.count("Traceback") == 1
+        last = result.stderr.strip().splitlines()[-1]
+        assert "InputError" in last and '__name__ == "__main__"' in last and "workers=0" in last
+        assert ("noguard.py:4" in last) == ("input" not in how)
+
+
+def test_under_main_guard_reads_the_script(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("x = 1\nif __name__ == '__main__':\n    run()\n    more()\n"
+                      "if '__main__' == __name__:\n    again()\nif __name__ != '__main__':\n"
+                      "    no()\n")
+    assert [runner.under_main_guard(str(script), n) for n in range(1, 9)] == [
+        False, False, True, True, False, True, False, False]

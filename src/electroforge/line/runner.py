@@ -188,12 +188,81 @@ def local_cluster(n_workers: int):
     import dask
     from dask.distributed import LocalCluster
 
+    check_spawnable()
     logging.getLogger("distributed").setLevel(logging.ERROR)
     environ = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1,
                "PYBAMM_DISABLE_TELEMETRY": "true"}
     with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                             dashboard_address=None, silence_logs=logging.ERROR)
+
+
+_GUARD_FIX = ("put the call under `if __name__ == \"__main__\":` in a script file, or pass "
+              "workers=0 (one process)")
+
+
+def check_spawnable() -> None:
+    """Refuse, in one line, to start worker processes that would fail to start.
+
+    Dask's worker processes are spawned: each re-imports the caller's main script (as
+    multiprocessing does), so a script that calls the line at its top level, without an
+    ``if __name__ == "__main__":`` guard, would run again in every worker and fail with a
+    page of nanny tracebacks; code piped on stdin cannot be re-imported at all. The CLI,
+    ``python -m``, ``-c`` and interactive sessions are fine.
+    """
+    import inspect
+
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if main is None or hasattr(sys, "ps1"):
+        return
+    if spec is not None:
+        if spec.name == "__main__" or spec.name.endswith(".__main__"):
+            return      # multiprocessing does not re-run a package's __main__
+        path = spec.origin
+    else:
+        path = getattr(main, "__file__", None)
+        if path is None:
+            return      # python -c: nothing is re-imported
+    if path is None or not os.path.isfile(path):
+        raise InputError("the virtual line's worker processes cannot start from code "
+                         "without a file (piped on stdin?)", field="workers",
+                         value=repr(path), allowed=_GUARD_FIX)
+    frame = inspect.currentframe()
+    while frame is not None and not (frame.f_globals is vars(main)
+                                     and frame.f_code.co_name == "<module>"):
+        frame = frame.f_back
+    if frame is not None and not under_main_guard(path, frame.f_lineno):
+        raise InputError("the script starts the virtual line's worker processes at its top "
+                         "level: each worker would run it again",
+                         source=f"{path}:{frame.f_lineno}", allowed=_GUARD_FIX)
+
+
+def under_main_guard(path: str, line: int) -> bool:
+    """Whether line ``line`` of the script ``path`` lies in an ``if __name__ ==
+    "__main__":`` block (read with :mod:`ast`; nothing is run)."""
+    import ast
+
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return True     # cannot tell: let the workers try
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_test(node.test):
+            if node.body[0].lineno <= line <= (node.body[-1].end_lineno or line):
+                return True
+    return False
+
+
+def _is_main_test(test) -> bool:
+    import ast
+
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
 
 
 def _task(am, sc, conditions, grid, seed, params):
