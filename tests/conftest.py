@@ -23,6 +23,22 @@ class CliResult:
 
 
 @pytest.fixture
+def no_commands(monkeypatch, tmp_path):
+    """Fail if anything runs a command (the payload of injection attempts), in a fresh
+    working directory that must not gain the file ``PWNED``."""
+    import subprocess
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("user input ran a command")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "system", forbidden)
+    monkeypatch.setattr(subprocess, "Popen", forbidden)
+    yield
+    assert not (tmp_path / "PWNED").exists()
+
+
+@pytest.fixture
 def space():
     return default_space()
 

@@ -28,20 +28,12 @@ INJECTIONS = [
 
 
 @pytest.fixture
-def no_eval(monkeypatch, tmp_path):
-    """Fail the test if anything calls eval or runs a command (the injections' payloads)."""
-    import os
-    import subprocess
-
+def no_eval(no_commands, monkeypatch):
+    """No command runs and nothing calls eval."""
     def forbidden(*args, **kwargs):
         raise AssertionError("evaluated user text")
 
-    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(builtins, "eval", forbidden)
-    monkeypatch.setattr(os, "system", forbidden)
-    monkeypatch.setattr(subprocess, "Popen", forbidden)
-    yield
-    assert not (tmp_path / "PWNED").exists()
 
 
 def test_parse_precedence_and_values():

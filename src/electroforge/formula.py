@@ -25,7 +25,9 @@ column indices in range); :func:`evaluate` computes it on numpy arrays or torch 
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -39,6 +41,10 @@ __all__ = ["FUNCTIONS", "FormulaError", "parse", "parse_comparison", "check_tree
 FUNCTIONS = ("exp", "log", "sqrt", "square", "sin", "cos", "tanh", "abs")
 _NARY = ("add", "mul")
 _BINARY = ("sub", "div", "pow")
+#: The arithmetic of a tree, the same on floats, arrays, tensors and sympy expressions.
+_ARITHMETIC = {"add": lambda *args: functools.reduce(operator.add, args),
+               "mul": lambda *args: functools.reduce(operator.mul, args),
+               "sub": operator.sub, "div": operator.truediv, "neg": operator.neg}
 _MAX_LENGTH = 10_000
 _MAX_DEPTH = 200
 
@@ -281,22 +287,8 @@ def evaluate(tree: list, X: Any = None, variables: Mapping[str, Any] | None = No
         return variables[tree[1]]
     args = [evaluate(arg, X, variables) for arg in tree[1:]]
     xp = _namespace(X, args)
-    if op == "add":
-        total = args[0]
-        for value in args[1:]:
-            total = total + value
-        return total
-    if op == "mul":
-        total = args[0]
-        for value in args[1:]:
-            total = total * value
-        return total
-    if op == "sub":
-        return args[0] - args[1]
-    if op == "div":
-        return args[0] / args[1]
-    if op == "neg":
-        return -args[0]
+    if op in _ARITHMETIC:
+        return _ARITHMETIC[op](*args)
     if op == "pow":
         exponent = tree[2][1] if tree[2][0] == "num" else args[1]
         if exponent == 0.5:
@@ -338,16 +330,8 @@ def to_sympy(tree: list, symbols: list | Mapping[str, Any] | None = None) -> Any
             return symbols[tree[1]]
         return sympy.Symbol(tree[1])
     args = [to_sympy(arg, symbols) for arg in tree[1:]]
-    if op == "add":
-        return sympy.Add(*args)
-    if op == "mul":
-        return sympy.Mul(*args)
-    if op == "sub":
-        return args[0] - args[1]
-    if op == "div":
-        return args[0] / args[1]
-    if op == "neg":
-        return -args[0]
+    if op in _ARITHMETIC:
+        return _ARITHMETIC[op](*args)
     if op == "pow":
         return sympy.Pow(args[0], args[1])
     if op == "square":
