@@ -21,7 +21,10 @@ def finite_number(value: object, *, field: str, what: str,
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise error(f"{what} must be a number", field=field, value=repr(value),
                     allowed="a finite real number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
     if not math.isfinite(number):
         raise error(f"{what} must be finite", field=field, value=number,
                     allowed="a finite real number")

@@ -233,7 +233,7 @@ def check_tree(tree: Any, *, n_features: int | None = None, names: tuple[str, ..
         op, args = node[0], node[1:]
         if op == "num":
             if (len(args) != 1 or isinstance(args[0], bool)
-                    or not isinstance(args[0], (int, float)) or not math.isfinite(args[0])):
+                    or not isinstance(args[0], (int, float)) or not _finite(args[0])):
                 raise fail("a number node holds one finite number", node)
         elif op == "x":
             if (len(args) != 1 or isinstance(args[0], bool) or not isinstance(args[0], int)
@@ -261,6 +261,13 @@ def check_tree(tree: Any, *, n_features: int | None = None, names: tuple[str, ..
 
     walk(tree, 0)
     return tree
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:          # an integer beyond a float's range
+        return False
 
 
 def names_in(tree: list) -> set[str]:

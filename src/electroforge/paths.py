@@ -47,6 +47,9 @@ def check_input_file(path: str | os.PathLike[str], *, option: str | None = None,
     if path.is_dir():
         raise InputError(f"cannot read the {what} (it is a folder)", source=text, field=option,
                          allowed=allowed)
+    if path.exists() and not path.is_file():      # a FIFO would block, a device is no file
+        raise InputError(f"cannot read the {what} (not a regular file)", source=text,
+                         field=option, allowed=allowed)
     try:
         with open(path, "rb"):
             pass

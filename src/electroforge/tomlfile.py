@@ -26,6 +26,9 @@ def read_toml(path: str | os.PathLike[str], *, what: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot read the {what} ({error.strerror})", source=str(path)) from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"the {what} is not UTF-8 text (byte {error.start + 1})",
+                         source=str(path), allowed="a UTF-8 TOML file") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -42,8 +42,15 @@ class Campaign:
     def __init__(self, store: Store, name: str) -> None:
         self.store = store
         self.name = name
-        self.definition = CampaignDefinition.from_dict(
-            _stored_paths(store.definition(name), store, absolute=True))
+        stored = store.definition(name)
+        try:
+            self.definition = CampaignDefinition.from_dict(
+                _stored_paths(stored, store, absolute=True))
+        except InputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise store.damaged(f"the definition of campaign {name!r}",
+                                f"{type(error).__name__}: {error}") from None
         self.problem = _problem(self.definition)
 
     # -- creation -------------------------------------------------------------------------
@@ -79,18 +86,28 @@ class Campaign:
     def optimizer(self) -> GPHedge:
         row = self.store.db.execute("SELECT state FROM optimizer_states WHERE campaign = ?",
                                     (self.name,)).fetchone()
-        return GPHedge.from_state(json.loads(row[0]))
+        state = self.store.load_json(row[0] if row else None,
+                                     f"the optimizer state of campaign {self.name!r}")
+        try:
+            return GPHedge.from_state(state)
+        except InputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            raise self.store.damaged(f"the optimizer state of campaign {self.name!r}",
+                                     f"{type(error).__name__}: {error}") from None
 
     def proposals(self, status: str | None = None) -> pd.DataFrame:
         rows = self.store.rows("proposals", self.name, *(("AND status = ?", (status,))
                                                           if status else ()))
-        return _proposal_frame(rows, self.problem)
+        return _proposal_frame(rows, self.problem, self.store)
 
     def measurements(self) -> pd.DataFrame:
         rows = self.store.rows("measurements", self.name)
         records = [{"measurement_id": r["id"], "proposal_id": r["proposal_id"],
                     "source": r["source"], "created_at": r["created_at"],
-                    **json.loads(r["recipe"]), **json.loads(r["properties"]), "cost": r["cost"]}
+                    **_table_json(self.store, r["recipe"], f"measurement {r['id']}"),
+                    **_table_json(self.store, r["properties"], f"measurement {r['id']}"),
+                    "cost": r["cost"]}
                    for r in rows]
         return pd.DataFrame.from_records(records)
 
@@ -466,9 +483,19 @@ def _linear_constraints(definition: CampaignDefinition, problem: RecipeProblem) 
             for text in definition.constraints]
 
 
-def _proposal_frame(rows, problem: RecipeProblem) -> pd.DataFrame:
+def _table_json(store: Store, text: Any, what: str) -> dict[str, float]:
+    """A recipe or properties record of the store: a table of numbers."""
+    value = store.load_json(text, what)
+    if not isinstance(value, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()):
+        raise store.damaged(what, "not a table of numbers")
+    return value
+
+
+def _proposal_frame(rows, problem: RecipeProblem, store: Store) -> pd.DataFrame:
     records = [{"proposal_id": r["id"], "batch": r["batch"], "status": r["status"],
-                "source": r["source"], "created_at": r["created_at"], **json.loads(r["recipe"])}
+                "source": r["source"], "created_at": r["created_at"],
+                **_table_json(store, r["recipe"], f"proposal {r['id']}")}
                for r in rows]
     frame = pd.DataFrame.from_records(
         records, columns=["proposal_id", "batch", "status", "source", "created_at",
@@ -489,6 +516,8 @@ def _number(value: Any) -> float:
         return math.nan
     try:
         return float(value)
+    except OverflowError:
+        return math.inf
     except (TypeError, ValueError):
         return math.nan
 

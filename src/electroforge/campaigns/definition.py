@@ -49,12 +49,16 @@ from electroforge.tomlfile import read_toml
 __all__ = ["CampaignDefinition", "EVALUATORS", "check_schedule"]
 
 EVALUATORS = ("surrogate", "line", "lab")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
          "objective", "evaluator", "optimizer")
 _SPACE_KEYS = ("file", "bounds", "fix", "constraints")
 _EVALUATOR_KEYS = ("kind", "model", "grid")
 _OPTIMIZER_KEYS = ("eta", "decay", "n_initial", "beta", "xi")
+#: Columns a campaign's sheets and exports use for its own bookkeeping: no parameter may
+#: take their names.
+RESERVED_COLUMNS = ("proposal_id", "batch", "measurement_id", "cost", "feasible", "status",
+                    "source", "created_at", "kind", "error")
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ class CampaignDefinition:
     constraints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _NAME.match(self.name):
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise InputError("a campaign name is 1-64 letters, digits, '_', '-' or '.'",
                              field="name", value=repr(self.name), allowed="e.g. cathode-1c")
         for key, minimum in (("budget", 1), ("batch_size", 1), ("seed", 0), ("grid", 8)):
@@ -97,6 +101,15 @@ class CampaignDefinition:
             raise InputError("constraints must be a list of strings", field="space.constraints",
                              value=repr(self.constraints),
                              allowed='["am_wt_pct + 0.5 * cr_pct <= 110", ...]')
+        from electroforge.properties import PROPERTIES
+
+        clash = next((n for n in self.space.names if n in RESERVED_COLUMNS or n in PROPERTIES),
+                     None)
+        if clash:
+            raise InputError("a parameter takes the name of a campaign column or a property",
+                             field="space", value=repr(clash),
+                             allowed="another name (reserved: " + ", ".join(RESERVED_COLUMNS)
+                             + ", and the property names)")
         object.__setattr__(self, "constraints", tuple(self.constraints))
         _check_feasible([LinearConstraint.parse(text, self.space.names)
                          for text in self.constraints], self.space)
@@ -145,11 +158,12 @@ class CampaignDefinition:
             if len(objective_table) > 1:
                 raise InputError("an objective file or inline keys, not both", field="objective",
                                  allowed="file = '...' alone, or the keys of an objective file")
-            objective = ObjectiveSpec.load(base / objective_table["file"])
+            objective = ObjectiveSpec.load(base / _path_text(objective_table, "file",
+                                                             "objective.file"))
         else:
             objective = ObjectiveSpec.from_dict(objective_table)
         evaluator = _table(data, "evaluator", _EVALUATOR_KEYS)
-        model = evaluator.get("model")
+        model = _path_text(evaluator, "model", "evaluator.model") if "model" in evaluator else None
         return cls(name=data["name"], budget=data["budget"], space=space, objective=objective,
                    evaluator=evaluator.get("kind", "surrogate"),
                    model=str((base / model).resolve()) if model else None,
@@ -239,6 +253,15 @@ def _check_feasible(constraints: list[LinearConstraint], space: Space) -> None:
                          allowed="constraints that some recipe within the bounds meets")
 
 
+def _path_text(table: Mapping[str, Any], key: str, field: str) -> str:
+    """A file path given in a campaign file: non-empty text."""
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        raise InputError("a file path must be non-empty text", field=field, value=repr(value),
+                         allowed='a path in quotes, e.g. "model.json"')
+    return value
+
+
 def _integer(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InputError("must be an integer", field=name, value=repr(value),
@@ -258,7 +281,8 @@ def _table(data: Mapping[str, Any], key: str, keys) -> Mapping[str, Any]:
 
 
 def _space(table: Mapping[str, Any], base: Path) -> Space:
-    space = Space.load(base / table["file"]) if "file" in table else default_space()
+    space = (Space.load(base / _path_text(table, "file", "space.file")) if "file" in table
+             else default_space())
     bounds = table.get("bounds", {})
     fixed = table.get("fix", {})
     for key, value in (("bounds", bounds), ("fix", fixed)):

@@ -247,7 +247,21 @@ class Store:
                              value=repr(name),
                              allowed=", ".join(names) if names else "create one first: "
                              "electroforge campaign create campaign.toml")
-        return json.loads(row[0])
+        definition = self.load_json(row[0], f"the definition of campaign {name!r}")
+        if not isinstance(definition, dict):
+            raise self.damaged(f"the definition of campaign {name!r}", "not a table")
+        return definition
+
+    def load_json(self, text: Any, what: str) -> Any:
+        """A JSON value the store keeps; a damaged one is refused naming the store."""
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError, RecursionError) as error:
+            raise self.damaged(what, str(error).splitlines()[0][:80]) from None
+
+    def damaged(self, what: str, detail: str) -> InputError:
+        return InputError(f"{what} in the store is damaged ({detail})", source=str(self.path),
+                          allowed="a store written by electroforge (restore it from a backup)")
 
     def campaign_row(self, name: str) -> sqlite3.Row:
         self.definition(name)

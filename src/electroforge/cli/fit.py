@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         "gp (BoTorch) or mlp for comparison (no closed form)")
     parser.add_argument("--properties", nargs="+", metavar="NAME",
                         help="property columns (default: the reference's four present)")
-    parser.add_argument("--max-terms", type=count, default=3,
+    parser.add_argument("--max-terms", type=count, default=None,
                         help="sisso: terms per equation (default 3)")
     parser.add_argument("--resplits", type=count, default=75,
                         help="random 80/20 re-splits for the R2 interval (default 75)")
@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"leaving out {int(failed.sum())} recipes the line could not simulate")
         table = table[~failed].reset_index(drop=True)
     properties = args.properties or [name for name in REFERENCE if name in table.columns]
+    _check_properties(args, properties, space)
     if not properties:
         raise InputError("no property column to fit", source=args.data, field="--properties",
                          allowed="property columns, e.g. " + ", ".join(REFERENCE))
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
                                allow_duplicates=True).frame
     inputs = [name for name in inputs if checked[name].nunique() > 1]
     X, Y = checked[inputs], checked[properties]
-    options = {"max_terms": args.max_terms} if args.backend in ("auto", "sisso") else {}
+    options = ({"max_terms": args.max_terms or 3} if args.backend in ("auto", "sisso")
+               else {})
     domain = None
     if not args.no_domain_check:
         domain = space.fix({p.name: (p.low + p.high) / 2 for p in space.free
@@ -117,6 +119,21 @@ def _check_paths(args: argparse.Namespace) -> None:
     check_output_file(validation_path(args.out), option="--out", inputs=inputs)
     if args.plot:
         check_plot_output(args.plot, inputs=[*inputs, args.out])
+
+
+def _check_properties(args: argparse.Namespace, properties: list[str], space) -> None:
+    twice = next((p for p in properties if properties.count(p) > 1), None)
+    if twice:
+        raise InputError("a property is listed twice", field="--properties", value=twice,
+                         allowed="each property once")
+    inputs = next((p for p in properties if p in space), None)
+    if inputs:
+        raise InputError("a recipe parameter is not a property to fit", field="--properties",
+                         value=inputs, allowed="property columns, e.g. " + ", ".join(REFERENCE))
+    if args.max_terms is not None and args.backend not in ("auto", "sisso"):
+        raise InputError("--max-terms applies to the sisso backend only", field="--max-terms",
+                         value=args.max_terms, allowed=f"no --max-terms with --backend "
+                         f"{args.backend}")
 
 
 def print_table(results) -> None:

@@ -70,7 +70,7 @@ def run_line(args: argparse.Namespace) -> int:
 
         try:
             client = Client(args.scheduler, timeout="10s")
-        except OSError as error:
+        except (OSError, ValueError, TypeError) as error:
             raise InputError(f"cannot reach the Dask scheduler ({error})", field="--scheduler",
                              value=args.scheduler, allowed="the address of a running scheduler")
     try:

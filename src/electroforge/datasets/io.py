@@ -100,6 +100,7 @@ def read_dataset(path: str | os.PathLike[str]) -> pd.DataFrame:
                            allowed="an existing .csv or .parquet file")
     try:
         if fmt == "csv":
+            _check_header(path)
             frame = pd.read_csv(path)
             meta_file = metadata_path(path)
             meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
@@ -123,6 +124,24 @@ def read_dataset(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame
 
 
+def _check_header(path: Path) -> None:
+    """A CSV's column names must be unique (pandas would rename the second ``x`` to ``x.1``
+    and the value would be lost silently)."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+    except csv.Error:
+        return          # pandas says what is wrong with the file
+    seen = set()
+    for name in (column.strip() for column in header):
+        if name in seen:
+            raise DatasetError("a column appears twice in the header", source=str(path),
+                               field=name, allowed="each column once")
+        seen.add(name)
+
+
 def _format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -133,7 +152,11 @@ def _format(path: Path) -> str:
 
 def _units(frame: pd.DataFrame, given: Mapping[str, str] | None, *,
            source: str | None = None) -> dict[str, str]:
-    given = dict(given if given is not None else frame.attrs.get("units", {}))
+    given = given if given is not None else frame.attrs.get("units", {})
+    if not isinstance(given, Mapping):
+        raise DatasetError("the units metadata is not a table", source=source, field="units",
+                           value=repr(given)[:60], allowed='{"column": "unit", ...}')
+    given = dict(given)
     units: dict[str, str] = {}
     for column in frame.columns:
         name = str(column)

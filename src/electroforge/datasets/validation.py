@@ -142,8 +142,20 @@ def validate_dataset(
     return Validated(kept, tuple(problems))
 
 
+_NOT_NUMBERS = {"b": "a true/false value", "M": "a date", "m": "a duration"}
+
+
 def _numeric(values: pd.Series, column: str) -> tuple[pd.Series, list[RowProblem]]:
-    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    kind = values.dtype.kind
+    if kind in _NOT_NUMBERS:      # booleans, dates: pandas would make numbers of them
+        problems = [RowProblem(i + 1, column, repr(values.iloc[i]),
+                               f"{_NOT_NUMBERS[kind]}, not a number", "a finite number")
+                    for i in range(len(values))]
+        return pd.Series(np.nan, index=values.index), problems
+    if kind == "O":               # text, big integers, mixed cells: one by one
+        numbers = pd.Series([_to_float(v) for v in values], index=values.index, dtype=float)
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
     problems = []
     for index in np.flatnonzero(~np.isfinite(numbers.to_numpy())):
         raw = values.iloc[index]
@@ -152,11 +164,26 @@ def _numeric(values: pd.Series, column: str) -> tuple[pd.Series, list[RowProblem
     return numbers, problems
 
 
+def _to_float(value: object) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        return math.nan
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def _classify(raw: object) -> str:
-    if pd.isna(raw):
+    if isinstance(raw, (bool, np.bool_)):
+        return "a true/false value, not a number"
+    if not isinstance(raw, str) and pd.isna(raw):
         return "missing value (NaN)"
     try:
         number = float(raw)  # type: ignore[arg-type]
+    except OverflowError:
+        return "a number too large for a float"
     except (TypeError, ValueError):
         return "not a number"
     return "missing value (NaN)" if math.isnan(number) else "infinite value"

@@ -112,6 +112,11 @@ class RecipeProblem:
                                  allowed="mode = 'context', or a model fitted with c_rate")
             return space
         if spec.c_rate_value is not None and "c_rate" in space:
+            held = space["c_rate"].fixed
+            if held is not None and abs(held - spec.c_rate_value) > 1e-12 * max(1.0, held):
+                raise InputError("the objective's C-rate differs from the one the space holds",
+                                 field="c_rate.value", value=spec.c_rate_value,
+                                 allowed=f"{held:g} (the space's fixed c_rate), or no value")
             return space.fix({"c_rate": spec.c_rate_value})
         if self.rate_used and ("c_rate" not in space or not space["c_rate"].is_fixed):
             raise InputError("the C-rate context needs a value", field="c_rate.value",

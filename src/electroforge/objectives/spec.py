@@ -99,13 +99,13 @@ class ObjectiveSpec:
             raise InputError("a property appears twice", field=f"targets.{duplicate}",
                              allowed="each property once")
         object.__setattr__(self, "targets", targets)
-        if self.scalarization not in SCALARIZATIONS:
+        if not isinstance(self.scalarization, str) or self.scalarization not in SCALARIZATIONS:
             raise InputError("unknown scalarization", field="scalarization",
                              value=repr(self.scalarization), allowed=", ".join(SCALARIZATIONS))
         constraints = tuple(c if isinstance(c, Constraint) else Constraint.parse(c)
                             for c in self.constraints)
         object.__setattr__(self, "constraints", constraints)
-        if self.c_rate not in C_RATE_MODES:
+        if not isinstance(self.c_rate, str) or self.c_rate not in C_RATE_MODES:
             raise InputError("unknown C-rate mode", field="c_rate.mode", value=repr(self.c_rate),
                              allowed=", ".join(C_RATE_MODES))
         if self.c_rate_value is not None:

@@ -15,7 +15,7 @@ from electroforge.properties import PROPERTIES
 __all__ = ["Target", "Constraint", "DIRECTIONS"]
 
 DIRECTIONS = ("min", "max", "target")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _finite(value: object, *, field: str, what: str) -> float:
@@ -47,7 +47,7 @@ class Target:
     high: float | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _NAME.match(self.name):
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise InputError("a property name must be an identifier", field="name",
                              value=repr(self.name), allowed="e.g. " + ", ".join(PROPERTIES))
         if self.direction not in DIRECTIONS:
@@ -77,6 +77,10 @@ class Target:
             if not low < high:
                 raise InputError("low bound must be below high bound", field=self.name,
                                  value=f"{low:g}:{high:g}", allowed="low < high")
+            if not np.isfinite(high - low):
+                raise InputError("the scaling span high - low is not a finite number",
+                                 field=self.name, value=f"{low:g}:{high:g}",
+                                 allowed="bounds less than 1e308 apart")
             object.__setattr__(self, "low", low)
             object.__setattr__(self, "high", high)
 

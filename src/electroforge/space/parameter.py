@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,11 +18,24 @@ STAGES: tuple[str, ...] = ("slurry", "drying", "calendering", "cycling")
 #: Stages fixed once a slurry is made and dried (the expensive part of the line).
 SLURRY_STAGES: frozenset[str] = frozenset({"slurry", "drying"})
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _finite_number(value: object, *, name: str, what: str) -> float:
     return finite_number(value, field=name, what=what, error=SpaceError)
+
+
+def _physical_limits(name: str, unit: str) -> tuple[float, float, bool, bool, str] | None:
+    """``(least, most, least excluded, most excluded, text)`` a parameter's values must
+    respect, by unit or by the reference's names: a mass fraction in wt% lies in [0, 100];
+    a compression removes less than the whole thickness; a discharge rate is positive."""
+    if unit == "wt%":
+        return 0.0, 100.0, False, False, f"0 <= {name} <= 100 (a mass fraction)"
+    if name == "cr_pct":
+        return 0.0, 100.0, False, True, "0 <= cr_pct < 100 (% of the dried thickness)"
+    if name == "c_rate" or unit == "1/h":
+        return 0.0, math.inf, True, False, f"{name} > 0 (a discharge rate)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,7 @@ class Parameter:
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _NAME.match(self.name):
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise SpaceError("a parameter name must be an identifier", field="name",
                              value=repr(self.name),
                              allowed="letters, digits and '_', not starting with a digit")
@@ -75,10 +89,23 @@ class Parameter:
         if not isinstance(self.description, str):
             raise SpaceError("description must be text", field=name,
                              value=repr(self.description), allowed="a string")
+        if not math.isfinite(high - low):
+            raise SpaceError("the span high - low is not a finite number", field=name,
+                             value=f"{low:g}:{high:g}", allowed="bounds less than 1e308 apart")
+        unit = canonical_unit(self.unit, field=name)
+        limits = _physical_limits(name, unit)
+        if limits is not None:
+            least, most, least_open, most_open, text = limits
+            for what, value in (("low bound", low), ("high bound", high), ("fixed value", fixed)):
+                if value is not None and (value < least or value > most
+                                          or (least_open and value == least)
+                                          or (most_open and value == most)):
+                    raise SpaceError(f"the {what} is not physical", field=name,
+                                     value=f"{value:g}", allowed=text)
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
         object.__setattr__(self, "fixed", fixed)
-        object.__setattr__(self, "unit", canonical_unit(self.unit, field=name))
+        object.__setattr__(self, "unit", unit)
 
     @classmethod
     def fixed_at(cls, name: str, value: float, *, unit: str = "-", stage: str | None = None,

@@ -110,6 +110,9 @@ class Space:
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise SpaceError(f"cannot read the file ({error.strerror})", source=str(path)) from None
+        except UnicodeDecodeError as error:
+            raise SpaceError(f"the file is not UTF-8 text (byte {error.start + 1})",
+                             source=str(path), allowed="a UTF-8 TOML or JSON file") from None
         try:
             data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:

@@ -126,18 +126,19 @@ class LinearModel:
     def from_dict(cls, data: dict[str, Any]) -> LinearModel:
         """Inverse of :meth:`to_dict`; ``ValueError`` for a malformed or non-finite entry."""
         descriptors = tuple(from_dict(d) for d in data["descriptors"])
-        coefficients = tuple(_finite_hex(c, "coefficient") for c in data["coefficients"])
+        coefficients = tuple(finite_hex(c, "coefficient") for c in data["coefficients"])
         if len(coefficients) != len(descriptors) or not descriptors:
             raise ValueError(f"{len(coefficients)} coefficients for {len(descriptors)} "
                              "descriptors (one each, at least one)")
-        return cls(descriptors, coefficients, _finite_hex(data["intercept"], "intercept"),
+        return cls(descriptors, coefficients, finite_hex(data["intercept"], "intercept"),
                    bool(data["log_target"]), bool(data.get("in_y", False)))
 
 
-def _finite_hex(text: Any, what: str) -> float:
+def finite_hex(text: Any, what: str = "number") -> float:
+    """A float written by ``float.hex`` in a model file; ``ValueError`` unless finite."""
     try:
         value = float.fromhex(text) if isinstance(text, str) else float("nan")
-    except ValueError:
+    except (ValueError, OverflowError):
         value = float("nan")
     if not np.isfinite(value):
         raise ValueError(f"{what} {text!r} is not a finite number in hex form (float.hex)")

@@ -15,6 +15,7 @@ order. A backend that is not installed raises
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -30,7 +31,7 @@ from electroforge.surrogates import backends
 from electroforge.surrogates.derived import augment, derived_for
 from electroforge.surrogates.derived import symbols as derived_symbols
 from electroforge.surrogates.expression_model import ExpressionModel
-from electroforge.surrogates.sisso import LinearModel, SissoSettings, rank_sisso
+from electroforge.surrogates.sisso import LinearModel, SissoSettings, finite_hex, rank_sisso
 
 __all__ = ["Equation", "SymbolicSurrogate", "SurrogateError"]
 
@@ -326,7 +327,7 @@ class SymbolicSurrogate:
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
             raise SurrogateError(f"cannot read the model file ({error})", source=str(path),
                                  allowed="a JSON file written by SymbolicSurrogate.save") from None
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
@@ -335,7 +336,7 @@ class SymbolicSurrogate:
                                                             if isinstance(data, dict) else None),
                                  allowed=repr(_FORMAT))
         version = data.get("format_version")
-        if version not in (1, _FORMAT_VERSION):
+        if type(version) is not int or version not in (1, _FORMAT_VERSION):
             raise SurrogateError("unknown format version", source=str(path),
                                  field="format_version", value=repr(version),
                                  allowed=f"1 or {_FORMAT_VERSION} (upgrade electroforge)")
@@ -356,17 +357,34 @@ class SymbolicSurrogate:
 
     @classmethod
     def _from_data(cls, data: dict[str, Any], source: str) -> SymbolicSurrogate:
-        derived = [(str(name), int(index), _finite_hex(offset), _finite_hex(scale))
-                   for name, index, offset, scale in data.get("derived", [])]
+        def refuse(problem: str, field: str, value: Any, allowed: str) -> SurrogateError:
+            return SurrogateError(problem, source=source, field=field,
+                                  value=repr(value)[:60], allowed=allowed)
+
+        backend = data["backend"]
+        if not isinstance(backend, str) or backend not in BACKENDS:
+            raise refuse("unknown backend", "backend", backend, ", ".join(BACKENDS))
+        seed = check_seed(data["seed"])
         options = data["options"]
         if not isinstance(options, dict):
-            raise ValueError("options must be a table")
-        model = cls(backend=data["backend"], seed=data["seed"], derived_features=bool(derived),
-                    **options)
+            raise refuse("options must be a table", "options", options, "{name: value}")
+        if backend in ("auto", "sisso"):
+            _settings(options)                      # names and values of SISSO's settings
+        feature_names = _names(data["feature_names"], "feature_names", refuse)
+        output_names = _names(data["output_names"], "output_names", refuse)
+        derived = []
+        for entry in data.get("derived", []):
+            name, index, offset, scale = entry
+            if type(index) is not int or not 0 <= index < len(feature_names):
+                raise refuse("a derived input reads a column the model lacks", "derived",
+                             index, f"an integer from 0 to {len(feature_names) - 1}")
+            derived.append((str(name), index, finite_hex(offset, "derived offset"),
+                            finite_hex(scale, "derived scale")))
+        model = cls(backend=backend, seed=seed, derived_features=bool(derived), **options)
         model.derived_ = derived
-        model.backend_ = str(data["backend"])
-        model.feature_names_ = [str(name) for name in data["feature_names"]]
-        model.output_names_ = [str(name) for name in data["output_names"]]
+        model.backend_ = backend
+        model.feature_names_ = feature_names
+        model.output_names_ = output_names
         model.positive_ = {str(k): bool(v) for k, v in dict(data["positive"]).items()}
         model.training_bounds_ = {str(k): _finite_pair(v, k, source)
                                   for k, v in dict(data["training_bounds"]).items()}
@@ -493,20 +511,27 @@ def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
 
 
-def _finite_hex(text: Any) -> float:
-    value = float.fromhex(text) if isinstance(text, str) else float("nan")
-    if not np.isfinite(value):
-        raise ValueError(f"{text!r} is not a finite number in hex form")
-    return value
-
-
 def _finite_pair(value: Any, name: str, source: str) -> tuple[float, float]:
-    if (not isinstance(value, list) or len(value) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                       and np.isfinite(v) for v in value)):
-        raise SurrogateError("bounds must be two finite numbers", source=source, field=name,
-                             value=repr(value), allowed="[low, high]")
-    return float(value[0]), float(value[1])
+    try:
+        low, high = (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                     else math.nan for v in value)
+    except (TypeError, ValueError, OverflowError):
+        low = high = math.nan
+    if not (np.isfinite(low) and np.isfinite(high) and low <= high):
+        raise SurrogateError("bounds must be two finite numbers, low <= high", source=source,
+                             field=name, value=repr(value)[:60], allowed="[low, high]")
+    return low, high
+
+
+def _names(value: Any, field: str, refuse) -> list[str]:
+    """A model file's list of column names: distinct, non-empty strings."""
+    if not isinstance(value, list) or not value or not all(
+            isinstance(v, str) and v for v in value):
+        raise refuse("not a list of column names", field, value, '["name", ...]')
+    duplicate = next((v for v in value if value.count(v) > 1), None)
+    if duplicate is not None:
+        raise refuse("a column name appears twice", field, duplicate, "each name once")
+    return list(value)
 
 
 def _leaves(model: LinearModel | ExpressionModel) -> list[int]:

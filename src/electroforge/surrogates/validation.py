@@ -143,6 +143,10 @@ def load_validation(model_path) -> list[dict] | None:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         return None
+    # a sidecar edited by hand is only a report's table: keep it if it has the table's form
+    if not (isinstance(rows, list) and all(isinstance(r, dict) for r in rows)):
+        return None
+    return rows
