@@ -53,6 +53,9 @@ def snapshot(root: Path) -> dict[str, str]:
             continue
         if path.name in _VOLATILE or relative.split("/")[-2:-1] == ["locks"]:
             continue
+        if not path.is_file():          # a FIFO or device: reading it would block
+            hashes[relative] = "special"
+            continue
         hashes[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
     for store in sorted(root.rglob("electroforge.db")):
         if store.is_file() and store.stat().st_size:

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "staged_folder"]
 
 
 @contextlib.contextmanager
@@ -44,6 +44,52 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def staged_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a hidden folder beside ``path`` to write a command's outputs into; on success
+    its files move into ``path`` (created if needed), each by a rename, on any error the
+    hidden folder is removed: a command's outputs appear together or not at all, and a
+    failure leaves ``path`` as it was.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "out"
+        >>> try:
+        ...     with staged_folder(out) as stage:
+        ...         _ = (stage / "a.txt").write_text("a")
+        ...         raise RuntimeError("a plot failed")
+        ... except RuntimeError:
+        ...     pass
+        >>> out.exists()
+        False
+    """
+    import shutil
+
+    target = Path(path).absolute()
+    created = None                  # the topmost folder this call makes, removed on failure
+    for folder in (target.parent, *target.parent.parents):
+        if folder.exists():
+            break
+        created = folder
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staged",
+                                  dir=target.parent))
+    try:
+        yield stage
+        target.mkdir(exist_ok=True)
+        for item in sorted(stage.rglob("*")):
+            if item.is_file():
+                destination = target / item.relative_to(stage)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(item, destination)
+    except BaseException:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from electroforge.errors import InputError
 
-__all__ = ["check_input_file", "check_output_file", "check_output_dir"]
+__all__ = ["check_input_file", "check_output_file", "check_output_dir", "writable"]
 
 
 def _suffix_ok(path: Path, suffixes: Sequence[str] | None) -> bool:
@@ -143,6 +143,11 @@ def _check_parent(parent: Path, option: str, text: str) -> None:
     if not _writable(folder):
         raise InputError("the output's folder is read-only", source=text, field=option,
                          allowed=f"a path under a writable folder ({folder} is not)")
+
+
+def writable(path: str | os.PathLike[str]) -> bool:
+    """Writable by this process and not marked read-only for everyone (see module doc)."""
+    return _writable(Path(path))
 
 
 def _writable(path: Path) -> bool:

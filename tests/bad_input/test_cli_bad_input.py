@@ -155,6 +155,32 @@ def both(*setups):
     return setup
 
 
+def store_sql(statement: str):
+    """Edit the store's records by hand (a damaged record that SQLite itself accepts)."""
+    def setup(root: Path) -> None:
+        db = sqlite3.connect(root / "electroforge-workspace" / "electroforge.db")
+        db.execute(statement)
+        db.commit()
+        db.close()
+    return setup
+
+
+def fifo(name: str):
+    def setup(root: Path) -> None:
+        os.mkfifo(root / name)
+    return setup
+
+
+def _big_tree_number(data):
+    name = next(iter(data["models"]))
+    data["models"][name] = {"kind": "expression", "n_features": 3,
+                            "tree": ["add", ["x", 0], ["num", 10 ** 400]]}
+
+
+def _first_model(data):
+    return next(iter(data["models"].values()))
+
+
 def _nan_coefficient(data):
     next(iter(data["models"].values()))["coefficients"] = ["nan"]
 
@@ -613,6 +639,114 @@ CASES = [
     ("export-unknown", "campaign export nope --out e.csv", ["nope"], None),
     ("export-readonly-file", "campaign export c1 --out e.csv", ["e.csv", "read-only"],
      read_only_file("e.csv")),
+    # -- found by an independent probe ----------------------------------------------------
+    ("doe-space-latin1", f"doe sobol --n 8 {OK} --space s.toml", ["s.toml", "UTF-8"],
+     write_bytes("s.toml", b'[parameters.cr_pct]\nlow = 5.0\nhigh = 40.0\nunit = "\xb5m"\n')),
+    ("create-latin1", "campaign create c.toml", ["c.toml", "UTF-8"],
+     write_bytes("c.toml", b'name = "x"\nbudget = 4\n# caf\xe9\n' + SURROGATE.encode())),
+    ("create-space-file-number", "campaign create c.toml", ["c.toml", "space.file"],
+     campaign_file(C + "[space]\nfile = 5\n" + SURROGATE)),
+    ("create-model-list", "campaign create c.toml", ["c.toml", "evaluator.model"],
+     campaign_file(C + '[evaluator]\nmodel = ["model.json"]\n')),
+    ("create-objective-file-bool", "campaign create c.toml", ["c.toml", "objective.file"],
+     campaign_file(C + "[objective]\nfile = true\n" + SURROGATE)),
+    ("create-scalarization-list", "campaign create c.toml", ["c.toml", "scalarization"],
+     campaign_file(C + '[objective]\nscalarization = ["reference"]\n' + SURROGATE)),
+    ("opt-scalarization-table", "optimize model.json --objective o.toml",
+     ["o.toml", "scalarization"], write("o.toml", "scalarization = { a = 1 }\n" + OBJECTIVE_TAIL)),
+    ("create-name-newline", "campaign create c.toml", ["c.toml", "name"],
+     campaign_file('name = "x\\n"\nbudget = 4\n' + SURROGATE)),
+    ("create-reserved-parameter", "campaign create c.toml", ["c.toml", "proposal_id"],
+     both(write("s.toml", "[parameters.proposal_id]\nlow = 0.0\nhigh = 1.0\n"),
+          campaign_file(C + '[space]\nfile = "s.toml"\n[evaluator]\nkind = "lab"\n'))),
+    ("create-rate-conflict", "campaign create c.toml", ["c.toml", "c_rate"],
+     campaign_file(C + "[space]\nfix = { c_rate = 1.0 }\n[objective.c_rate]\n"
+                   'mode = "context"\nvalue = 2.0\n' + SURROGATE)),
+    ("create-bounds-unphysical", "campaign create c.toml", ["c.toml", "am_wt_pct", "100"],
+     campaign_file(C + "[space]\nbounds = { am_wt_pct = [85.0, 200.0] }\n" + SURROGATE)),
+    ("data-units-list", "data check t.csv", ["t.csv", "units"],
+     both(table("t.csv", {"am_wt_pct": [90.0], "sc_wt_pct": [60.0], "cr_pct": [10.0],
+                          "c_rate": [1.0]}), write("t.csv.meta.json", '{"units": ["x"]}'))),
+    ("data-bigint", "data check t.csv", ["t.csv", "row 1", "cr_pct", "too large"],
+     write("t.csv", "am_wt_pct,sc_wt_pct,cr_pct,c_rate\n90,60," + "1" * 401 + ",1\n")),
+    ("data-bool-column", "data check t.csv", ["t.csv", "row 1", "c_rate", "true/false"],
+     table("t.csv", {"am_wt_pct": [90.0], "sc_wt_pct": [60.0], "cr_pct": [10.0],
+                     "c_rate": [True]})),
+    ("data-header-twice", "data check t.csv", ["t.csv", "cr_pct", "twice"],
+     write("t.csv", "am_wt_pct,sc_wt_pct,cr_pct,cr_pct,c_rate\n90,60,10,99,1\n")),
+    ("data-fifo", "data check f.csv", ["f.csv", "regular file"], fifo("f.csv")),
+    ("opt-model-fifo", "optimize f.json", ["f.json", "regular file"], fifo("f.json")),
+    ("tell-bigint-id", "campaign tell lab r.csv", ["r.csv", "row 1", "proposal_id"],
+     lab_sheet(proposal_id=["9" * 401, "4"])),
+    ("doe-space-bigint", f"doe sobol --n 8 {OK} --space s.json", ["s.json", "cr_pct"],
+     write("s.json", '{"parameters": [{"name": "cr_pct", "low": 0, "high": 1' + "0" * 400
+           + "}]}")),
+    ("doe-space-huge-span", f"doe sobol --n 8 {OK} --space s.toml", ["s.toml", "span"],
+     write("s.toml", "[parameters.x]\nlow = -1.7e308\nhigh = 1.7e308\n")),
+    ("opt-objective-huge-bounds", "optimize model.json --objective o.toml --iterations 6",
+     ["o.toml", "span"], write("o.toml", OBJECTIVE_TAIL + "low = -1.7e308\nhigh = 1.7e308\n")),
+    ("opt-model-big-number", "optimize edited.json", ["edited.json", "tree"],
+     edited_model(_big_tree_number)),
+    ("opt-model-hex-overflow", "optimize edited.json", ["edited.json", "0x1p+2000"],
+     edited_model(lambda d: _first_model(d).update(coefficients=["0x1p+2000"]))),
+    ("opt-model-derived-index", "optimize edited.json", ["edited.json", "derived"],
+     edited_model(lambda d: d.update(derived=[["x", 1000000, "0x1p+0", "0x1p+0"]]))),
+    ("opt-model-derived-negative", "optimize edited.json", ["edited.json", "derived"],
+     edited_model(lambda d: d.update(derived=[["x", -1, "0x1p+0", "0x1p+0"]]))),
+    ("opt-model-bounds-reversed", "optimize edited.json", ["edited.json", "cr_pct"],
+     edited_model(lambda d: d["training_bounds"].update(cr_pct=[40.0, 5.0]))),
+    ("opt-model-names-twice", "optimize edited.json", ["edited.json", "feature_names"],
+     edited_model(lambda d: d.update(feature_names=["am_wt_pct", "am_wt_pct", "cr_pct"]))),
+    ("opt-model-option-unknown", "optimize edited.json", ["edited.json", "evil"],
+     edited_model(lambda d: d.update(options={"evil": 1}))),
+    ("opt-model-seed-text", "optimize edited.json", ["edited.json", "seed"],
+     edited_model(lambda d: d.update(seed="abc"))),
+    ("opt-model-backend-list", "optimize edited.json", ["edited.json", "backend"],
+     edited_model(lambda d: d.update(backend=["sisso"]))),
+    ("opt-model-version-true", "optimize edited.json", ["edited.json", "format_version"],
+     edited_model(lambda d: d.update(format_version=True))),
+    ("opt-model-version-float", "optimize edited.json", ["edited.json", "format_version"],
+     edited_model(lambda d: d.update(format_version=2.0))),
+    ("fit-properties-twice", "fit props.parquet --out m.json --properties density_g_cm3 "
+     "density_g_cm3", ["--properties", "twice"], None),
+    ("fit-property-parameter", "fit props.parquet --out m.json --properties cr_pct",
+     ["--properties", "cr_pct"], None),
+    ("fit-max-terms-gp", "fit props.parquet --out m.json --backend gp --max-terms 2",
+     ["--max-terms"], None),
+    ("line-scheduler-address", "line run design.csv --out p.csv --scheduler 'not a url'",
+     ["--scheduler"], None),
+    ("store-definition-garbage", "campaign status c1", ["electroforge.db", "definition"],
+     store_sql("UPDATE campaigns SET definition = 'garbage' WHERE name = 'c1'")),
+    ("store-definition-partial", "campaign ask c1", ["electroforge.db", "definition"],
+     store_sql("""UPDATE campaigns SET definition = '{"name": "c1"}' WHERE name = 'c1'""")),
+    ("store-recipe-garbage", "campaign export c1 --out e.csv", ["electroforge.db", "proposal"],
+     store_sql("UPDATE proposals SET recipe = 'x' WHERE id = 2")),
+    ("store-state-garbage", "campaign ask c1", ["electroforge.db", "optimizer state"],
+     store_sql("UPDATE optimizer_states SET state = '{}' WHERE campaign = 'c1'")),
+    ("store-read-only", "campaign ask c1 --out a.csv", ["electroforge.db", "read-only"],
+     chmod("electroforge-workspace/electroforge.db", 0o444)),
+    ("workspace-read-only", "campaign ask c1 --out a.csv", ["read-only"],
+     chmod("electroforge-workspace", 0o555)),
+    ("bounds-unphysical-am", f"doe sobol --n 8 {OK} --bounds am_wt_pct=85:150",
+     ["am_wt_pct", "150"], None),
+    ("bounds-unphysical-cr", f"doe sobol --n 8 {OK} --bounds cr_pct=-50:50", ["cr_pct", "-50"],
+     None),
+    ("bounds-unphysical-rate", f"doe sobol --n 8 {OK} --bounds c_rate=0:4", ["c_rate"], None),
+    ("fix-unphysical-rate", f"doe sobol --n 8 {OK} --fix c_rate=0", ["c_rate"], None),
+    ("empty-workspace", "campaign create campaign.toml --workspace ''", ["--workspace", "empty"],
+     None),
+    ("empty-out", "optimize model.json --out ''", ["--out", "empty"], None),
+    ("empty-space", f"doe sobol --n 8 {OK} --space ''", ["--space", "empty"], None),
+    ("empty-plot", f"doe sobol --n 8 {OK} --plot ''", ["--plot", "empty"], None),
+    ("empty-ask-out", "campaign ask c1 --out ''", ["--out", "empty"], None),
+    ("empty-file", "data check ''", ["file", "empty"], None),
+    ("opt-weight-huge", "optimize model.json --objective o.toml", ["o.toml", "weight"],
+     write("o.toml", OBJECTIVE_TAIL + "weight = 1e308\n")),
+    ("create-budget-huge", "campaign create c.toml", ["c.toml", "budget"],
+     campaign_file('name = "x"\nbudget = 1000000000000000000\n' + SURROGATE)),
+    ("opt-batch-over-iterations", "optimize model.json --iterations 6 --batch-size 10",
+     ["--batch-size"], None),
+    ("demo-iterations-huge", "demo --iterations 100000", ["--iterations"], None),
     # -- demo -----------------------------------------------------------------------------
     ("demo-iterations", "demo --iterations 0", ["--iterations"], None),
     ("demo-resplits", "demo --resplits abc", ["abc"], None),
@@ -621,6 +755,12 @@ CASES = [
      folder("ro", 0o555)),
     ("demo-sensitivity-n", "demo --sensitivity-n -4", ["--sensitivity-n"], None),
 ]
+
+
+def test_a_report_of_one_measurement_is_written(workspace_copy, capsys):
+    """A flat partial-dependence map (one evaluation) once made the report fail half-way."""
+    assert main(["campaign", "report", "c1", "--sensitivity-n", "8"]) == 0, capsys.readouterr()
+    assert (workspace_copy / "electroforge-workspace" / "c1" / "report" / "report.html").is_file()
 
 
 def test_the_suite_is_large_and_its_ids_unique():

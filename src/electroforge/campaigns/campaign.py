@@ -90,8 +90,6 @@ class Campaign:
                                      f"the optimizer state of campaign {self.name!r}")
         try:
             return GPHedge.from_state(state)
-        except InputError:
-            raise
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise self.store.damaged(f"the optimizer state of campaign {self.name!r}",
                                      f"{type(error).__name__}: {error}") from None

@@ -49,6 +49,8 @@ from electroforge.tomlfile import read_toml
 __all__ = ["CampaignDefinition", "EVALUATORS", "check_schedule"]
 
 EVALUATORS = ("surrogate", "line", "lab")
+#: Evaluations of one campaign at most: a GP over 10,000 points takes minutes per proposal.
+MAX_BUDGET = 10_000
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
          "objective", "evaluator", "optimizer")
@@ -89,6 +91,10 @@ class CampaignDefinition:
                              field="name", value=repr(self.name), allowed="e.g. cathode-1c")
         for key, minimum in (("budget", 1), ("batch_size", 1), ("seed", 0), ("grid", 8)):
             _integer(getattr(self, key), key, minimum)
+        if self.budget > MAX_BUDGET:
+            raise InputError("the budget is beyond what a GP can learn from", field="budget",
+                             value=self.budget, allowed=f"1 to {MAX_BUDGET} evaluations (the "
+                             "GP's cost grows as the cube of the evaluations)")
         if self.iterations is not None:
             _integer(self.iterations, "iterations", 1)
         if self.batch_size > self.budget:

@@ -114,6 +114,8 @@ def partial_dependence_plot(X: np.ndarray, y: np.ndarray, names: Sequence[str],
     X = np.asarray(X)
     low = min(float(m[2].min()) for m in maps.values())
     high = max(float(m[2].max()) for m in maps.values())
+    if not high > low:          # a flat map (one evaluation, or a constant cost)
+        high = low + max(abs(low), 1.0) * 1e-9
     for ax, ((i, j), (gi, gj, mean)) in zip(axes, maps.items()):
         image = ax.contourf(gi, gj, mean.T, levels=np.linspace(low, high, 16), cmap="viridis")
         ax.scatter(X[:, i], X[:, j], s=5, color="white", alpha=0.6, linewidths=0)

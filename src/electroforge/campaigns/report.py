@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from electroforge.atomic import atomic_path, atomic_write_text
+from electroforge.atomic import atomic_path, atomic_write_text, staged_folder
 
 __all__ = ["write_report", "SECTIONS"]
 
@@ -63,45 +63,46 @@ def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
     if best is None:
         raise InputError("nothing measured yet: nothing to report", field="campaign",
                          value=campaign.name, allowed="run the campaign or tell results first")
-    folder = Path(out) if out is not None else campaign.store.workspace / campaign.name / "report"
-    problem = campaign.problem
-    optimizer = campaign.optimizer()
-    measurements = campaign.measurements()
-    figures: dict[str, Path] = {}
-    figures["radar"] = _radar(problem, measurements, best, folder / "radar.png")
-    from electroforge.campaigns.plots import convergence_plot, partial_dependence_plot
+    final = Path(out) if out is not None else campaign.store.workspace / campaign.name / "report"
+    with staged_folder(final) as folder:       # every file of the report, or none
+        problem = campaign.problem
+        optimizer = campaign.optimizer()
+        measurements = campaign.measurements()
+        figures: dict[str, Path] = {}
+        figures["radar"] = _radar(problem, measurements, best, folder / "radar.png")
+        from electroforge.campaigns.plots import convergence_plot, partial_dependence_plot
 
-    figures["convergence"] = convergence_plot(
-        measurements["cost"].to_numpy(), [s.probabilities for s in optimizer.steps],
-        folder / "convergence.png", n_initial=min(optimizer.n_initial, len(measurements)))
-    X = np.array(optimizer.X)
-    optimum = [best["recipe"][n] for n in problem.names]
-    gp = _campaign_gp(optimizer)
-    pd_map = partial_dependence_plot(X, np.array(optimizer.y), problem.names, problem.bounds,
-                                     optimum, folder / "partial_dependence.png",
-                                     seed=campaign.definition.seed, model=gp)
-    if pd_map is not None:
-        figures["partial-dependence"] = pd_map
-    if sensitivity is None and problem.module is not None:
-        from electroforge.sensitivity import problem_indices
+        figures["convergence"] = convergence_plot(
+            measurements["cost"].to_numpy(), [s.probabilities for s in optimizer.steps],
+            folder / "convergence.png", n_initial=min(optimizer.n_initial, len(measurements)))
+        X = np.array(optimizer.X)
+        optimum = [best["recipe"][n] for n in problem.names]
+        gp = _campaign_gp(optimizer)
+        pd_map = partial_dependence_plot(X, np.array(optimizer.y), problem.names,
+                                         problem.bounds, optimum,
+                                         folder / "partial_dependence.png",
+                                         seed=campaign.definition.seed, model=gp)
+        if pd_map is not None:
+            figures["partial-dependence"] = pd_map
+        if sensitivity is None and problem.module is not None:
+            from electroforge.sensitivity import problem_indices
 
-        sensitivity = problem_indices(problem, n=sensitivity_n, seed=campaign.definition.seed,
-                                      second_order=False)
-    if sensitivity is not None:
-        from electroforge.sensitivity import sensitivity_plot
+            sensitivity = problem_indices(problem, n=sensitivity_n,
+                                          seed=campaign.definition.seed, second_order=False)
+        if sensitivity is not None:
+            from electroforge.sensitivity import sensitivity_plot
 
-        figures["sensitivity"] = sensitivity_plot(sensitivity, folder / "sensitivity.png")
-    validation = None
-    if campaign.definition.model:
-        from electroforge.surrogates.validation import load_validation
+            figures["sensitivity"] = sensitivity_plot(sensitivity, folder / "sensitivity.png")
+        validation = None
+        if campaign.definition.model:
+            from electroforge.surrogates.validation import load_validation
 
-        validation = load_validation(campaign.definition.model)
-    cost_sd = _cost_uncertainty(gp, optimum)
-    context = _context(campaign, best, measurements, validation, sensitivity, cost_sd)
-    html_path = folder / "report.html"
-    atomic_write_text(html_path, _html(context, figures))
-    md_path = folder / "report.md"
-    atomic_write_text(md_path, _markdown(context, figures))
+            validation = load_validation(campaign.definition.model)
+        cost_sd = _cost_uncertainty(gp, optimum)
+        context = _context(campaign, best, measurements, validation, sensitivity, cost_sd)
+        atomic_write_text(folder / "report.html", _html(context, figures))
+        atomic_write_text(folder / "report.md", _markdown(context, figures))
+    html_path, md_path = final / "report.html", final / "report.md"
     from electroforge.campaigns.store import utc_now
 
     with campaign.store.transaction() as db:

@@ -120,6 +120,13 @@ class Store:
         existed = self.path.exists() or self.path.is_symlink()
         if existed:
             _check_file(self.path)
+            from electroforge.paths import writable
+
+            for what, path in (("campaign store", self.path), ("workspace", self.workspace)):
+                if not writable(path):
+                    raise InputError(f"the {what} is read-only", source=str(path),
+                                     allowed="a writable store and workspace (`campaign status "
+                                     "--check` examines a read-only one)")
         elif not create:
             raise InputError("no campaign store in the workspace", source=str(self.workspace),
                              field="--workspace", allowed="a workspace with campaigns: create "

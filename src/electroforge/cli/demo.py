@@ -62,6 +62,12 @@ def demo_space() -> Space:
 def run(args: argparse.Namespace) -> int:
     from electroforge.paths import check_output_dir
 
+    from electroforge.campaigns.definition import MAX_BUDGET
+    from electroforge.errors import InputError
+
+    if args.iterations > MAX_BUDGET:
+        raise InputError("more evaluations than a campaign takes", field="--iterations",
+                         value=args.iterations, allowed=f"1 to {MAX_BUDGET}")
     check_output_dir(resolve_workspace(args.workspace, create=False), option="--workspace")
     folder = resolve_workspace(args.workspace) / "demo"
     check_output_dir(folder, option="--workspace")

@@ -25,6 +25,9 @@ __all__ = ["main", "build_parser"]
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 1
+#: Arguments that name files or folders: an empty one is an error, never "not given".
+PATH_ARGUMENTS = ("out", "plot", "space", "objective", "workspace", "frames_dir", "cache_dir",
+                  "file", "design", "data", "model", "results", "scheduler")
 
 
 class Parser(argparse.ArgumentParser):
@@ -62,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = warnings.showwarning
     warnings.showwarning = _show_warning
     try:
+        _check_empty_paths(args)
         return int(args.handler(args) or 0)
     except ElectroforgeError as error:
         return _fail(error, args)
@@ -85,6 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         warnings.showwarning = previous
+
+
+def _check_empty_paths(args: argparse.Namespace) -> None:
+    from electroforge.errors import InputError
+
+    for dest in PATH_ARGUMENTS:
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not value.strip():
+            option = dest if dest in ("file", "design", "data", "model", "results") else \
+                "--" + dest.replace("_", "-")
+            raise InputError("an empty path", field=option, value=repr(value),
+                             allowed="a file or folder name")
 
 
 def _fail(error: object, args: argparse.Namespace) -> int:

@@ -93,12 +93,15 @@ def problem_from_args(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from electroforge import __version__
-    from electroforge.atomic import atomic_write_text
+    from electroforge.atomic import atomic_write_text, staged_folder
     from electroforge.campaigns import gp_hedge_minimize
     from electroforge.campaigns.plots import convergence_plot, partial_dependence_plot
 
     problem = problem_from_args(args)
     spec = problem.spec
+    if args.batch_size > args.iterations:
+        raise InputError("the batch is larger than the evaluations", field="--batch-size",
+                         value=args.batch_size, allowed=f"<= --iterations ({args.iterations})")
     if args.initial is not None and args.initial > args.iterations:
         raise InputError("more initial points than iterations", field="--initial",
                          value=args.initial, allowed=f"<= --iterations ({args.iterations})")
@@ -133,7 +136,6 @@ def run(args: argparse.Namespace) -> int:
     history.insert(0, "evaluation", range(1, len(history) + 1))
     from electroforge.datasets import write_dataset
 
-    write_dataset(history, out / "history.csv")
     record = {
         "recipe": {name: float(best[name]) for name in list(problem.names) + list(problem.fixed)},
         "predicted": {name: float(best[name]) for name in problem.outputs},
@@ -145,13 +147,14 @@ def run(args: argparse.Namespace) -> int:
         "hedge": [{"chosen": s.chosen, "probabilities": s.probabilities, "gains": s.gains}
                   for s in result.steps],
     }
-    atomic_write_text(out / "result.json", json.dumps(record, indent=1) + "\n")
-    n_initial = result.optimizer.n_initial
-    convergence_plot(result.func_vals, result.probabilities, out / "convergence.png",
-                     n_initial=n_initial)
-    maps = partial_dependence_plot(result.x_iters, result.func_vals, problem.names,
-                                   problem.bounds, result.x, out / "partial_dependence.png",
-                                   seed=args.seed)
+    with staged_folder(out) as stage:      # every output, or none
+        write_dataset(history, stage / "history.csv")
+        atomic_write_text(stage / "result.json", json.dumps(record, indent=1) + "\n")
+        convergence_plot(result.func_vals, result.probabilities, stage / "convergence.png",
+                         n_initial=result.optimizer.n_initial)
+        maps = partial_dependence_plot(result.x_iters, result.func_vals, problem.names,
+                                       problem.bounds, result.x,
+                                       stage / "partial_dependence.png", seed=args.seed)
     print(f"wrote {out / 'result.json'}, {out / 'history.csv'}, {out / 'convergence.png'}"
-          + (f", {maps}" if maps else ""))
+          + (f", {out / 'partial_dependence.png'}" if maps else ""))
     return 0

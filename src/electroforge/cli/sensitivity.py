@@ -27,7 +27,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from electroforge.atomic import atomic_path
+    from pathlib import Path
+
+    from electroforge.atomic import atomic_path, staged_folder
     from electroforge.cli.optimize import problem_from_args
     from electroforge.sensitivity import problem_indices, sensitivity_plot
 
@@ -39,13 +41,13 @@ def run(args: argparse.Namespace) -> int:
     for row in table.itertuples():
         print(f"  {row.output:<20} {row.parameter:<12} {row.S1:7.3f} ±{row.S1_conf:5.3f} "
               f"{row.ST:7.3f} ±{row.ST_conf:5.3f}")
-    out = args.out
-    csv = f"{out}/sobol_indices.csv"
-    with atomic_path(csv) as tmp:
-        table.to_csv(tmp, index=False)
-    second = f"{out}/sobol_second_order.csv"
-    with atomic_path(second) as tmp:
-        pd.DataFrame(table.attrs["second_order"]).to_csv(tmp, index=False)
-    plot = sensitivity_plot(table, f"{out}/sensitivity.png")
-    print(f"wrote {csv}, {second}, {plot}")
+    out = Path(args.out)
+    with staged_folder(out) as stage:      # every output, or none
+        with atomic_path(stage / "sobol_indices.csv") as tmp:
+            table.to_csv(tmp, index=False)
+        with atomic_path(stage / "sobol_second_order.csv") as tmp:
+            pd.DataFrame(table.attrs["second_order"]).to_csv(tmp, index=False)
+        sensitivity_plot(table, stage / "sensitivity.png")
+    print(f"wrote {out / 'sobol_indices.csv'}, {out / 'sobol_second_order.csv'}, "
+          f"{out / 'sensitivity.png'}")
     return 0

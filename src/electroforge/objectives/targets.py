@@ -15,6 +15,9 @@ from electroforge.properties import PROPERTIES
 __all__ = ["Target", "Constraint", "DIRECTIONS"]
 
 DIRECTIONS = ("min", "max", "target")
+#: Weights are relative: a ratio beyond a million says "this target alone", and weights
+#: near the float range overflow the cost.
+MAX_WEIGHT = 1e6
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -54,9 +57,10 @@ class Target:
             raise InputError("unknown direction", field=f"{self.name}.direction",
                              value=repr(self.direction), allowed=", ".join(DIRECTIONS))
         weight = _finite(self.weight, field=f"{self.name}.weight", what="weight")
-        if weight <= 0:
-            raise InputError("weights must be positive", field=f"{self.name}.weight",
-                             value=weight, allowed="a finite number > 0")
+        if not 0 < weight <= MAX_WEIGHT:
+            raise InputError("weights must be positive and at most 1e6", field=f"{self.name}"
+                             ".weight", value=weight, allowed=f"0 < weight <= {MAX_WEIGHT:g} (a "
+                             "larger ratio of weights means: optimize this target alone)")
         object.__setattr__(self, "weight", weight)
         if self.direction == "target":
             if self.value is None:
