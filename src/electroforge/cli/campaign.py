@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from electroforge.cli.options import count, finite_non_negative
 
@@ -114,8 +115,7 @@ def run_create(args: argparse.Namespace) -> int:
     from electroforge.errors import InputError
     from electroforge.paths import check_input_file
 
-    check_input_file(args.file, suffixes=(".toml",),
-                     what="campaign file")
+    check_input_file(args.file, suffixes=(".toml",), what="campaign file")
     definition = CampaignDefinition.load(args.file)
     try:
         Campaign.prepare(definition)           # before the workspace or store is made
@@ -142,8 +142,6 @@ def run_ask(args: argparse.Namespace) -> int:
     from electroforge.datasets import write_dataset
     from electroforge.paths import check_output_dir
 
-    if args.out:
-        check_dataset_output(args.out)
     campaign = _campaign(args)
     if args.out:
         check_dataset_output(args.out, inputs=[campaign.store.path])
@@ -200,8 +198,6 @@ def run_due_command(args: argparse.Namespace) -> int:
     if not ran and not failed:
         print("no campaign is due")
     if failed:
-        import sys
-
         print(f"electroforge: error: {len(failed)} campaign(s) failed: {', '.join(failed)} "
               "(see above); the others ran", file=sys.stderr)
         return 2
@@ -263,8 +259,6 @@ def run_report(args: argparse.Namespace) -> int:
     from electroforge.campaigns.report import write_report
     from electroforge.paths import check_output_dir
 
-    if args.out:
-        check_output_dir(args.out, option="--out")
     campaign = _campaign(args)
     check_output_dir(args.out or campaign.store.workspace / campaign.name / "report",
                      option="--out", inputs=[campaign.store.path])
@@ -277,7 +271,6 @@ def run_export(args: argparse.Namespace) -> int:
     from electroforge.cli.options import check_dataset_output
     from electroforge.datasets import write_dataset
 
-    check_dataset_output(args.out)
     campaign = _campaign(args)
     check_dataset_output(args.out, inputs=[campaign.store.path])
     table = campaign.export()

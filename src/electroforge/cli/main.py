@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_empty_paths(args)
         return int(args.handler(args) or 0)
     except ElectroforgeError as error:
-        return _fail(error, args)
+        return _fail(str(error), args)
     except OSError as error:
         return _fail(_os_error(error), args)
     except sqlite3.DatabaseError as error:
@@ -103,18 +103,18 @@ def _check_empty_paths(args: argparse.Namespace) -> None:
                              allowed="a file or folder name")
 
 
-def _fail(error: object, args: argparse.Namespace) -> int:
-    if args.debug and isinstance(error, BaseException):
+def _fail(message: str, args: argparse.Namespace) -> int:
+    """Report the error being handled in one line (its traceback first with --debug)."""
+    if args.debug:
         traceback.print_exc()
-    print(f"electroforge: error: {_one_line(error)}", file=sys.stderr)
+    print(f"electroforge: error: {_one_line(message)}", file=sys.stderr)
     return EXIT_USAGE
 
 
 def _os_error(error: OSError) -> str:
-    """``PATH: cannot OPERATION (reason)`` for an OS error on a user's path."""
+    """``PATH: reason; allowed: ...`` for an OS error on a user's path."""
     reason = error.strerror or type(error).__name__
-    where = error.filename if error.filename is not None else None
-    text = f"{os.fsdecode(where)}: " if where is not None else ""
+    text = f"{os.fsdecode(error.filename)}: " if error.filename is not None else ""
     if error.filename2 is not None:
         text += f"-> {os.fsdecode(error.filename2)}: "
     allowed = {
