@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from math import inf
 from types import MappingProxyType
 
+#: No electrode coating is denser: its densest solid, a layered oxide such as LiCoO2, is
+#: 5.05 g/cm3 (NMC111 4.77 g/cm3); a value in kg/m3 (x1000) lands far above.
+MAX_DENSITY_G_CM3 = 10.0
+
 __all__ = ["Property", "PROPERTIES"]
 
 
@@ -61,7 +65,7 @@ PROPERTIES: MappingProxyType[str, Property] = MappingProxyType(
         for p in (
             Property("porosity", "-", None, "pore voxels / electrode voxels", 0.0, 1.0),
             Property("density_g_cm3", "g/cm3", "max", "electrode mass / electrode volume",
-                     0.0, low_open=True),
+                     0.0, MAX_DENSITY_G_CM3, low_open=True),
             Property("tortuosity_factor", "-", "min",
                      "pore-network tortuosity factor, tau = eps * D_bulk / D_eff", 1.0),
             Property("conductivity_s_m", "S/m", "max",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from electroforge.errors import InputError
+from electroforge.errors import ElectroforgeWarning, InputError
 from electroforge.space import Space
 
 __all__ = ["problem_indices", "sobol_indices", "sensitivity_plot"]
@@ -60,6 +60,9 @@ def sobol_indices(func: Callable[[pd.DataFrame], Any] | Any, space: Space, *, n:
     problem = {"num_vars": space.dim, "names": list(space.free_names),
                "bounds": [[p.low, p.high] for p in space.free]}
     rows, pairs = [], []
+    varying = [name for name in outputs.columns
+               if np.ptp(outputs[name].to_numpy(dtype=float)) != 0
+               or not np.all(np.isfinite(outputs[name].to_numpy(dtype=float)))]
     for name in outputs.columns:
         values = outputs[name].to_numpy(dtype=float)
         if not np.all(np.isfinite(values)):
@@ -69,13 +72,24 @@ def sobol_indices(func: Callable[[pd.DataFrame], Any] | Any, space: Space, *, n:
                              + ", ".join(f"{k}={v:.4g}" for k, v in
                                          recipes.iloc[bad][list(space.free_names)].items()))
         if np.ptp(values) == 0:
-            raise InputError("the output does not vary over the space: no variance to share",
-                             field=str(name), value=values[0], allowed="a varying output")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = salib_analyze.analyze(problem, values, calc_second_order=second_order,
-                                           num_resamples=_RESAMPLES, conf_level=0.95,
-                                           seed=seed)
+            if not varying:
+                raise InputError("the output does not vary over the space: no variance to "
+                                 "share", field=str(name), value=values[0],
+                                 allowed="a varying output")
+            # one constant output among others (a property the fixed parameters pin):
+            # no parameter moves it, its indices are 0
+            warnings.warn(f"{name} does not vary over the space ({values[0]:.6g}): its "
+                          "Sobol' indices are 0", ElectroforgeWarning, stacklevel=2)
+            zero = np.zeros(space.dim)
+            result = {"S1": zero, "S1_conf": zero, "ST": zero, "ST_conf": zero,
+                      "S2": np.zeros((space.dim, space.dim)),
+                      "S2_conf": np.zeros((space.dim, space.dim))}
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = salib_analyze.analyze(problem, values, calc_second_order=second_order,
+                                               num_resamples=_RESAMPLES, conf_level=0.95,
+                                               seed=seed)
         for i, parameter in enumerate(space.free_names):
             rows.append({"output": str(name), "parameter": parameter,
                          "S1": float(result["S1"][i]), "S1_conf": float(result["S1_conf"][i]),

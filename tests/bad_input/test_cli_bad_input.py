@@ -18,6 +18,8 @@ from electroforge.cli import main
 
 from helpers import snapshot
 
+PROPERTIES = ["tortuosity_factor", "density_g_cm3", "conductivity_s_m", "active_surface_pct"]
+
 
 # -- setups: each edits the copy of the fixture before the command runs ----------------
 def write(name: str, text: str):
@@ -153,6 +155,37 @@ def both(*setups):
         for step in setups:
             step(root)
     return setup
+
+
+def replace_model(inputs: list[str], outputs: list[str] | None = None):
+    """The campaigns' model file replaced by one over other inputs or outputs."""
+    def setup(root: Path) -> None:
+        import numpy as np
+
+        from electroforge.surrogates import SymbolicSurrogate
+
+        rng = np.random.default_rng(0)
+        X = pd.DataFrame({"am_wt_pct": rng.uniform(85, 97, 30), "sc_wt_pct": rng.uniform(55, 72, 30),
+                          "cr_pct": rng.uniform(0, 50, 30)})[inputs]
+        Y = pd.DataFrame({"tortuosity_factor": 1 + X.cr_pct / 25, "density_g_cm3": 2 + X.cr_pct / 50,
+                          "conductivity_s_m": 100 - X.am_wt_pct,
+                          "active_surface_pct": X.am_wt_pct - 50})[outputs or
+                                                                    list(PROPERTIES)]
+        SymbolicSurrogate(max_terms=1).fit(X, Y).save(
+            root / "electroforge-workspace" / "model.json")
+    return setup
+
+
+def c1_measured_again(root: Path) -> None:
+    """c1's measured recipe, told again as an external recipe."""
+    from electroforge.campaigns.campaign import Campaign
+    from electroforge.campaigns.store import Store
+
+    store = Store(root / "electroforge-workspace")
+    measured = Campaign(store, "c1").measurements()
+    store.close()
+    measured[["am_wt_pct", "sc_wt_pct", "cr_pct", *PROPERTIES]].to_csv(root / "r.csv",
+                                                                        index=False)
 
 
 def store_sql(statement: str):
@@ -575,7 +608,7 @@ CASES = [
      ["r.csv", "row 1", "tortuosity_factor", ">= 1"], lab_sheet(tortuosity_factor=[-2.0, 2.0])),
     ("tell-density-negative", "campaign tell lab r.csv", ["r.csv", "row 2", "density_g_cm3"],
      lab_sheet(density_g_cm3=[2.0, -0.5])),
-    ("tell-density-zero", "campaign tell lab r.csv", ["r.csv", "row 1", "density_g_cm3", "> 0"],
+    ("tell-density-zero", "campaign tell lab r.csv", ["r.csv", "row 1", "density_g_cm3", "0 <"],
      lab_sheet(density_g_cm3=[0.0, 2.0])),
     ("tell-conductivity-negative", "campaign tell lab r.csv", ["row 1", "conductivity_s_m"],
      lab_sheet(conductivity_s_m=[-1.0, 2.0])),
@@ -746,6 +779,35 @@ CASES = [
      campaign_file('name = "x"\nbudget = 1000000000000000000\n' + SURROGATE)),
     ("opt-batch-over-iterations", "optimize model.json --iterations 6 --batch-size 10",
      ["--batch-size"], None),
+    # -- found by a second probe (workflows) -----------------------------------------------
+    ("model-replaced-inputs", "campaign ask c1 --out a.csv", ["campaign 'c1'", "model"],
+     replace_model(["am_wt_pct", "cr_pct"])),
+    ("model-replaced-inputs-run", "campaign run c1 --iterations 1", ["campaign 'c1'"],
+     replace_model(["am_wt_pct", "cr_pct"])),
+    ("model-replaced-inputs-report", "campaign report c1 --sensitivity-n 8", ["campaign 'c1'"],
+     replace_model(["am_wt_pct", "cr_pct"])),
+    ("model-replaced-outputs", "campaign status c1", ["campaign 'c1'", "model.json",
+                                                      "tortuosity_factor"],
+     replace_model(["am_wt_pct", "sc_wt_pct", "cr_pct"], ["density_g_cm3"])),
+    ("fix-twice", f"doe sobol --n 8 {OK} --fix cr_pct=10 cr_pct=20", ["cr_pct", "twice"], None),
+    ("fix-flag-twice", "optimize model.json --fix cr_pct=10 --fix cr_pct=20", ["cr_pct", "twice"],
+     None),
+    ("bounds-twice", f"doe sobol --n 8 {OK} --bounds cr_pct=0:10 --bounds cr_pct=30:40",
+     ["cr_pct", "twice"], None),
+    ("bounds-fixed-by-space", f"doe sobol --n 8 {OK} --space s.toml --bounds cr_pct=1:2",
+     ["--bounds", "cr_pct", "fixed"],
+     write("s.toml", "[parameters.cr_pct]\nfixed = 10.0\n[parameters.am_wt_pct]\nlow = 85.0\n"
+           "high = 97.0\n")),
+    ("tell-external-measured", "campaign tell c1 r.csv --external", ["r.csv", "row 1",
+                                                                    "measured already"],
+     c1_measured_again),
+    ("tell-external-budget", "campaign tell lab r.csv --external", ["r.csv", "budget"],
+     lab_sheet(proposal_id=[None] * 7, rows=[0] * 7,
+               cr_pct=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])),
+    ("tell-density-kg-m3", "campaign tell lab r.csv", ["r.csv", "row 1", "density_g_cm3", "10"],
+     lab_sheet(density_g_cm3=[2857.0, 2.5])),
+    ("ask-out-exists", "campaign ask lab --out lab-results.csv", ["lab-results.csv", "exists"],
+     None),
     ("demo-iterations-huge", "demo --iterations 100000", ["--iterations"], None),
     # -- demo -----------------------------------------------------------------------------
     ("demo-iterations", "demo --iterations 0", ["--iterations"], None),

@@ -51,7 +51,30 @@ class Campaign:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise store.damaged(f"the definition of campaign {name!r}",
                                 f"{type(error).__name__}: {error}") from None
-        self.problem = _problem(self.definition)
+        where = f"campaign {name!r}" + (f" (model {self.definition.model})"
+                                        if self.definition.model else "")
+        try:
+            self.problem = _problem(self.definition)
+        except InputError as error:
+            if error.source is not None:
+                raise
+            raise error.with_source(where) from None
+        self._check_searched_box(where)
+
+    def _check_searched_box(self, where: str) -> None:
+        """The parameters searched now must be those the campaign started with: a model
+        file replaced by one of other inputs would otherwise read stored recipes wrongly."""
+        import numpy as np
+
+        started = np.asarray(self.optimizer().box, dtype=float).T
+        now = np.asarray(self.problem.bounds, dtype=float)
+        if started.shape != now.shape or not np.allclose(started, now, rtol=1e-12, atol=0):
+            raise InputError("the campaign now searches other parameters than it started with "
+                             "(was its model file replaced?)", source=where,
+                             field="searched", value=", ".join(self.problem.names),
+                             allowed=f"{started.shape[0]} parameters with the bounds "
+                             + ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in started)
+                             + " (a model over the same inputs, or a new campaign)")
 
     # -- creation -------------------------------------------------------------------------
     @staticmethod
@@ -172,7 +195,8 @@ class Campaign:
             if column not in table.columns:
                 raise InputError("missing column", source=source, field=column,
                                  allowed="columns " + ", ".join(
-                                     ["proposal_id"] + names + properties))
+                                     ["proposal_id"] + names + properties)
+                                 + f" (found: {', '.join(map(str, table.columns)) or 'none'})")
         # other numeric columns (the line's further properties, a lab's extra measurements)
         # are kept with each measurement
         others = [c for c in table.columns if c not in {*names, *properties, *self.problem.fixed,
@@ -235,6 +259,7 @@ class Campaign:
                       if pd.notna(row[c]) and math.isfinite(float(row[c]))}
             records.append((proposal, dict(zip(names, x)),
                             {c: _number(row[c]) for c in properties} | extras))
+        self._check_new_measurements(records, source)
         frame = pd.DataFrame([{**r, **p} for _, r, p in records])
         costs, _ = self.problem.cost_of_table(frame)
         optimizer = self.optimizer()
@@ -251,6 +276,29 @@ class Campaign:
                     db.execute("UPDATE proposals SET status = 'told' WHERE id = ?", (proposal,))
             self._save_state(db, optimizer)
         return len(records)
+
+    def _check_new_measurements(self, records: list, source: str) -> None:
+        """Recipes attached with --external count against the budget and are measured once."""
+        external = [(i, recipe) for i, (proposal, recipe, _) in enumerate(records, start=1)
+                    if proposal is None]
+        if not external:
+            return
+        left = self.definition.budget - self.n_measured
+        if len(records) > left:
+            raise InputError("the budget does not allow that many measurements", source=source,
+                             field="recipe", value=f"{len(records)} rows",
+                             allowed=f"<= {max(left, 0)} (budget {self.definition.budget}, "
+                             f"{self.n_measured} measured)")
+        measured = self.measurements()
+        for i, recipe in external:
+            for row in measured.itertuples(index=False):
+                if all(abs(getattr(row, n) - recipe[n]) <= _MATCH_TOLERANCE * (
+                        self.problem.space[n].high - self.problem.space[n].low)
+                       for n in self.problem.names):
+                    raise InputError("this recipe was measured already", source=source, row=i,
+                                     field="recipe", value=_text(recipe),
+                                     allowed=f"a recipe not yet measured (measurement "
+                                     f"{row.measurement_id}); average replicates first")
 
     def _check_fixed(self, row: dict, source: str, i: int) -> None:
         """A column of a parameter the campaign holds fixed must hold that value."""

@@ -138,6 +138,9 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_ask(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from electroforge.errors import InputError
     from electroforge.cli.options import check_dataset_output
     from electroforge.datasets import write_dataset
     from electroforge.paths import check_output_dir
@@ -145,6 +148,10 @@ def run_ask(args: argparse.Namespace) -> int:
     campaign = _campaign(args)
     if args.out:
         check_dataset_output(args.out, inputs=[campaign.store.path])
+        if Path(args.out).exists():
+            raise InputError("the sheet exists", source=args.out, field="--out",
+                             allowed="a new file: an earlier sheet may hold measurements not "
+                             "yet told")
     else:
         check_output_dir(campaign.store.workspace / campaign.name, option="--workspace")
     columns = ["proposal_id", *campaign.problem.names, *campaign.problem.fixed]

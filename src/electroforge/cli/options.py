@@ -95,15 +95,27 @@ def space_from_args(args: argparse.Namespace) -> Space:
         if len(parts) != 2:
             raise InputError("bounds must be LOW:HIGH", source="--bounds", field=name,
                              value=value, allowed="LOW:HIGH, e.g. 85:97")
+        _once(name, bounds, "--bounds", text)
+        if space[name].is_fixed:
+            raise InputError("the space file holds this parameter fixed", source="--bounds",
+                             field=name, value=text,
+                             allowed=f"{name} = {space[name].fixed:g} (change the space file)")
         bounds[name] = (_number(parts[0], "--bounds", name), _number(parts[1], "--bounds", name))
     fixed = {}
     for text in args.fix:
         name, value = _split(text, "--fix", "NAME=VALUE", space)
+        _once(name, fixed, "--fix", text)
         fixed[name] = _number(value, "--fix", name)
     try:
         return space.with_bounds(bounds).fix(fixed)
     except InputError as error:
         raise error.with_source("--fix" if error.field in fixed else "--bounds") from None
+
+
+def _once(name: str, given: dict, option: str, text: str) -> None:
+    if name in given:
+        raise InputError(f"the parameter is given twice to {option}", source=option, field=name,
+                         value=text, allowed="each parameter once")
 
 
 def _split(text: str, option: str, form: str, space: Space) -> tuple[str, str]:

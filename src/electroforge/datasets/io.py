@@ -117,6 +117,12 @@ def read_dataset(path: str | os.PathLike[str]) -> pd.DataFrame:
                            source=str(path)) from None
     if not isinstance(meta, dict):
         meta = {}
+    # spreadsheets pad headers with spaces and leave rows of empty cells below the data
+    # (only trailing ones are dropped: row numbers in messages stay those of the file)
+    frame.columns = [column.strip() if isinstance(column, str) else column
+                     for column in frame.columns]
+    filled = frame.notna().any(axis=1).to_numpy()
+    frame = frame.iloc[:int(filled.nonzero()[0].max()) + 1 if filled.any() else 0]
     frame.attrs["metadata"] = meta
     frame.attrs["units"] = _units(frame, meta.get("units"), source=str(path))
     if "design" in meta:

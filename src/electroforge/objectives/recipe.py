@@ -86,10 +86,12 @@ class RecipeProblem:
                     raise InputError("unknown property for this model", field=name,
                                      allowed=", ".join(self.outputs + list(DERIVED))
                                      + ", or a recipe input")
-                for needed in DERIVED.get(name, ((), None))[0]:
+                derived_from = () if name in self.outputs else DERIVED.get(name, ((), None))[0]
+                for needed in derived_from:     # a model that predicts it needs no inputs
                     if needed not in self.outputs and needed not in space.names:
                         raise InputError(f"{name} needs {needed}, which the model does not "
-                                         "predict", field=name, allowed=", ".join(self.outputs))
+                                         "predict", field=name,
+                                         allowed=", ".join(o for o in self.outputs if o != name))
         self.module = model.to_torch() if model is not None else None
         bounds = self._scaling_bounds()
         self.objective = spec.build(bounds)
@@ -148,7 +150,7 @@ class RecipeProblem:
         predicted = self.module(inputs)
         values |= {name: predicted[..., i] for i, name in enumerate(self.outputs)}
         for name, (needed, function) in DERIVED.items():
-            if all(n in values for n in needed):
+            if name not in values and all(n in values for n in needed):
                 values[name] = function(*(values[n] for n in needed))
         return values
 
