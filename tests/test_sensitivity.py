@@ -59,6 +59,21 @@ def test_several_outputs_from_a_predict_method_and_fixed_parameters():
     assert only_b.loc["a", "ST"] == pytest.approx(0.0, abs=1e-9)
 
 
+def test_a_constant_output_among_others_gets_zero_indices_and_a_warning():
+    from electroforge.errors import ElectroforgeWarning
+
+    def func(r):
+        return pd.DataFrame({"moving": 4 * r.x1 + r.x2, "pinned": np.full(len(r), 2.5)})
+
+    with pytest.warns(ElectroforgeWarning, match="pinned does not vary"):
+        table = sobol_indices(func, ISHIGAMI, n=256, seed=0)
+    pinned = table[table.output == "pinned"]
+    assert len(pinned) == 3 and (pinned[["S1", "ST", "S1_conf", "ST_conf"]] == 0).all().all()
+    assert table[table.output == "moving"]["ST"].iloc[0] > 0.9
+    second = pd.DataFrame(table.attrs["second_order"])
+    assert (second[second.output == "pinned"]["S2"] == 0).all()
+
+
 def test_plot(table, tmp_path):
     assert sensitivity_plot(table, tmp_path / "s.png").read_bytes().startswith(b"\x89PNG")
 

@@ -71,6 +71,33 @@ def test_a_free_rate_is_traded_against_power():
     assert 2.5 < result.x[-1] < 3.5
 
 
+class PowerModel(Model):
+    """Predicts specific power itself (no energy column): 3 x the energy model's power."""
+
+    output_names_ = ["tortuosity_factor", "density_g_cm3", "specific_power_w_kg"]
+    output_bounds_ = {"tortuosity_factor": (1.0, 3.0), "density_g_cm3": (2.0, 3.0),
+                      "specific_power_w_kg": (0.0, 3000.0)}
+
+    def to_torch(self):
+        class Power(torch.nn.Module):
+            def forward(self, X):
+                am, sc, cr, rate = X.unbind(-1)
+                return torch.stack([1 + cr / 25, 2 + cr / 50,
+                                    3 * (600 - 100 * rate) * rate + 0 * am * sc], dim=-1)
+        return Power()
+
+
+def test_a_model_that_predicts_power_needs_no_energy_column():
+    spec = ObjectiveSpec(targets=(Target("specific_power_w_kg", "max"),), c_rate="free")
+    problem = RecipeProblem(PowerModel(), spec, default_space())
+    X = torch.tensor([[90.0, 60.0, 20.0, 3.0]], dtype=torch.float64)
+    assert problem.columns(X)["specific_power_w_kg"].item() == pytest.approx(2700.0)
+    with pytest.raises(InputError, match="needs energy_wh_kg") as error:
+        RecipeProblem(type("NoPower", (Model,), {"output_names_": ["tortuosity_factor"]})(),
+                      spec, default_space())
+    assert "specific_power_w_kg" not in str(error.value).split("allowed:")[1]
+
+
 def test_errors():
     space = default_space()
     with pytest.raises(InputError, match="unknown property"):

@@ -14,7 +14,7 @@ applies the missing ones in order, inside a transaction, and records the version
 
 An existing store is checked before anything is written into it: a file that is empty,
 not SQLite, SQLite without electroforge's ``meta`` table, or fails SQLite's
-``quick_check`` is refused with one line naming it. :meth:`Store.integrity` runs the full
+``quick_check`` is refused with one line naming it. :func:`check_integrity` runs the full
 ``PRAGMA integrity_check`` (``campaign status --check``). Taking a campaign's lock marks
 the runs that a killed process left ``running`` as ``interrupted``.
 """
