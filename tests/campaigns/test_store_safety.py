@@ -109,3 +109,22 @@ def test_ask_records_nothing_when_the_sheet_cannot_be_written(tmp_path, model_fi
     fresh = Campaign.create(Store(tmp_path / "fresh"), _definition(model_file)).ask(2)
     names = ["am_wt_pct", "sc_wt_pct", "cr_pct"]
     pd.testing.assert_frame_equal(again[names], fresh[names])
+
+
+def test_an_external_recipe_near_a_pending_proposal_is_recorded_with_a_warning(tmp_path,
+                                                                                model_file):
+    import pytest
+
+    from electroforge.errors import ElectroforgeWarning
+
+    from electroforge import default_space
+
+    campaign = Campaign.create(Store(tmp_path), _definition(
+        model_file, evaluator="lab", space=default_space().fix({"c_rate": 1.0})))
+    asked = campaign.ask(2)
+    sheet = asked[["am_wt_pct", "sc_wt_pct", "cr_pct"]].round(1).assign(
+        tortuosity_factor=2.0, density_g_cm3=2.5, conductivity_s_m=10.0,
+        active_surface_pct=40.0)
+    with pytest.warns(ElectroforgeWarning, match="row 1: .*pending proposal 1"):
+        assert campaign.tell(sheet.iloc[[0]], source="lab.csv", external=True) == 1
+    assert campaign.proposals("pending")["proposal_id"].tolist() == [1, 2]

@@ -238,6 +238,7 @@ class Campaign:
                                  allowed="a proposed recipe (proposal_id column or its exact "
                                  "values), or --external for recipes made outside the proposals")
             if proposal is None:
+                self._warn_if_near_pending(recipe, pending, source, i)
                 key = tuple(recipe[n] for n in names)
                 if key in external_rows:
                     raise InputError("the same external recipe appears twice", source=source,
@@ -276,6 +277,24 @@ class Campaign:
                     db.execute("UPDATE proposals SET status = 'told' WHERE id = ?", (proposal,))
             self._save_state(db, optimizer)
         return len(records)
+
+    def _warn_if_near_pending(self, recipe: dict, pending: pd.DataFrame, source: str,
+                              i: int) -> None:
+        """An external recipe within the lab's rounding of a pending proposal is most likely
+        that proposal: recorded twice otherwise (the proposal stays pending)."""
+        import warnings
+
+        from electroforge.errors import ElectroforgeWarning
+
+        for candidate in pending.itertuples(index=False):
+            if all(abs(getattr(candidate, n) - recipe[n]) <= _ID_TOLERANCE * (
+                    self.problem.space[n].high - self.problem.space[n].low)
+                   for n in self.problem.names):
+                warnings.warn(f"{source}: row {i}: the recipe {_text(recipe)} is within rounding "
+                              f"of pending proposal {candidate.proposal_id}: recorded as an "
+                              "external recipe; give its proposal_id if it is that proposal",
+                              ElectroforgeWarning, stacklevel=2)
+                return
 
     def _check_new_measurements(self, records: list, source: str) -> None:
         """Recipes attached with --external count against the budget and are measured once."""
