@@ -79,11 +79,15 @@ def staged_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield stage
         target.mkdir(exist_ok=True)
-        for item in sorted(stage.rglob("*")):
-            if item.is_file():
-                destination = target / item.relative_to(stage)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(item, destination)
+        files = [item for item in sorted(stage.rglob("*")) if item.is_file()]
+        for item in files:              # before any move: a folder in the way fails it all
+            destination = target / item.relative_to(stage)
+            if destination.is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(destination))
+        for item in files:
+            destination = target / item.relative_to(stage)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(item, destination)
     except BaseException:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)

@@ -128,3 +128,22 @@ def test_an_external_recipe_near_a_pending_proposal_is_recorded_with_a_warning(t
     with pytest.warns(ElectroforgeWarning, match="row 1: .*pending proposal 1"):
         assert campaign.tell(sheet.iloc[[0]], source="lab.csv", external=True) == 1
     assert campaign.proposals("pending")["proposal_id"].tolist() == [1, 2]
+
+
+def test_status_and_export_read_an_archived_read_only_store(cli, tmp_path, model_file):
+    workspace = tmp_path / "electroforge-workspace"
+    campaign = Campaign.create(Store(workspace), _definition(model_file))
+    campaign.run(1, progress=lambda text: None)
+    Store(workspace).db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.chmod(workspace / "electroforge.db", 0o444)
+    os.chmod(workspace, 0o555)
+    try:
+        before = (workspace / "electroforge.db").read_bytes()
+        result = cli("campaign", "status", "c1")
+        assert result.code == 0 and "2/6 measured" in result.out, result.err
+        assert cli("campaign", "export", "c1", "--out", "c1.csv").code == 0
+        assert len(pd.read_csv(tmp_path / "c1.csv")) == 4          # 2 proposals, 2 measured
+        assert "read-only" in cli("campaign", "ask", "c1").err      # writing is refused
+        assert (workspace / "electroforge.db").read_bytes() == before
+    finally:
+        os.chmod(workspace, 0o755)

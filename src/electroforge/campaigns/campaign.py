@@ -112,7 +112,9 @@ class Campaign:
         state = self.store.load_json(row[0] if row else None,
                                      f"the optimizer state of campaign {self.name!r}")
         try:
-            return GPHedge.from_state(state)
+            optimizer = GPHedge.from_state(state)
+            optimizer.probabilities        # the gains must make odds: read them once here
+            return optimizer
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise self.store.damaged(f"the optimizer state of campaign {self.name!r}",
                                      f"{type(error).__name__}: {error}") from None
@@ -128,7 +130,7 @@ class Campaign:
                     "source": r["source"], "created_at": r["created_at"],
                     **_table_json(self.store, r["recipe"], f"measurement {r['id']}"),
                     **_table_json(self.store, r["properties"], f"measurement {r['id']}"),
-                    "cost": r["cost"]}
+                    "cost": _stored_cost(self.store, r["cost"], r["id"])}
                    for r in rows]
         return pd.DataFrame.from_records(records)
 
@@ -262,7 +264,16 @@ class Campaign:
                             {c: _number(row[c]) for c in properties} | extras))
         self._check_new_measurements(records, source)
         frame = pd.DataFrame([{**r, **p} for _, r, p in records])
-        costs, _ = self.problem.cost_of_table(frame)
+        try:
+            costs, _ = self.problem.cost_of_table(frame)
+        except InputError as error:
+            raise (error.with_source(source) if error.source is None else error) from None
+        for i, cost in enumerate(costs, start=1):
+            if not math.isfinite(float(cost)):
+                raise InputError("the row's properties give a cost that is not finite",
+                                 source=source, row=i, field="cost", value=float(cost),
+                                 allowed="properties of a physical size (the objective "
+                                 "overflowed)")
         optimizer = self.optimizer()
         optimizer.tell(X, [float(c) for c in costs])
         with self.store.transaction() as db:
@@ -546,6 +557,12 @@ def _linear_constraints(definition: CampaignDefinition, problem: RecipeProblem) 
     return [LinearConstraint.parse(text, problem.space.names).botorch(problem.names,
                                                                       problem.fixed)
             for text in definition.constraints]
+
+
+def _stored_cost(store: Store, cost: Any, measurement: int) -> float:
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or math.isnan(cost):
+        raise store.damaged(f"measurement {measurement}", f"cost {cost!r} is not a number")
+    return float(cost)
 
 
 def _table_json(store: Store, text: Any, what: str) -> dict[str, float]:

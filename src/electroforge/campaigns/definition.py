@@ -52,6 +52,8 @@ EVALUATORS = ("surrogate", "line", "lab")
 #: Evaluations of one campaign at most: a GP over 10,000 points takes minutes per proposal.
 MAX_BUDGET = 10_000
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: A campaign's folder sits in the workspace beside these.
+_WORKSPACE_ENTRIES = ("electroforge.db", "locks")
 _KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
          "objective", "evaluator", "optimizer")
 _SPACE_KEYS = ("file", "bounds", "fix", "constraints")
@@ -86,6 +88,11 @@ class CampaignDefinition:
     constraints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.name, str) and (self.name in _WORKSPACE_ENTRIES
+                                           or self.name.startswith("electroforge.db")):
+            raise InputError("the name is one of the workspace's own files", field="name",
+                             value=repr(self.name), allowed="another name (not "
+                             + ", ".join(_WORKSPACE_ENTRIES) + ")")
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise InputError("a campaign name is 1-64 letters, digits, '_', '-' or '.'",
                              field="name", value=repr(self.name), allowed="e.g. cathode-1c")

@@ -43,6 +43,11 @@ img { max-width: 100%; border: 1px solid #eee; }
 """
 
 
+#: The files a report writes into its folder.
+REPORT_FILES = ("report.html", "report.md", "radar.png", "convergence.png",
+                "partial_dependence.png", "sensitivity.png")
+
+
 def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
                  sensitivity_n: int = 512, sensitivity=None) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` (and the figures) for a campaign.

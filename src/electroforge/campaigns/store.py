@@ -114,16 +114,20 @@ class Store:
         True
     """
 
-    def __init__(self, workspace: str | os.PathLike[str], *, create: bool = True) -> None:
+    def __init__(self, workspace: str | os.PathLike[str], *, create: bool = True,
+                 read_only: bool = False) -> None:
         self.workspace = Path(workspace)
         self.path = self.workspace / STORE_FILE
+        self.read_only = read_only
         existed = self.path.exists() or self.path.is_symlink()
+        if read_only and not existed:
+            create = False
         if existed:
             _check_file(self.path)
             from electroforge.paths import writable
 
             for what, path in (("campaign store", self.path), ("workspace", self.workspace)):
-                if not writable(path):
+                if not read_only and not writable(path):
                     raise InputError(f"the {what} is read-only", source=str(path),
                                      allowed="a writable store and workspace (`campaign status "
                                      "--check` examines a read-only one)")
@@ -131,6 +135,9 @@ class Store:
             raise InputError("no campaign store in the workspace", source=str(self.workspace),
                              field="--workspace", allowed="a workspace with campaigns: create "
                              "one with `electroforge campaign create campaign.toml`")
+        if read_only:
+            self._open_read_only()
+            return
         self.workspace.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -144,6 +151,29 @@ class Store:
         except sqlite3.DatabaseError as error:
             raise InputError(f"cannot open the campaign store ({error})", source=str(self.path),
                              allowed="an electroforge.db written by electroforge") from None
+
+    def _open_read_only(self) -> None:
+        """For commands that only read (status, export): an archived, read-only store
+        opens too; nothing is migrated or written."""
+        uri = self.path.resolve().as_uri()
+        try:
+            try:
+                self.db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+                self._check_existing()
+            except sqlite3.OperationalError:
+                # a WAL store in a read-only folder: SQLite cannot make its shared memory
+                self.db = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True,
+                                          isolation_level=None)
+                self._check_existing()
+            self.db.row_factory = sqlite3.Row
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"cannot open the campaign store ({error})", source=str(self.path),
+                             allowed="an electroforge.db written by electroforge") from None
+        if self.schema_version != len(MIGRATIONS):
+            raise InputError("the store's schema differs from this electroforge's",
+                             source=str(self.path), field="schema_version",
+                             value=self.schema_version, allowed=f"{len(MIGRATIONS)} (open it "
+                             "once with a command that writes, to migrate it)")
 
     def _check_existing(self) -> None:
         """Refuse a file that is not an intact electroforge store (nothing written)."""

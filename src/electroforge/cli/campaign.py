@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from electroforge.cli.options import count, finite_non_negative
+from electroforge.cli.options import count, finite_non_negative_at_most
 
 
 def _workspace(parser: argparse.ArgumentParser) -> None:
@@ -83,16 +83,17 @@ def register(commands: argparse._SubParsersAction) -> None:
         "scheduler", help="run due campaigns in the foreground (for machines without cron)",
         description="Check the workspace every --interval seconds and run every campaign "
         "whose cron schedule is due, as `campaign run-due` does.")
-    scheduler.add_argument("--interval", type=finite_non_negative, default=60.0,
-                           metavar="SECONDS",
-                           help="seconds between checks (default 60)")
+    scheduler.add_argument("--interval", type=finite_non_negative_at_most(86_400.0),
+                           default=60.0, metavar="SECONDS",
+                           help="seconds between checks (default 60, at most a day)")
     scheduler.add_argument("--cycles", type=count, help="stop after this many checks")
     _workspace(scheduler)
     scheduler.set_defaults(handler=run_scheduler)
 
 
-def _store(args, *, create: bool = False):
-    """The workspace's store; only ``campaign create`` makes a new workspace or store."""
+def _store(args, *, create: bool = False, read_only: bool = False):
+    """The workspace's store; only ``campaign create`` makes a new workspace or store;
+    commands that only read open it ``read_only`` (an archived store is fine)."""
     from electroforge.campaigns import resolve_workspace
     from electroforge.campaigns.store import Store
     from electroforge.paths import check_output_dir
@@ -100,13 +101,13 @@ def _store(args, *, create: bool = False):
     folder = resolve_workspace(args.workspace, create=False)
     if create:
         check_output_dir(folder, option="--workspace")
-    return Store(folder, create=create)
+    return Store(folder, create=create, read_only=read_only)
 
 
-def _campaign(args):
+def _campaign(args, *, read_only: bool = False):
     from electroforge.campaigns.campaign import Campaign
 
-    return Campaign(_store(args), args.name)
+    return Campaign(_store(args, read_only=read_only), args.name)
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -142,16 +143,12 @@ def run_ask(args: argparse.Namespace) -> int:
 
     from electroforge.errors import InputError
     from electroforge.cli.options import check_dataset_output
-    from electroforge.datasets import write_dataset
+    from electroforge.datasets import metadata_path, write_dataset
     from electroforge.paths import check_output_dir
 
     campaign = _campaign(args)
     if args.out:
         check_dataset_output(args.out, inputs=[campaign.store.path])
-        if Path(args.out).exists():
-            raise InputError("the sheet exists", source=args.out, field="--out",
-                             allowed="a new file: an earlier sheet may hold measurements not "
-                             "yet told")
     else:
         check_output_dir(campaign.store.workspace / campaign.name, option="--workspace")
     columns = ["proposal_id", *campaign.problem.names, *campaign.problem.fixed]
@@ -163,6 +160,10 @@ def run_ask(args: argparse.Namespace) -> int:
         # inside the recording transaction: no sheet, no proposals recorded
         batch = int(proposals["batch"].iloc[0])
         out = args.out or campaign.store.workspace / campaign.name / f"ask-{batch:03d}.csv"
+        if Path(out).exists() or metadata_path(out).exists():
+            raise InputError("the sheet exists", source=str(out), field="--out",
+                             allowed="a new file: an earlier sheet may hold measurements not "
+                             "yet told")
         written["sheet"] = proposals[columns].assign(**{c: float("nan") for c in properties})
         write_dataset(written["sheet"], out)
         written.update(out=out, batch=batch)
@@ -237,7 +238,7 @@ def run_status(args: argparse.Namespace) -> int:
     elif args.name is None:
         raise InputError("which campaign?", field="name",
                          allowed="campaign status NAME, or campaign status --check")
-    campaign = _campaign(args)
+    campaign = _campaign(args, read_only=True)
     summary = campaign.status()
     if args.json:
         print(json.dumps(summary, indent=1, default=str))
@@ -266,9 +267,14 @@ def run_report(args: argparse.Namespace) -> int:
     from electroforge.campaigns.report import write_report
     from electroforge.paths import check_output_dir
 
+    from electroforge.campaigns.report import REPORT_FILES
+    from electroforge.paths import check_output_file
+
     campaign = _campaign(args)
-    check_output_dir(args.out or campaign.store.workspace / campaign.name / "report",
-                     option="--out", inputs=[campaign.store.path])
+    folder = check_output_dir(args.out or campaign.store.workspace / campaign.name / "report",
+                              option="--out", inputs=[campaign.store.path])
+    for name in REPORT_FILES:
+        check_output_file(folder / name, option="--out", inputs=[campaign.store.path])
     html_path, md_path = write_report(campaign, args.out, sensitivity_n=args.sensitivity_n)
     print(f"wrote {html_path} (self-contained) and {md_path}")
     return 0
@@ -278,7 +284,7 @@ def run_export(args: argparse.Namespace) -> int:
     from electroforge.cli.options import check_dataset_output
     from electroforge.datasets import write_dataset
 
-    campaign = _campaign(args)
+    campaign = _campaign(args, read_only=True)
     check_dataset_output(args.out, inputs=[campaign.store.path])
     table = campaign.export()
     write_dataset(table, args.out, metadata={"campaign": campaign.name,

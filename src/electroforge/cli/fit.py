@@ -11,6 +11,7 @@ from electroforge.cli.options import (
 from electroforge.datasets import read_dataset, validate_dataset
 from electroforge.errors import InputError
 
+MAX_RESPLITS = 10_000
 #: The reference's SISSO test-set figures (multiobjective-bayesian-optimization, Table 1).
 REFERENCE = {
     "conductivity_s_m": (1.48, 0.933),
@@ -130,6 +131,9 @@ def _check_properties(args: argparse.Namespace, properties: list[str], space) ->
     if inputs:
         raise InputError("a recipe parameter is not a property to fit", field="--properties",
                          value=inputs, allowed="property columns, e.g. " + ", ".join(REFERENCE))
+    if args.resplits > MAX_RESPLITS:
+        raise InputError("too many re-splits", field="--resplits", value=args.resplits,
+                         allowed=f"1 to {MAX_RESPLITS} (75 give the reference's interval)")
     if args.max_terms is not None and args.backend not in ("auto", "sisso"):
         raise InputError("--max-terms applies to the sisso backend only", field="--max-terms",
                          value=args.max_terms, allowed=f"no --max-terms with --backend "

@@ -11,7 +11,7 @@ from electroforge.errors import InputError
 from electroforge.space import Space, default_space
 
 __all__ = ["add_space_options", "check_dataset_output", "check_plot_output", "check_space_input",
-           "command_line", "count", "finite_non_negative", "non_negative", "seed",
+           "command_line", "count", "finite_non_negative_at_most", "non_negative", "seed",
            "space_from_args"]
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -38,16 +38,21 @@ non_negative = _integer_at_least(0)
 seed = non_negative
 
 
-def finite_non_negative(text: str) -> float:
-    """argparse type: a finite number >= 0 (intervals, durations)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"value {text!r} is not a number; allowed: a finite number >= 0") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"value {text!r}; allowed: a finite number >= 0")
-    return value
+def finite_non_negative_at_most(maximum: float):
+    """argparse type: a number in [0, maximum] (intervals, durations)."""
+    allowed = f"a number from 0 to {maximum:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"value {text!r} is not a number; allowed: {allowed}") from None
+        if not 0 <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"value {text!r}; allowed: {allowed}")
+        return value
+
+    return parse
 
 
 def check_space_input(args: argparse.Namespace) -> None:
