@@ -830,6 +830,12 @@ CASES = [
      campaign_file('name = "locks"\nbudget = 4\n' + SURROGATE)),
     ("tell-property-overflow", "campaign tell lab r.csv", ["r.csv", "row 1"],
      lab_sheet(tortuosity_factor=[1e308, 2.0])),
+    ("line-workers-huge", "line run design.csv --out p.csv --workers 100000", ["--workers"],
+     None),
+    ("opt-model-nested-deep", "optimize m.json", ["m.json", "recursion"],
+     write("m.json", "[" * 3000 + "]" * 3000)),
+    ("ask-out-sidecar-exists", "campaign ask lab --out a.csv", ["a.csv.meta.json", "exists"],
+     write("a.csv.meta.json", '{"mine": true}')),
     ("demo-iterations-huge", "demo --iterations 100000", ["--iterations"], None),
     # -- demo -----------------------------------------------------------------------------
     ("demo-iterations", "demo --iterations 0", ["--iterations"], None),

@@ -160,10 +160,11 @@ def run_ask(args: argparse.Namespace) -> int:
         # inside the recording transaction: no sheet, no proposals recorded
         batch = int(proposals["batch"].iloc[0])
         out = args.out or campaign.store.workspace / campaign.name / f"ask-{batch:03d}.csv"
-        if Path(out).exists() or metadata_path(out).exists():
-            raise InputError("the sheet exists", source=str(out), field="--out",
-                             allowed="a new file: an earlier sheet may hold measurements not "
-                             "yet told")
+        existing = [p for p in (Path(out), metadata_path(out)) if p.exists()]
+        if existing:
+            raise InputError("the sheet (or its metadata file) exists", source=str(existing[0]),
+                             field="--out", allowed="a new file: an earlier sheet may hold "
+                             "measurements not yet told")
         written["sheet"] = proposals[columns].assign(**{c: float("nan") for c in properties})
         write_dataset(written["sheet"], out)
         written.update(out=out, batch=batch)

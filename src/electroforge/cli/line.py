@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from electroforge.cli.options import (
-    add_space_options, check_dataset_output, check_space_input, command_line, count,
-    non_negative, seed, space_from_args)
+    add_space_options, check_dataset_output, check_space_input, command_line, count, seed,
+    space_from_args, workers)
 from electroforge.datasets import SUFFIXES, read_dataset, write_dataset
 from electroforge.errors import InputError
 from electroforge.paths import check_input_file, check_output_dir, check_output_file
@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--grid", type=count, default=64, help="voxels across the box (default 64)")
     run.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
     where = run.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=non_negative, metavar="N",
+    where.add_argument("--workers", type=workers, metavar="N",
                        help="local worker processes (default: CPU count; 0: in this process)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="a Dask scheduler to run on, e.g. tcp://10.0.0.5:8786")
@@ -46,7 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "conductivity and capacity beside the published anchors, saying where it departs.")
     validate.add_argument("--grid", type=count, default=64, help="voxels across the box (default 64)")
     validate.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
-    validate.add_argument("--workers", type=non_negative, metavar="N",
+    validate.add_argument("--workers", type=workers, metavar="N",
                           help="local worker processes (default: CPU count; 0: in this process)")
     validate.add_argument("--cache-dir", metavar="DIR", help="finished recipes (default as for run)")
     validate.add_argument("--out", metavar="FILE", help="also write the report to this text file")

@@ -12,20 +12,23 @@ from electroforge.space import Space, default_space
 
 __all__ = ["add_space_options", "check_dataset_output", "check_plot_output", "check_space_input",
            "command_line", "count", "finite_non_negative_at_most", "non_negative", "seed",
-           "space_from_args"]
+           "space_from_args", "workers"]
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 
-def _integer_at_least(minimum: int):
+def _integer_at_least(minimum: int, maximum: int | None = None):
+    allowed = (f"an integer >= {minimum}" if maximum is None
+               else f"an integer from {minimum} to {maximum}")
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"value {text!r} is not an integer; allowed: an integer >= {minimum}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"value {value}; allowed: an integer >= {minimum}")
+                f"value {text!r} is not an integer; allowed: {allowed}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"value {value}; allowed: {allowed}")
         return value
 
     return parse
@@ -36,6 +39,9 @@ count = _integer_at_least(1)
 #: argparse type: an integer >= 0 (seeds, worker counts where 0 means "in this process").
 non_negative = _integer_at_least(0)
 seed = non_negative
+#: argparse type: local worker processes (0: in this process); more than 256 on one
+#: machine only queue for its cores.
+workers = _integer_at_least(0, 256)
 
 
 def finite_non_negative_at_most(maximum: float):

@@ -27,7 +27,7 @@ def load_surrogate(path: str | os.PathLike[str]):
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise SurrogateError(f"cannot read the model file ({reason})", source=str(path),
                              allowed="a JSON file written by `electroforge fit`") from None

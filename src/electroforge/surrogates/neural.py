@@ -123,7 +123,7 @@ class _TorchSurrogate:
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
             raise SurrogateError(f"cannot read the model file ({error})", source=str(path)) from None
         kinds = {k.kind: k for k in (GPSurrogate, MLPSurrogate)}
         if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("kind") not in kinds:

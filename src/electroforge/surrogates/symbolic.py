@@ -327,7 +327,7 @@ class SymbolicSurrogate:
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
             raise SurrogateError(f"cannot read the model file ({error})", source=str(path),
                                  allowed="a JSON file written by SymbolicSurrogate.save") from None
         if not isinstance(data, dict) or data.get("format") != _FORMAT:

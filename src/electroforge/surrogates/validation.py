@@ -144,7 +144,7 @@ def load_validation(model_path) -> list[dict] | None:
         return None
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     # a sidecar edited by hand is only a report's table: keep it if it has the table's form
     if not (isinstance(rows, list) and all(isinstance(r, dict) for r in rows)):
