@@ -141,9 +141,9 @@ def run_create(args: argparse.Namespace) -> int:
 def run_ask(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from electroforge.errors import InputError
     from electroforge.cli.options import check_dataset_output
     from electroforge.datasets import metadata_path, write_dataset
+    from electroforge.errors import InputError
     from electroforge.paths import check_output_dir
 
     campaign = _campaign(args)
@@ -156,15 +156,22 @@ def run_ask(args: argparse.Namespace) -> int:
                   if c not in campaign.problem.space.names]
     written = {}
 
-    def write_sheet(proposals):
-        # inside the recording transaction: no sheet, no proposals recorded
-        batch = int(proposals["batch"].iloc[0])
-        out = args.out or campaign.store.workspace / campaign.name / f"ask-{batch:03d}.csv"
-        existing = [p for p in (Path(out), metadata_path(out)) if p.exists()]
+    def sheet_path(batch: int) -> Path:
+        out = Path(args.out or campaign.store.workspace / campaign.name / f"ask-{batch:03d}.csv")
+        existing = [p for p in (out, metadata_path(out)) if p.exists()]
         if existing:
             raise InputError("the sheet (or its metadata file) exists", source=str(existing[0]),
                              field="--out", allowed="a new file: an earlier sheet may hold "
                              "measurements not yet told")
+        return out
+
+    asked = campaign.proposals()["batch"]
+    sheet_path(int(asked.max()) + 1 if len(asked) else 1)       # before the lock is taken
+
+    def write_sheet(proposals):
+        # inside the recording transaction: no sheet, no proposals recorded
+        batch = int(proposals["batch"].iloc[0])
+        out = sheet_path(batch)
         written["sheet"] = proposals[columns].assign(**{c: float("nan") for c in properties})
         write_dataset(written["sheet"], out)
         written.update(out=out, batch=batch)
