@@ -830,6 +830,8 @@ CASES = [
      campaign_file('name = "locks"\nbudget = 4\n' + SURROGATE)),
     ("tell-property-overflow", "campaign tell lab r.csv", ["r.csv", "row 1"],
      lab_sheet(tortuosity_factor=[1e308, 2.0])),
+    ("store-table-dropped", "campaign status c1", ["electroforge.db", "unreadable"],
+     store_sql("DROP TABLE runs")),
     ("line-workers-huge", "line run design.csv --out p.csv --workers 100000", ["--workers"],
      None),
     ("opt-model-nested-deep", "optimize m.json", ["m.json", "recursion"],

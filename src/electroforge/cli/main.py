@@ -72,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         return _fail(_os_error(error), args)
     except sqlite3.DatabaseError as error:
-        return _fail(f"the campaign store is unreadable ({_one_line(error)}); allowed: an "
-                     "electroforge.db written by electroforge (campaign status NAME --check)",
-                     args)
+        return _fail(f"{_store_path(args)}the campaign store is unreadable ({_one_line(error)}); "
+                     "allowed: an electroforge.db written by electroforge (campaign status "
+                     "--check)", args)
     except KeyboardInterrupt:
         print("electroforge: interrupted", file=sys.stderr)
         return 130
@@ -109,6 +109,16 @@ def _fail(message: str, args: argparse.Namespace) -> int:
         traceback.print_exc()
     print(f"electroforge: error: {_one_line(message)}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _store_path(args: argparse.Namespace) -> str:
+    """``WORKSPACE/electroforge.db: `` for a command that has a workspace, else ``""``."""
+    if not hasattr(args, "workspace"):
+        return ""
+    from electroforge.campaigns.store import STORE_FILE
+    from electroforge.campaigns.workspace import resolve_workspace
+
+    return f"{resolve_workspace(args.workspace, create=False) / STORE_FILE}: "
 
 
 def _os_error(error: OSError) -> str:
