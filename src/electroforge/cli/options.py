@@ -17,48 +17,41 @@ __all__ = ["add_space_options", "check_dataset_output", "check_plot_output", "ch
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 
-def _integer_at_least(minimum: int, maximum: int | None = None):
-    allowed = (f"an integer >= {minimum}" if maximum is None
-               else f"an integer from {minimum} to {maximum}")
+def _bounded(kind: type, minimum: float, maximum: float | None = None):
+    """argparse type: a number of ``kind`` (int or float) in [minimum, maximum]; NaN and
+    infinities fall outside every range."""
+    noun = "an integer" if kind is int else "a number"
+    allowed = (f"{noun} >= {minimum:g}" if maximum is None
+               else f"{noun} from {minimum:g} to {maximum:g}")
 
-    def parse(text: str) -> int:
+    def parse(text: str):
         try:
-            value = int(text)
+            value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"value {text!r} is not an integer; allowed: {allowed}") from None
-        if value < minimum or (maximum is not None and value > maximum):
-            raise argparse.ArgumentTypeError(f"value {value}; allowed: {allowed}")
+                f"value {text!r} is not {noun}; allowed: {allowed}") from None
+        if not (minimum <= value and (maximum is None or value <= maximum)) or (
+                kind is float and not math.isfinite(value)):
+            shown = value if kind is int else repr(text)
+            raise argparse.ArgumentTypeError(f"value {shown}; allowed: {allowed}")
         return value
 
     return parse
 
 
 #: argparse type: an integer >= 1 (sizes, counts).
-count = _integer_at_least(1)
+count = _bounded(int, 1)
 #: argparse type: an integer >= 0 (seeds, worker counts where 0 means "in this process").
-non_negative = _integer_at_least(0)
+non_negative = _bounded(int, 0)
 seed = non_negative
 #: argparse type: local worker processes (0: in this process); more than 256 on one
 #: machine only queue for its cores.
-workers = _integer_at_least(0, 256)
+workers = _bounded(int, 0, 256)
 
 
 def finite_non_negative_at_most(maximum: float):
     """argparse type: a number in [0, maximum] (intervals, durations)."""
-    allowed = f"a number from 0 to {maximum:g}"
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"value {text!r} is not a number; allowed: {allowed}") from None
-        if not 0 <= value <= maximum:
-            raise argparse.ArgumentTypeError(f"value {text!r}; allowed: {allowed}")
-        return value
-
-    return parse
+    return _bounded(float, 0.0, maximum)
 
 
 def check_space_input(args: argparse.Namespace) -> None:
