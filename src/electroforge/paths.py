@@ -79,7 +79,7 @@ def check_output_file(path: str | os.PathLike[str], *, option: str,
         if not path.is_file():
             raise InputError("the output exists and is not a regular file", source=text,
                              field=option, allowed="a file path")
-        if not _writable(path):
+        if not writable(path):
             raise InputError("the output file is read-only", source=text, field=option,
                              allowed="a writable file, or a new path")
     _check_parent(path.parent, option, text)
@@ -99,7 +99,7 @@ def check_output_dir(path: str | os.PathLike[str], *, option: str,
         if not path.is_dir():
             raise InputError("the output folder is a file", source=text, field=option,
                              allowed="a folder path (created if absent)")
-        if not _writable(path):
+        if not writable(path):
             raise InputError("the output folder is read-only", source=text, field=option,
                              allowed="a writable folder")
         return path
@@ -140,18 +140,14 @@ def _check_parent(parent: Path, option: str, text: str) -> None:
     if not folder.is_dir():
         raise InputError("the output's folder is a file", source=text, field=option,
                          allowed=f"a path under a folder ({folder} is a file)")
-    if not _writable(folder):
+    if not writable(folder):
         raise InputError("the output's folder is read-only", source=text, field=option,
                          allowed=f"a path under a writable folder ({folder} is not)")
 
 
 def writable(path: str | os.PathLike[str]) -> bool:
     """Writable by this process and not marked read-only for everyone (see module doc)."""
-    return _writable(Path(path))
-
-
-def _writable(path: Path) -> bool:
-    """Writable by this process and not marked read-only for everyone (see module doc)."""
+    path = Path(path)
     try:
         mode = path.stat().st_mode
     except OSError:

@@ -20,6 +20,7 @@ import pandas as pd
 from electroforge.campaigns.definition import CampaignDefinition
 from electroforge.campaigns.hedge import GPHedge
 from electroforge.campaigns.store import Store, utc_now
+from electroforge.datasets.validation import cell_to_float
 from electroforge.errors import InputError
 from electroforge.objectives.recipe import RecipeProblem
 
@@ -212,11 +213,11 @@ class Campaign:
         for i, row in enumerate(table.itertuples(index=False, name=None), start=1):
             row = dict(zip(table.columns, row))
             for column in names + properties:
-                value = _number(row[column])
+                value = cell_to_float(row[column])
                 if not math.isfinite(value):
                     raise InputError("not a finite number", source=source, row=i, field=column,
                                      value=repr(row[column]), allowed="a finite number")
-            recipe = {n: _number(row[n]) for n in names}
+            recipe = {n: cell_to_float(row[n]) for n in names}
             for n in names:
                 p = self.problem.space[n]
                 if not p.low <= recipe[n] <= p.high:
@@ -261,7 +262,7 @@ class Campaign:
             extras = {c: float(row[c]) for c in others
                       if pd.notna(row[c]) and math.isfinite(float(row[c]))}
             records.append((proposal, dict(zip(names, x)),
-                            {c: _number(row[c]) for c in properties} | extras))
+                            {c: cell_to_float(row[c]) for c in properties} | extras))
         self._check_new_measurements(records, source)
         frame = pd.DataFrame([{**r, **p} for _, r, p in records])
         try:
@@ -298,9 +299,7 @@ class Campaign:
         from electroforge.errors import ElectroforgeWarning
 
         for candidate in pending.itertuples(index=False):
-            if all(abs(getattr(candidate, n) - recipe[n]) <= _ID_TOLERANCE * (
-                    self.problem.space[n].high - self.problem.space[n].low)
-                   for n in self.problem.names):
+            if self._same_recipe(candidate, recipe, _ID_TOLERANCE):
                 warnings.warn(f"{source}: row {i}: the recipe {_text(recipe)} is within rounding "
                               f"of pending proposal {candidate.proposal_id}: recorded as an "
                               "external recipe; give its proposal_id if it is that proposal",
@@ -322,9 +321,7 @@ class Campaign:
         measured = self.measurements()
         for i, recipe in external:
             for row in measured.itertuples(index=False):
-                if all(abs(getattr(row, n) - recipe[n]) <= _MATCH_TOLERANCE * (
-                        self.problem.space[n].high - self.problem.space[n].low)
-                       for n in self.problem.names):
+                if self._same_recipe(row, recipe, _MATCH_TOLERANCE):
                     raise InputError("this recipe was measured already", source=source, row=i,
                                      field="recipe", value=_text(recipe),
                                      allowed=f"a recipe not yet measured (measurement "
@@ -335,7 +332,7 @@ class Campaign:
         for name, fixed in self.problem.fixed.items():
             if name not in row or _missing(row[name]):
                 continue
-            value = _number(row[name])
+            value = cell_to_float(row[name])
             if not (math.isfinite(value) and abs(value - fixed) <= 1e-9 * max(1.0, abs(fixed))):
                 raise InputError("the campaign holds this parameter fixed", source=source,
                                  row=i, field=name, value=repr(row[name]),
@@ -362,11 +359,15 @@ class Campaign:
                                      "different recipe with --external)")
             return proposal
         for candidate in pending.itertuples(index=False):
-            if all(abs(getattr(candidate, n) - recipe[n]) <= _MATCH_TOLERANCE * (
-                    self.problem.space[n].high - self.problem.space[n].low)
-                   for n in self.problem.names):
+            if self._same_recipe(candidate, recipe, _MATCH_TOLERANCE):
                 return int(candidate.proposal_id)
         return None
+
+    def _same_recipe(self, row: Any, recipe: dict, tolerance: float) -> bool:
+        """``row`` (a proposal or measurement) is ``recipe`` within ``tolerance`` of each
+        searched parameter's range."""
+        return all(abs(getattr(row, n) - recipe[n]) <= tolerance * self.problem.space[n].span
+                   for n in self.problem.names)
 
     def _save_state(self, db, optimizer: GPHedge) -> None:
         db.execute("UPDATE optimizer_states SET state = ?, updated_at = ? WHERE campaign = ?",
@@ -592,23 +593,11 @@ def _missing(value: Any) -> bool:
         not isinstance(value, str) and bool(pd.isna(value)))
 
 
-def _number(value: Any) -> float:
-    """A cell as a float (NaN when it is no number: text, empty, boolean)."""
-    if isinstance(value, bool) or _missing(value):
-        return math.nan
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _proposal_id(value: Any, source: str, row: int) -> int | None:
     """A ``proposal_id`` cell: empty (None) or a whole number >= 1."""
     if _missing(value):
         return None
-    number = _number(value)
+    number = cell_to_float(value)
     if not (math.isfinite(number) and number == int(number) and number >= 1):
         raise InputError("a proposal id is a whole number", source=source, row=row,
                          field="proposal_id", value=repr(value),
@@ -622,7 +611,7 @@ def _check_physical(row: dict, columns: list[str], source: str, i: int) -> None:
 
     for column in columns:
         if column in PROPERTIES and not _missing(row.get(column)):
-            value = _number(row[column])
+            value = cell_to_float(row[column])
             allowed = PROPERTIES[column].out_of_range(value) if math.isfinite(value) else None
             if allowed:
                 raise InputError("not a physical value", source=source, row=i, field=column,

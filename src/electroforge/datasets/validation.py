@@ -153,7 +153,7 @@ def _numeric(values: pd.Series, column: str) -> tuple[pd.Series, list[RowProblem
                     for i in range(len(values))]
         return pd.Series(np.nan, index=values.index), problems
     if kind == "O":               # text, big integers, mixed cells: one by one
-        numbers = pd.Series([_to_float(v) for v in values], index=values.index, dtype=float)
+        numbers = pd.Series([cell_to_float(v) for v in values], index=values.index, dtype=float)
     else:
         numbers = pd.to_numeric(values, errors="coerce").astype(float)
     problems = []
@@ -164,7 +164,9 @@ def _numeric(values: pd.Series, column: str) -> tuple[pd.Series, list[RowProblem
     return numbers, problems
 
 
-def _to_float(value: object) -> float:
+def cell_to_float(value: object) -> float:
+    """A table cell as a float: NaN when it is no number (text, empty, a boolean), inf when
+    it is a number beyond a float's range."""
     if isinstance(value, (bool, np.bool_)):
         return math.nan
     try:

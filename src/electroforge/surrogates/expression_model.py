@@ -50,7 +50,7 @@ class ExpressionModel:
 
     @property
     def expression(self) -> Any:
-        return to_sympy(_thawed(self.tree))
+        return to_sympy(self.tree)
 
     def _symbols(self) -> list:
         import sympy
@@ -58,10 +58,10 @@ class ExpressionModel:
         return list(sympy.symbols(f"x0:{self.n_features}"))
 
     def predict(self, X: Any) -> Any:
-        return evaluate(_thawed(self.tree), X)
+        return evaluate(self.tree, X)   # reads tuples as they are: no copy per call
 
     def to_sympy(self, symbols: list) -> Any:
-        return to_sympy(_thawed(self.tree), symbols)
+        return to_sympy(self.tree, symbols)
 
     def text(self, symbols: list, digits: int = 6) -> str:
         import sympy
