@@ -67,7 +67,8 @@ PROPERTIES: MappingProxyType[str, Property] = MappingProxyType(
             Property("density_g_cm3", "g/cm3", "max", "electrode mass / electrode volume",
                      0.0, MAX_DENSITY_G_CM3, low_open=True),
             Property("tortuosity_factor", "-", "min",
-                     "pore-network tortuosity factor, tau = eps * D_bulk / D_eff", 1.0),
+                     "ionic tortuosity factor through pores and CBD (at 5 % of bulk), "
+                     "tau = eps_e * D_bulk / D_eff", 1.0),
             Property("conductivity_s_m", "S/m", "max",
                      "effective electronic conductivity through AM + CBD", 0.0, low_open=True),
             Property("active_surface_pct", "%", "max",

@@ -217,7 +217,7 @@ def test_proposals_meet_the_space_constraints(tmp_path, model_file):
 
 def test_a_line_campaign_runs_the_virtual_line(tmp_path, model_file):
     campaign = Campaign.create(Store(tmp_path), definition(
-        model_file, name="line", evaluator="line", grid=32, budget=2, batch_size=1,
+        model_file, name="line", evaluator="line", grid=48, budget=2, batch_size=1,
         space=default_space().fix({"c_rate": 1.0})))
     campaign.run(progress=lambda _: None)
     made = campaign.measurements()

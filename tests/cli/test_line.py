@@ -13,7 +13,7 @@ def write_design(tmp_path, **changes):
 
 def test_run_writes_properties_and_caches(cli, tmp_path):
     write_design(tmp_path)
-    args = ["line", "run", "design.csv", "--out", "props.parquet", "--workers", "0", "--grid", "32",
+    args = ["line", "run", "design.csv", "--out", "props.parquet", "--workers", "0", "--grid", "48",
             "--cache-dir", "cache", "--frames-dir", "frames"]
     result = cli(*args)
     assert result.code == 0, result.err
@@ -34,7 +34,7 @@ def test_errors_before_any_work(cli, tmp_path):
                           "design.csv", "row 1", "cr_pct", "75.0", "0 <= cr_pct <= 50")
     write_design(tmp_path)
     assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--grid", "16"),
-                          "grid", "16", "grid >= 32")
+                          "grid", "16", "grid >= 48")
     assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.txt"), "--out", ".parquet")
     assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "-1"),
                           "--workers", "-1")

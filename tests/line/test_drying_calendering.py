@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from electroforge.errors import InputError
-from electroforge.line.calendering import calender
+from electroforge.line.calendering import calender, densest_thickness_um
 from electroforge.line.chain import contact_model
 from electroforge.line.dem import AM, overlap_stats
 from electroforge.line.drying import dry
@@ -41,9 +41,50 @@ def test_porosity_falls_monotonically_with_compression(dried, small):
         result = calender(film, cr, small, contact_model(small))
         porosity.append(1 - solids / (slurry.composition.area_um2 * result.thickness_um))
         assert len(result.frames) == 1 + small.load_frames + small.unload_frames + 1
-        assert result.min_roll_um == pytest.approx(film.thickness_um * (1 - cr / 100))
+        # the roll goes to H0 (1 - CR), or stops where the film reaches the porosity floor
+        assert result.min_roll_um == pytest.approx(
+            max(film.thickness_um * (1 - cr / 100), densest_thickness_um(film, small)))
         assert result.thickness_um >= result.min_roll_um - 1e-9   # spring-back, never below
+        assert porosity[-1] >= small.porosity_floor
     assert all(a > b for a, b in zip(porosity, porosity[1:]))
+
+
+def test_the_floor_thickness_holds_the_floor_porosity_by_mass_balance(dried, small):
+    slurry, film = dried
+    floor = densest_thickness_um(film, small)
+    solids = slurry.composition.solids_volume_um3 / slurry.composition.area_um2
+    assert 1 - solids / floor == pytest.approx(small.porosity_floor, rel=1e-12)
+    # far beyond the floor the film ends the same: the press takes the rest
+    deep = [calender(film, cr, small, contact_model(small)) for cr in (70.0, 90.0)]
+    assert deep[0].min_roll_um == pytest.approx(floor) == deep[1].min_roll_um
+    thickness = [result.thickness_um for result in deep]
+    assert thickness[0] == pytest.approx(thickness[1], rel=0.05)
+
+
+@pytest.mark.parametrize("cr", [10.0, 30.0])
+def test_spring_back_at_every_compression(dried, small, cr):
+    result = calender(dried[1], cr, small, contact_model(small))
+    # the binder's recovery alone: binder_recovery x compression / minimum gap
+    binder = 100 * small.binder_recovery * cr / (100 - cr)
+    assert result.spring_back_pct >= binder * 0.99
+    assert 0 < result.spring_back_pct < 15
+
+
+def test_mass_is_conserved_through_drying_and_calendering(dried, small):
+    slurry, film = dried
+    comp = slurry.composition
+    dry_volume = 4 / 3 * np.pi * film.state.radii**3
+    kinds = film.state.kinds
+    # the dried spheres hold exactly the AM and the dry CBD volumes of the recipe ...
+    assert dry_volume[kinds == AM].sum() == pytest.approx(comp.am_volume_um3, rel=1e-9)
+    assert dry_volume[kinds != AM].sum() == pytest.approx(comp.cbd_volume_um3, rel=1e-9)
+    # ... whose masses are the recipe's solids at its areal loading
+    mass_mg = (comp.am_volume_um3 * small.am_density_g_cm3
+               + comp.cbd_volume_um3 * small.cbd_density_g_cm3) * 1e-12 * 1e3
+    assert mass_mg / (comp.area_um2 * 1e-8) == pytest.approx(small.areal_loading_mg_cm2, rel=1e-9)
+    result = calender(film, 30.0, small, contact_model(small))
+    assert np.array_equal(result.radii_um, film.state.radii)
+    assert len(result.frames[-1].positions_um) == len(film.state.radii)
 
 
 def test_particles_and_am_mass_are_conserved(dried, small):

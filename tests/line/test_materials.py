@@ -7,7 +7,9 @@ from electroforge.line.particles import composition
 
 def test_defaults_and_replace():
     params = LineParameters()
-    assert params.am_density_g_cm3 == 4.7 and params.cbd_density_g_cm3 == 0.95
+    assert params.am_density_g_cm3 == 4.7
+    # one nanoporosity for density and transport: (1 - 0.27) x 1.9 g/cm3
+    assert params.cbd_density_g_cm3 == pytest.approx(0.73 * 1.9)
     assert params.replace(footprint_um=16.0).footprint_um == 16.0
     with pytest.raises(InputError, match="unknown line parameter"):
         params.replace(colour=1)

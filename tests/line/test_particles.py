@@ -32,3 +32,15 @@ def test_more_solvent_swells_the_wet_cbd(small):
     dilute = make_slurry(90.0, 55.0, small, rng=np.random.default_rng(0))
     thick = make_slurry(90.0, 70.0, small, rng=np.random.default_rng(0))
     assert dilute.radii_um[dilute.kinds == CBD][0] > thick.radii_um[thick.kinds == CBD][0]
+
+
+def test_sauter_radius_is_the_lognormals_without_truncation():
+    from electroforge.line import LineParameters
+    from electroforge.line.particles import sauter_radius_um
+
+    # untruncated lognormal: Sauter diameter = median x exp(2.5 sigma^2)
+    wide = LineParameters(am_min_diameter_um=0.01, am_max_diameter_um=1000.0)
+    expected = wide.am_median_diameter_um * np.exp(2.5 * wide.am_diameter_sigma**2) / 2
+    assert sauter_radius_um(wide) == pytest.approx(expected, rel=1e-6)
+    # truncation at 2-14 um cuts the large particles that weigh most in d^3 / d^2
+    assert sauter_radius_um(LineParameters()) < expected

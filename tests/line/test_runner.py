@@ -123,7 +123,7 @@ def test_chunking_a_slurry_changes_nothing(run_small, tmp_path, monkeypatch):
 SCRIPT = """import pandas as pd
 from electroforge import line
 recipes = pd.DataFrame({"am_wt_pct": [90.0], "sc_wt_pct": [60.0], "cr_pct": [10.0]})
-line.run(recipes, grid=32, workers=2)
+line.run(recipes, grid=48, workers=2)
 """
 
 

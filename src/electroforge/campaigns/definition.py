@@ -23,7 +23,7 @@ Example ``campaign.toml``::
     [evaluator]
     kind = "surrogate"          # surrogate (a fitted model), line (the virtual line), lab
     model = "model.json"        # surrogate: the model; line/lab: optional, for scaling bounds
-    grid = 64                   # line only
+    grid = 96                   # line only (default: 0.5 um voxels over the line's box)
 
     [optimizer]                 # optional GP-Hedge settings
     eta = 1.0
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from electroforge.errors import InputError
+from electroforge.line.materials import default_grid
 from electroforge.objectives.spec import ObjectiveSpec
 from electroforge.space import Space, default_space
 from electroforge.space.constraints import LinearConstraint
@@ -79,7 +80,7 @@ class CampaignDefinition:
     objective: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     evaluator: str = "surrogate"
     model: str | None = None
-    grid: int = 64
+    grid: int = field(default_factory=default_grid)
     seed: int = 0
     batch_size: int = 1
     iterations: int | None = None
@@ -180,7 +181,7 @@ class CampaignDefinition:
         return cls(name=data["name"], budget=data["budget"], space=space, objective=objective,
                    evaluator=evaluator.get("kind", "surrogate"),
                    model=str((base / model).resolve()) if model else None,
-                   grid=evaluator.get("grid", 64), seed=data.get("seed", 0),
+                   grid=evaluator.get("grid", default_grid()), seed=data.get("seed", 0),
                    batch_size=data.get("batch_size", 1), iterations=data.get("iterations"),
                    schedule=data.get("schedule"),
                    optimizer=dict(_table(data, "optimizer", _OPTIMIZER_KEYS)),

@@ -6,7 +6,7 @@ import argparse
 
 from electroforge.cli.options import (
     add_space_options, check_dataset_output, check_space_input, command_line, count, seed,
-    space_from_args, workers)
+    seed_count, space_from_args, workers)
 from electroforge.datasets import SUFFIXES, read_dataset, write_dataset
 from electroforge.errors import InputError
 from electroforge.paths import check_input_file, check_output_dir, check_output_file
@@ -26,7 +26,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "recipes are cached: an interrupted run resumes where it stopped.")
     run.add_argument("design", metavar="DESIGN", help="recipes, .csv or .parquet")
     run.add_argument("--out", required=True, metavar="FILE", help="properties, .csv or .parquet")
-    run.add_argument("--grid", type=count, default=64, help="voxels across the box (default 64)")
+    run.add_argument("--grid", type=count, default=None,
+                     help="voxels across the box (default: 0.5 um voxels, 96 for the 48 um box)")
     run.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--workers", type=workers, metavar="N",
@@ -44,7 +45,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "validate", help="compare the line with the published anchors",
         description="Run a small set of recipes and print the line's porosity, tortuosity, "
         "conductivity and capacity beside the published anchors, saying where it departs.")
-    validate.add_argument("--grid", type=count, default=64, help="voxels across the box (default 64)")
+    validate.add_argument("--grid", type=count, default=None,
+                          help="voxels across the box (default: 0.5 um voxels)")
+    validate.add_argument("--seeds", type=seed_count, default=5, metavar="N",
+                          help="particle seeds for the seed-to-seed spread (default 5; 0 or 1 "
+                          "skips it)")
     validate.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
     validate.add_argument("--workers", type=workers, metavar="N",
                           help="local worker processes (default: CPU count; 0: in this process)")
@@ -103,7 +108,7 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.cache_dir:
         check_output_dir(args.cache_dir, option="--cache-dir", inputs=[args.out])
     report = validate_line(grid=args.grid, seed=args.seed, workers=args.workers,
-                           cache_dir=args.cache_dir)
+                           cache_dir=args.cache_dir, seeds=args.seeds)
     print(report)
     if args.out:
         atomic_write_text(args.out, report + "\n")

@@ -47,6 +47,8 @@ seed = non_negative
 #: argparse type: local worker processes (0: in this process); more than 256 on one
 #: machine only queue for its cores.
 workers = _bounded(int, 0, 256)
+#: argparse type: particle seeds for a seed-to-seed spread (0 or 1: none).
+seed_count = _bounded(int, 0, 100)
 
 
 def finite_non_negative_at_most(maximum: float):

@@ -12,8 +12,8 @@ Needs the ``line`` extra (numba, taufactor, pyamg, pybamm, dask[distributed], tq
 """
 
 from electroforge.line.frames import frame_properties, load_frames
-from electroforge.line.materials import LineParameters
+from electroforge.line.materials import LineParameters, default_grid
 from electroforge.line.runner import LINE_VERSION, default_cache_dir, local_cluster, run
 
-__all__ = ["LINE_VERSION", "LineParameters", "default_cache_dir", "frame_properties",
+__all__ = ["LINE_VERSION", "LineParameters", "default_cache_dir", "default_grid", "frame_properties",
            "load_frames", "local_cluster", "run"]

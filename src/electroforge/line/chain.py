@@ -21,7 +21,7 @@ from electroforge.line.discharge import discharge
 from electroforge.line.drying import DriedFilm, dry
 from electroforge.line.film import film_labels, film_properties
 from electroforge.line.materials import LineParameters
-from electroforge.line.particles import Slurry, make_slurry
+from electroforge.line.particles import Slurry, make_slurry, sauter_radius_um
 from electroforge.line.voxels import voxel_size_um
 
 __all__ = ["Condition", "slurry_seed", "simulate_slurry", "check_grid"]
@@ -97,22 +97,24 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
         "dried_porosity": film.porosity,
         "dried_thickness_um": film.thickness_um,
         "spring_back_pct": calendered.spring_back_pct,
+        # the compression the film took: below the nominal CR where the floor stopped it
+        "film_cr_pct": 100.0 * (1.0 - calendered.min_roll_um / calendered.dried_thickness_um),
         "unconverged_frames": calendered.unconverged_frames,
         "n_am_particles": int(np.count_nonzero(slurry.kinds == AM)),
         "n_cbd_particles": int(np.count_nonzero(slurry.kinds != AM)),
     }
     curve = None
     if condition.c_rate is not None:
-        am_radii = calendered.radii_um[calendered.kinds == AM]
         result = discharge(
             c_rate=condition.c_rate, thickness_um=props["thickness_um"],
-            porosity=props["porosity"], am_fraction=props["am_fraction"],
+            electrolyte_fraction=props["electrolyte_fraction"], am_fraction=props["am_fraction"],
             tortuosity_factor=props["tortuosity_factor"],
             conductivity_s_m=props["conductivity_s_m"],
-            particle_radius_um=float(np.sum(am_radii**3) / np.sum(am_radii**2)),
-            am_density_g_cm3=params.am_density_g_cm3)
+            particle_radius_um=sauter_radius_um(params),
+            am_density_g_cm3=params.am_density_g_cm3, cutoff_v=params.discharge_cutoff_v)
         props |= {"capacity_mah_g": result.capacity_mah_g, "energy_wh_kg": result.energy_wh_kg,
-                  "mean_voltage_v": result.mean_voltage_v}
+                  "mean_voltage_v": result.mean_voltage_v,
+                  "practical_capacity_mah_g": result.practical_capacity_mah_g}
         curve = {"curve_time_s": result.time_s, "curve_voltage_v": result.voltage_v,
                  "curve_capacity_mah_g": result.capacity_curve_mah_g}
     if condition.frames_path is not None:

@@ -10,9 +10,16 @@ problems), converges to a relative residual of 1e-8 in 0.8 s.
 
 Discretization: one node per conducting voxel; neighbouring voxels exchange current
 through the harmonic mean of their conductivities (series of two half-voxels); the
-first and last layers along axis 0 connect through half a voxel to electrodes held at
-potentials 1 and 0; axes 1 and 2 are periodic. Voxels not connected to either electrode
-carry no current and are left out.
+first layer along axis 0 connects through half a voxel to the current collector
+(potential 1), and the highest conducting voxel of every column to a top contact
+(potential 0) laid on the film's surface, as a measurement's pressed or sputtered top
+electrode touches the surface wherever it is; axes 1 and 2 are periodic. Voxels not
+connected to either electrode carry no current and are left out.
+
+The top contact follows the surface, not the image's last layer: a film whose top lies
+inside a layer has only the caps of its highest particles there, and a last-layer
+contact would make the conductivity hinge on whether those few caps belong to the
+conducting network (measured: 0.197 S/m one layer down, 0 with the cap layer).
 """
 
 from __future__ import annotations
@@ -62,7 +69,10 @@ def effective_conductivity(labels: np.ndarray, conductivity: Mapping[int, float]
     rows, cols, weights = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
 
     bottom = index[0][sigma[0] > 0]
-    top = index[-1][sigma[-1] > 0]
+    conducting = sigma > 0
+    columns = conducting.any(axis=0)
+    highest = n_z - 1 - np.argmax(conducting[::-1], axis=0)
+    top = index[highest[columns], *np.nonzero(columns)]
     if len(bottom) == 0 or len(top) == 0:
         return 0.0
     # Keep the voxels connected to an electrode (virtual nodes n and n + 1).

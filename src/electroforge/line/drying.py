@@ -16,7 +16,11 @@ reference's homogeneous evaporation model for the CBD shrinkage):
 
 Trend this gives: the lower the solid content, the more solvent the CBD holds at
 consolidation, the further apart the AM particles jam, and the more porous the dried
-film (porosity falls with SC; with AM wt% it depends on the CBD volume that swells).
+film (porosity falls with SC; with AM wt% it depends on the CBD volume that swells). The
+share of the solvent the CBD holds (``bound_solvent_fraction``) is one constant,
+calibrated on one dried porosity; the references do not measure an SC trend, and
+``electroforge line validate`` prints the one this gives beside the MOBO paper's extreme
+electrodes.
 """
 
 from __future__ import annotations

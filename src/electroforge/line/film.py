@@ -38,7 +38,8 @@ def film_labels(positions_um: np.ndarray, radii_um: np.ndarray, kinds: np.ndarra
     """The label image of a particle state whose film ends at ``top_um`` (see voxelize)."""
     return voxelize(positions_um, radii_um, kinds, footprint_um=params.footprint_um,
                     top_um=top_um, grid=grid, am_volume_um3=am_volume_um3,
-                    cbd_volume_um3=cbd_volume_um3, cbd_neck_fraction=params.cbd_neck_fraction)
+                    cbd_volume_um3=cbd_volume_um3, cbd_neck_fraction=params.cbd_neck_fraction,
+                    cbd_bridge_um=params.cbd_bridge_um)
 
 
 def image_properties(labels: np.ndarray, *, voxel_um: float, params: LineParameters,
@@ -50,6 +51,7 @@ def image_properties(labels: np.ndarray, *, voxel_um: float, params: LineParamet
         cbd_density_g_cm3=params.cbd_density_g_cm3,
         am_conductivity_s_m=params.am_conductivity_s_m,
         cbd_conductivity_s_m=params.cbd_conductivity_s_m,
+        cbd_transport_factor=params.cbd_transport_factor,
         face_count_correction=params.face_count_correction,
         cbd_nanoporosity=params.cbd_nanoporosity, transport=transport)
 
@@ -61,8 +63,10 @@ def film_properties(positions_um: np.ndarray, radii_um: np.ndarray, kinds: np.nd
     ``[0, top_um]``, interpolated between the images cut at the layer boundaries around
     ``top_um``; ``thickness_um`` is ``top_um`` itself.
 
-    A property infinite in either image (pores that stop percolating as the top layer
-    goes) takes the value of the image nearer the top: there is nothing to interpolate.
+    A transport property that does not percolate in either image (an infinite
+    tortuosity, or a zero conductivity where the top layer holds only caps of particles
+    the network does not reach) takes the value of the image nearer the top: there is
+    nothing to interpolate.
     """
     voxel = voxel_size_um(params.footprint_um, grid)
     layers = top_um / voxel
@@ -78,10 +82,15 @@ def film_properties(positions_um: np.ndarray, radii_um: np.ndarray, kinds: np.nd
     if below < 1 or weight <= _ON_BOUNDARY:
         return measured(max(below, 1) * voxel) | {"thickness_um": float(top_um)}
     low, high = measured(below * voxel), measured((below + 1) * voxel)
-    return {name: _blend(low[name], high[name], weight) for name in low}
+    return {name: _blend(low[name], high[name], weight, blocked=0.0 if name in _CONDUCTIVITIES
+                         else math.inf) for name in low}
 
 
-def _blend(low: float, high: float, weight: float) -> float:
-    if math.isfinite(low) and math.isfinite(high):
+#: Properties whose zero means "does not percolate".
+_CONDUCTIVITIES = ("conductivity_s_m",)
+
+
+def _blend(low: float, high: float, weight: float, *, blocked: float = math.inf) -> float:
+    if math.isfinite(low) and math.isfinite(high) and blocked not in (low, high):
         return float((1.0 - weight) * low + weight * high)
     return float(high if weight >= 0.5 else low)

@@ -20,7 +20,7 @@ from electroforge.errors import InputError
 from electroforge.line.dem import AM, CBD
 from electroforge.line.materials import LineParameters
 
-__all__ = ["Composition", "Slurry", "composition", "make_slurry"]
+__all__ = ["Composition", "Slurry", "composition", "make_slurry", "sauter_radius_um"]
 
 UM3_PER_CM3 = 1e12
 CM2_PER_UM2 = 1e-8
@@ -94,6 +94,25 @@ def am_diameters_um(volume_um3: float, params: LineParameters, rng: np.random.Ge
             total += math.pi / 6.0 * d**3
     sizes = np.sort(np.array(diameters))[::-1]
     return sizes * (volume_um3 / total) ** (1.0 / 3.0)
+
+
+def sauter_radius_um(params: LineParameters) -> float:
+    """Sauter mean radius (E[d^3] / E[d^2] / 2) of the AM's truncated lognormal diameters.
+
+    The discharge's particle radius is the material's, not the box's sample of a few
+    hundred particles: the sample's Sauter mean moves by a few per cent between seeds,
+    and with it (solid diffusion limits NMC111 at rate) the capacity, by more than the
+    microstructure moves it between recipes (measured: capacity sd 1.5 mAh/g across
+    seeds, 1.3 across three recipes spanning the space, at 2C).
+    """
+    from scipy import integrate, stats
+
+    shape, scale = params.am_diameter_sigma, params.am_median_diameter_um
+    density = stats.lognorm(shape, scale=scale).pdf
+    low, high = params.am_min_diameter_um, params.am_max_diameter_um
+    third = integrate.quad(lambda d: d**3 * density(d), low, high)[0]
+    second = integrate.quad(lambda d: d**2 * density(d), low, high)[0]
+    return third / second / 2.0
 
 
 def make_slurry(am_wt_pct: float, sc_wt_pct: float, params: LineParameters, *,

@@ -3,11 +3,15 @@
 Transport uses taufactor on the CPU, flux along axis 0 (through-plane):
 
 - ``tortuosity_factor``: ionic transport through the pores and, at reduced diffusivity,
-  through the electrolyte in the CBD's nanopores (SPEC; nanoporosity 50 % [XU], inner
-  diffusivity by Bruggeman, ``eps_nano^1.5``): ``tau = eps_ion * D_bulk / D_eff`` with
-  ``eps_ion = eps_pore + eps_nano * eps_cbd`` (McMullin number times porosity; taufactor's
-  ``MultiPhaseSolver``, whose contrast here is low). It stays finite where calendering
-  closes the macro-pores but the CBD still carries ions, as in a real electrode.
+  through the electrolyte in the CBD's nanopores: the CBD is a homogeneous porous
+  domain whose effective diffusivity is ``f D_bulk`` (discharge-4d-ar-msnet Eq. 7 and
+  Table 1: f = 0.05). ``tau = eps_e * D_bulk / D_eff`` with ``eps_e = eps_pore +
+  eps_nano * eps_cbd`` the electrolyte volume fraction (``electrolyte_fraction``; the
+  CBD's nanoporosity 0.27, Table 1), the McMullin number times that fraction, solved by
+  taufactor's ``MultiPhaseSolver`` (contrast 20, where it converges well). This is the
+  pair ``(eps_e, tau)`` the discharge hands to PyBaMM, which applies ``D_eff = D eps_e /
+  tau``. It stays finite where calendering closes the macro-pores but the CBD still
+  carries ions, as in a real electrode.
 - ``pore_tortuosity_factor``: the pore phase alone (taufactor's ``Solver``), as the
   reference computed it; ``inf`` where the pores do not connect the two faces.
 - effective electronic conductivity through AM and CBD with their bulk conductivities,
@@ -63,8 +67,11 @@ def tortuosity_factor(labels: np.ndarray) -> float:
     return math.inf if d_rel <= 0 or not math.isfinite(tau) or tau <= 0 else tau
 
 
-def ionic_tortuosity_factor(labels: np.ndarray, *, cbd_nanoporosity: float) -> float:
-    """Tortuosity factor of ionic transport through pores and CBD nanopores (axis 0)."""
+def ionic_tortuosity_factor(labels: np.ndarray, *, cbd_nanoporosity: float,
+                            cbd_transport_factor: float) -> float:
+    """Tortuosity factor of ionic transport through pores and the CBD (axis 0): the CBD
+    conducts at ``cbd_transport_factor`` of the bulk electrolyte, and holds electrolyte in
+    ``cbd_nanoporosity`` of its volume."""
     import taufactor
 
     pore, cbd = labels == PORE, labels == CBD
@@ -75,8 +82,8 @@ def ionic_tortuosity_factor(labels: np.ndarray, *, cbd_nanoporosity: float) -> f
         return 1.0
     image = np.where(pore, 1, np.where(cbd, 2, 0)).astype(np.uint8)
     phases = {1: 1.0}
-    if cbd.any() and cbd_nanoporosity > 0:
-        phases[2] = cbd_nanoporosity**1.5
+    if cbd.any() and cbd_nanoporosity > 0 and cbd_transport_factor > 0:
+        phases[2] = cbd_transport_factor
     else:
         image[image == 2] = 0
     solver = taufactor.MultiPhaseSolver(image, cond=phases, device="cpu")
@@ -101,7 +108,8 @@ def effective_conductivity_s_m(labels: np.ndarray, *, am_s_m: float, cbd_s_m: fl
 def voxel_properties(labels: np.ndarray, *, voxel_um: float, am_density_g_cm3: float,
                      cbd_density_g_cm3: float, am_conductivity_s_m: float,
                      cbd_conductivity_s_m: float, face_count_correction: float,
-                     cbd_nanoporosity: float = 0.5, transport: bool = True) -> dict[str, float]:
+                     cbd_nanoporosity: float, cbd_transport_factor: float,
+                     transport: bool = True) -> dict[str, float]:
     """Properties of one frame's label image (see module doc); ``transport=False`` skips the
     two taufactor solves (geometry only)."""
     from taufactor.metrics import interfacial_areas
@@ -134,9 +142,11 @@ def voxel_properties(labels: np.ndarray, *, voxel_um: float, am_density_g_cm3: f
         "area_am_cbd_um2": am_cbd,
         "am_fraction": counts[AM] / electrode,
         "cbd_fraction": counts[CBD] / electrode,
+        "electrolyte_fraction": (counts[PORE] + cbd_nanoporosity * counts[CBD]) / electrode,
     }
     if transport:
-        result["tortuosity_factor"] = ionic_tortuosity_factor(film, cbd_nanoporosity=cbd_nanoporosity)
+        result["tortuosity_factor"] = ionic_tortuosity_factor(
+            film, cbd_nanoporosity=cbd_nanoporosity, cbd_transport_factor=cbd_transport_factor)
         result["pore_tortuosity_factor"] = tortuosity_factor(film)
         result["conductivity_s_m"] = effective_conductivity_s_m(
             film, am_s_m=am_conductivity_s_m, cbd_s_m=cbd_conductivity_s_m)

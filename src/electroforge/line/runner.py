@@ -24,14 +24,14 @@ from electroforge.atomic import atomic_write_text
 from electroforge.datasets import validate_dataset
 from electroforge.errors import InputError
 from electroforge.line.chain import Condition, check_grid, simulate_slurry
-from electroforge.line.materials import LineParameters
+from electroforge.line.materials import LineParameters, default_grid
 from electroforge.seeds import check_seed
 from electroforge.space import Space, default_space
 
 __all__ = ["LINE_VERSION", "default_cache_dir", "local_cluster", "run"]
 
 #: Bump when the line's physics changes: cached results of other versions are not reused.
-LINE_VERSION = "3"
+LINE_VERSION = "4"
 RECIPE = ("am_wt_pct", "sc_wt_pct", "cr_pct", "c_rate")
 #: Recipes of one slurry per task.
 CHUNK = 8
@@ -43,7 +43,7 @@ def default_cache_dir() -> Path:
     return Path(root) / "line"
 
 
-def run(recipes: pd.DataFrame, *, grid: int = 64, seed: int = 0, client=None,
+def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int = 0, client=None,
         workers: int | None = None, params: LineParameters | None = None,
         space: Space | None = None, cache_dir: str | os.PathLike[str] | None = None,
         frames_dir: str | os.PathLike[str] | None = None, progress: bool = True) -> pd.DataFrame:
@@ -52,7 +52,8 @@ def run(recipes: pd.DataFrame, *, grid: int = 64, seed: int = 0, client=None,
     Args:
         recipes: Columns ``am_wt_pct``, ``sc_wt_pct``, ``cr_pct`` and optionally ``c_rate``
             (without it no discharge is simulated).
-        grid: Voxels across the footprint (the image is ``n_z x grid x grid``).
+        grid: Voxels across the footprint (the image is ``n_z x grid x grid``); default
+            0.5 um voxels (:func:`~electroforge.line.materials.default_grid`).
         seed: Seed of the particles; the same (recipe, seed, grid) gives the same result.
         client: A ``dask.distributed.Client`` (e.g. of a cluster); by default a
             ``LocalCluster`` of ``workers`` processes.
@@ -71,6 +72,7 @@ def run(recipes: pd.DataFrame, *, grid: int = 64, seed: int = 0, client=None,
     """
     params = params or LineParameters()
     seed = check_seed(seed)
+    grid = default_grid(params) if grid is None else grid
     check_grid(grid, params)
     table = _validated(recipes, space)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
