@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Remake the virtual-line dataset shipped with the package for `electroforge demo`
-# (src/electroforge/data/line_174.parquet): the demo's design through the line at grid 64,
-# seed 0. Run it after any change of the line's physics (LINE_VERSION); ~15 min on 2 cores.
+# (src/electroforge/data/line_174.parquet): the demo's design (C-rate free: every condition
+# its own rate) through the line at its default box, seed 0. Run it after any change of the
+# line's physics (LINE_VERSION); ~30 min on 2 cores.
 # Usage: scripts/make_shipped_dataset.sh [WORKDIR]   (finished recipes are cached there)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$(mktemp -d)}"
 mkdir -p "$work"
 cd "$work"
-design="electroforge doe slurry-major --n 174 --slurries 6 --fix c_rate=1 --seed 0 --out design.csv"
+design="electroforge doe slurry-major --n 174 --slurries 6 --seed 0 --out design.csv"
 line="electroforge line run design.csv --out props.parquet --workers 2"
 $design
 ELECTROFORGE_CACHE="$work/cache" $line
-python - "$repo/src/electroforge/data/line_174.parquet" "$design && $line  (grid 64, seed 0)" <<'EOF'
+python - "$repo/src/electroforge/data/line_174.parquet" "$design && $line  (default box, seed 0)" <<'EOF'
 import sys
 
 from electroforge.datasets import read_dataset, write_dataset

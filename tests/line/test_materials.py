@@ -19,7 +19,11 @@ def test_defaults_and_replace():
     ("changes", "fragment"),
     [({"am_density_g_cm3": float("nan")}, "finite"), ({"footprint_um": -1.0}, "negative"),
      ({"am_median_diameter_um": 20.0}, "between"), ({"bound_solvent_fraction": 1.5}, "[0, 1]"),
-     ({"am_unloading_ratio": 0.5}, "unloading"), ({"load_frames": 0}, "frame")],
+     ({"am_unloading_ratio": 0.5}, "unloading"), ({"load_frames": 0}, "frame"),
+     ({"am_density_g_cm3": 0.0}, "positive"), ({"cbd_bridge_um": 50.0}, "10 um"),
+     ({"discharge_cutoff_v": 4.5}, "discharge_cutoff_v.*OCP window"),
+     ({"cbd_nanoporosity": 1.0}, "all pores"), ({"porosity_floor": 1.0}, "all pores"),
+     ({"cbd_transport_factor": 2.0}, "[0, 1]")],
 )
 def test_invalid_constants(changes, fragment):
     with pytest.raises(InputError, match=fragment.replace("[", r"\[").replace("]", r"\]")):

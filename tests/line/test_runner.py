@@ -33,6 +33,17 @@ def test_properties_for_every_recipe(run_small):
     assert out.loc[0, "dried_porosity"] == out.loc[1, "dried_porosity"]   # same slurry
 
 
+def test_pores_percolate_in_the_corners_of_the_space_at_the_strongest_compression(run_small):
+    corners = pd.DataFrame([(am, sc, 50.0) for am in (85.0, 97.0) for sc in (55.0, 72.0)],
+                           columns=["am_wt_pct", "sc_wt_pct", "cr_pct"])
+    out = run_small(corners)
+    assert (out["error"] == "").all()
+    assert np.isfinite(out["pore_tortuosity_factor"]).all()
+    # the film stops at the porosity floor; the binder springs it back a little above
+    assert (out["porosity"] >= small_line().porosity_floor).all()
+    assert (out["film_cr_pct"] <= 50.0 + 1e-9).all()
+
+
 def test_cache_resumes_without_recomputing(run_small, monkeypatch):
     first = run_small()
     calls = []

@@ -116,3 +116,19 @@ def test_cbd_bridges_sit_at_am_contacts_before_coating_lone_particles():
                       cbd_neck_fraction=1.0, cbd_bridge_um=0.4)
     k, j, i = np.nonzero(labels == CBD)
     assert ((j + 0.5) * 0.2 > 10).sum() > 100
+
+
+def test_top_contact_follows_the_surface_but_spans_pits():
+    slab = np.full((12, 6, 6), AM, dtype=np.uint8)
+    slab[-1] = PORE
+    slab[-1, 2, 2] = AM       # one cap pokes into the last layer
+    # the contact lies on the surface: the cap does not decide whether the film conducts
+    # (and the thickness is the contact's mean height: a homogeneous film conducts at its
+    # bulk value)
+    full = effective_conductivity(slab, {AM: 1.0})
+    assert full == pytest.approx(1.0, rel=0.01)
+    # a pit down to the current collector is spanned, not contacted at its bottom (which
+    # would short the column over one voxel)
+    pitted = slab.copy()
+    pitted[1:, 0, 0] = PORE
+    assert effective_conductivity(pitted, {AM: 1.0}) < full

@@ -192,21 +192,22 @@ def test_an_equation_that_runs_away_from_the_data_is_refused_by_the_domain_check
                                          "data's range [2; 3] widened by 1 x its span")
 
 
-def test_on_the_line_data_fit_prefers_an_equation_that_stays_near_the_data():
-    # the shipped line dataset: cross-validation's tortuosity equation on all 174 recipes
-    # has a term the data cannot see (2e-25 exp(100 - am) exp(100 - sc) in the exponent:
-    # nothing on the six slurries, a tortuosity factor of 4e10 at AM 85 %, SC 55 %)
+def test_on_the_line_data_fit_prefers_an_equation_defined_over_the_whole_space():
+    # the shipped line dataset (v4): cross-validation's pore-tortuosity equation on all 174
+    # recipes has a log(cr_pct) term, undefined at the space's edge CR 0 where the data has
+    # no recipe; the space-aware fit falls back on the next best by CV
     from importlib.resources import as_file, files
 
     from electroforge.datasets import read_dataset
 
     with as_file(files("electroforge.data") / "line_174.parquet") as path:
         table = read_dataset(path)
-    X, Y = table[["am_wt_pct", "sc_wt_pct", "cr_pct"]], table[["tortuosity_factor"]]
+    X, Y = table[["am_wt_pct", "sc_wt_pct", "cr_pct"]], table[["pore_tortuosity_factor"]]
     free = SymbolicSurrogate().fit(X, Y)
-    with pytest.raises(SurrogateError, match="beyond the data's range"):
+    with pytest.raises(SurrogateError, match="cr_pct=0"):
         free.check_domain(SPACE)
     checked = SymbolicSurrogate().fit(X, Y, space=SPACE)
-    assert checked.info_["tortuosity_factor"]["domain"].startswith("next best by CV")
+    assert checked.info_["pore_tortuosity_factor"]["domain"].startswith("next best by CV")
     assert checked.check_domain(SPACE) is checked
-    assert r2_score(Y.tortuosity_factor, checked.predict(X).tortuosity_factor) > 0.97
+    fitted = checked.predict(X).pore_tortuosity_factor
+    assert r2_score(Y.pore_tortuosity_factor, fitted) > 0.9

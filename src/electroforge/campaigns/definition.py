@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from electroforge.errors import InputError
-from electroforge.line.materials import default_grid
 from electroforge.objectives.spec import ObjectiveSpec
 from electroforge.space import Space, default_space
 from electroforge.space.constraints import LinearConstraint
@@ -80,7 +79,7 @@ class CampaignDefinition:
     objective: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     evaluator: str = "surrogate"
     model: str | None = None
-    grid: int = field(default_factory=default_grid)
+    grid: int | None = None     # line only; None: the line's default (0.5 um voxels)
     seed: int = 0
     batch_size: int = 1
     iterations: int | None = None
@@ -98,7 +97,8 @@ class CampaignDefinition:
             raise InputError("a campaign name is 1-64 letters, digits, '_', '-' or '.'",
                              field="name", value=repr(self.name), allowed="e.g. cathode-1c")
         for key, minimum in (("budget", 1), ("batch_size", 1), ("seed", 0), ("grid", 8)):
-            _integer(getattr(self, key), key, minimum)
+            if key != "grid" or self.grid is not None:
+                _integer(getattr(self, key), key, minimum)
         if self.budget > MAX_BUDGET:
             raise InputError("the budget is beyond what a GP can learn from", field="budget",
                              value=self.budget, allowed=f"1 to {MAX_BUDGET} evaluations (the "
@@ -181,7 +181,7 @@ class CampaignDefinition:
         return cls(name=data["name"], budget=data["budget"], space=space, objective=objective,
                    evaluator=evaluator.get("kind", "surrogate"),
                    model=str((base / model).resolve()) if model else None,
-                   grid=evaluator.get("grid", default_grid()), seed=data.get("seed", 0),
+                   grid=evaluator.get("grid"), seed=data.get("seed", 0),
                    batch_size=data.get("batch_size", 1), iterations=data.get("iterations"),
                    schedule=data.get("schedule"),
                    optimizer=dict(_table(data, "optimizer", _OPTIMIZER_KEYS)),

@@ -13,13 +13,17 @@ through the harmonic mean of their conductivities (series of two half-voxels); t
 first layer along axis 0 connects through half a voxel to the current collector
 (potential 1), and the highest conducting voxel of every column to a top contact
 (potential 0) laid on the film's surface, as a measurement's pressed or sputtered top
-electrode touches the surface wherever it is; axes 1 and 2 are periodic. Voxels not
+electrode touches the surface wherever it is (within :data:`TOP_CONTACT_LAYERS` of the
+image's top, so that no contact reaches down a pit to short a column); axes 1 and 2 are
+periodic. Voxels not
 connected to either electrode carry no current and are left out.
 
 The top contact follows the surface, not the image's last layer: a film whose top lies
 inside a layer has only the caps of its highest particles there, and a last-layer
 contact would make the conductivity hinge on whether those few caps belong to the
-conducting network (measured: 0.197 S/m one layer down, 0 with the cap layer).
+conducting network (measured: 0.197 S/m one layer down, 0 with the cap layer). The
+thickness that turns the conductance into a conductivity is then the mean height of the
+contact, so a homogeneous film conducts at its bulk value whatever its surface.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from scipy.sparse.csgraph import connected_components
 __all__ = ["effective_conductivity"]
 
 _TOLERANCE = 1e-8
+#: The top contact touches a column's highest conducting voxel if it lies in the last
+#: this many layers (the film's rough top; deeper, the column is a pit the contact spans).
+TOP_CONTACT_LAYERS = 3
 
 
 def effective_conductivity(labels: np.ndarray, conductivity: Mapping[int, float]) -> float:
@@ -70,8 +77,8 @@ def effective_conductivity(labels: np.ndarray, conductivity: Mapping[int, float]
 
     bottom = index[0][sigma[0] > 0]
     conducting = sigma > 0
-    columns = conducting.any(axis=0)
     highest = n_z - 1 - np.argmax(conducting[::-1], axis=0)
+    columns = conducting.any(axis=0) & (highest >= n_z - TOP_CONTACT_LAYERS)
     top = index[highest[columns], *np.nonzero(columns)]
     if len(bottom) == 0 or len(top) == 0:
         return 0.0
@@ -107,8 +114,10 @@ def effective_conductivity(labels: np.ndarray, conductivity: Mapping[int, float]
         shape=(m, m)).tocsr()
     potential = _solve(matrix, rhs)
     current = float(np.sum(g_bottom * (1.0 - potential[order[bottom]])))
-    # current density x thickness / potential difference, in voxel units (sizes cancel)
-    return current * n_z / (n_y * n_x)
+    # current density x thickness / potential difference, in voxel units (sizes cancel); the
+    # thickness between the collector and the top contact, which lies on the surface
+    thickness = float(np.mean(highest[columns] + 1))
+    return current * thickness / (n_y * n_x)
 
 
 def _solve(matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:

@@ -15,6 +15,8 @@ from electroforge.errors import InputError
 
 __all__ = ["DEFAULT_VOXEL_UM", "LineParameters", "default_grid"]
 
+#: Widest CBD bridge (um): the AM particles themselves are at most 14 um across.
+MAX_BRIDGE_UM = 10.0
 #: Voxel size of the line's images by default (SPEC: 0.4-0.5 um; the references' 0.4-0.5).
 DEFAULT_VOXEL_UM = 0.5
 
@@ -115,6 +117,17 @@ class LineParameters:
                                                   self.binder_recovery)):
             raise InputError("fractions must lie in [0, 1]", field="bound_solvent_fraction",
                              allowed="0 <= value <= 1")
+        for name in ("am_density_g_cm3", "cbd_solid_density_g_cm3", "solvent_density_g_cm3",
+                     "footprint_um", "areal_loading_mg_cm2"):
+            if getattr(self, name) <= 0:
+                raise InputError("must be positive", field=name, value=getattr(self, name),
+                                 allowed="> 0")
+        if self.cbd_bridge_um > MAX_BRIDGE_UM:
+            raise InputError("CBD bridges wider than a large particle", field="cbd_bridge_um",
+                             value=self.cbd_bridge_um, allowed=f"0 <= value <= {MAX_BRIDGE_UM:g} um")
+        from electroforge.line.nmc111 import check_cutoff
+
+        check_cutoff(self.discharge_cutoff_v, field="discharge_cutoff_v")
         if self.porosity_floor >= 1:
             raise InputError("a film cannot be all pores", field="porosity_floor",
                              value=self.porosity_floor, allowed="0 <= value < 1")

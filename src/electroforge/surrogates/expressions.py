@@ -15,12 +15,13 @@ import numpy as np
 
 __all__ = ["Descriptor", "UNARY", "feature", "unary", "binary", "from_dict"]
 
-#: Unary operators and the inputs they accept: "any", "positive" (log, sqrt), "nonzero" (1/x).
+#: Unary operators and the inputs they accept: "any", "positive" (log), "nonnegative" (sqrt),
+#: "nonzero" (1/x).
 UNARY: dict[str, str] = {
     "id": "any",
     "sq": "any",
     "cube": "any",
-    "sqrt": "positive",
+    "sqrt": "nonnegative",
     "log": "positive",
     "exp": "any",
     "inv": "nonzero",
@@ -81,7 +82,8 @@ class Descriptor:
         return set().union(*(arg.leaves() for arg in self.args))
 
     def constraints(self) -> list[tuple[str, Descriptor]]:
-        """(domain, sub-expression) pairs the inputs must satisfy: log/sqrt args > 0, 1/x != 0."""
+        """(domain, sub-expression) pairs the inputs must satisfy: log args > 0, sqrt args >= 0,
+        1/x != 0."""
         found = []
         if self.op in UNARY and UNARY[self.op] != "any":
             found.append((UNARY[self.op], self.args[0]))

@@ -149,8 +149,8 @@ def feature_space(X: np.ndarray, operators: tuple[str, ...], domain: np.ndarray 
                   ) -> tuple[list[Descriptor], np.ndarray]:
     """Candidate descriptors and their values on ``X`` (``n x m``), simplest first.
 
-    log, sqrt and 1/x are applied where their argument stays positive (or one-signed) over
-    the data, and also over the points of ``domain`` (``k x m``, the same columns) when
+    log and 1/x are applied where their argument stays positive (or one-signed), sqrt where
+    it stays non-negative, over the data, and also over the points of ``domain`` (``k x m``, the same columns) when
     given: an equation must then be defined over a whole space, not just at the data.
     """
     where = X if domain is None else np.vstack([X, domain])
@@ -159,7 +159,7 @@ def feature_space(X: np.ndarray, operators: tuple[str, ...], domain: np.ndarray 
     for j in range(X.shape[1]):
         x = where[:, j]
         for op in operators:
-            if op in ("sqrt", "log") and not x.min() > 0:
+            if (op == "log" and not x.min() > 0) or (op == "sqrt" and not x.min() >= 0):
                 continue
             if op == "inv" and not (x.min() > 0 or x.max() < 0):
                 continue
