@@ -2,8 +2,8 @@
 data's own noise ceiling, measured in one run.
 
 Dataset: the one shipped with the package (``electroforge/data/line_174.parquet``: the
-slurry-major design of 6 slurries x 29 calendering conditions at 1 C, run through the
-virtual line), or ``--data FILE``. Validation as ``electroforge fit`` does it: RMSE% and
+slurry-major design of 6 slurries x 29 calendering conditions, each at its own C-rate,
+run through the virtual line), or ``--data FILE``. Validation as ``electroforge fit`` does it: RMSE% and
 R2 on a 20 % test split (seed 0) and the 95 % interval of R2 over 75 random 80/20
 re-splits; the SISSO equations are domain-checked over the default space (finite and
 positive everywhere).
@@ -13,7 +13,7 @@ reference's R2 and our ratio to it, and a noise ceiling: a separate cubic in ``c
 per slurry, fitted on the same training rows. On a slurry-major design every function
 of the recipe is, within one slurry, a function of ``cr_pct`` alone, so this flexible
 per-slurry fit shows about how much of the test variance is the line's own scatter
-(the random packing of a ~32 um box re-arranged at each compression) rather than a
+(the random packing of a 48 um box re-arranged at each compression) rather than a
 model's shortfall. Then the fit time of the four equations on all rows (what
 ``electroforge fit`` saves; target <= 60 s) and of the validation.
 

@@ -224,3 +224,9 @@ def test_a_line_campaign_runs_the_virtual_line(tmp_path, model_file):
     assert len(made) == 2 and set(made["source"]) == {"line"}
     assert made["porosity"].between(0.05, 0.8).all()       # the line's own outputs kept
     assert made["cost"].notna().all()
+    # each evaluation drew its own particles, recorded beside it and reproducible
+    from electroforge.campaigns.evaluators import EVALUATION_STREAM, particle_seed
+
+    expected = [particle_seed(4, EVALUATION_STREAM, int(i)) for i in made["proposal_id"]]
+    assert made["particle_seed"].astype(int).tolist() == expected
+    assert made["particle_seed"].nunique() == 2

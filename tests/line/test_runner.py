@@ -58,6 +58,23 @@ def test_cache_resumes_without_recomputing(run_small, monkeypatch):
     assert len(calls) == 1 and len(calls[0][2]) == 1   # only the new recipe ran
 
 
+def test_a_seed_per_recipe_gives_each_its_own_particles(run_small):
+    # one recipe three times: one seed for all makes the same electrode three times, a
+    # seed per recipe makes three replicates, each equal to that seed's single run
+    same = pd.concat([RECIPES.iloc[[1]]] * 3, ignore_index=True)
+    shared = run_small(same)
+    assert shared["porosity"].nunique() == 1
+    replicates = run_small(same, seed=[0, 1, 2])
+    assert replicates["porosity"].nunique() == 3
+    assert replicates.loc[0, "porosity"] == shared.loc[0, "porosity"]
+    alone = run_small(same.iloc[[2]], seed=2)
+    assert alone["porosity"].iloc[0] == replicates.loc[2, "porosity"]
+    with pytest.raises(InputError, match="one seed per recipe"):
+        run_small(same, seed=[0, 1])
+    with pytest.raises(InputError, match=r"seed\[1\]"):
+        run_small(same, seed=[0, -1, 2])
+
+
 def test_a_failing_recipe_is_reported_and_the_others_kept(run_small, monkeypatch):
     original = runner.simulate_slurry
 

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from electroforge.campaigns.definition import CampaignDefinition
+from electroforge.campaigns.evaluators import Evaluator, make_evaluator
 from electroforge.campaigns.hedge import GPHedge
 from electroforge.campaigns.store import Store, utc_now
 from electroforge.datasets.validation import cell_to_float
@@ -424,25 +425,14 @@ class Campaign:
             self._finish_run(run_id, "done")
         return recommendation
 
-    def _evaluate(self, proposals: pd.DataFrame) -> pd.DataFrame:
-        recipes = proposals[["proposal_id"] + self.problem.names].reset_index(drop=True)
-        if self.definition.evaluator == "surrogate":
-            predicted = self.problem.predict(recipes[self.problem.names].to_numpy())
-            return pd.concat([recipes[["proposal_id"]], predicted], axis=1)
-        from electroforge.line import run as line_run
+    @property
+    def evaluator(self) -> Evaluator:
+        """The campaign's evaluator (:mod:`electroforge.campaigns.evaluators`)."""
+        return make_evaluator(self.definition.evaluator, self.problem,
+                              seed=self.definition.seed, grid=self.definition.grid)
 
-        full = self.problem.recipes(recipes[self.problem.names].to_numpy())
-        missing = {p.name: (p.low + p.high) / 2 for p in self.problem.space if p.name not in full}
-        props = line_run(full.assign(**missing), grid=self.definition.grid,
-                         seed=self.definition.seed, space=self.problem.space, progress=False,
-                         workers=0 if len(full) == 1 else None)
-        failed = props.get("error", pd.Series([""] * len(props))).fillna("").astype(str) != ""
-        if failed.any():
-            raise InputError("the virtual line failed on a proposed recipe", field="evaluator",
-                             value=props.loc[failed].iloc[0]["error"],
-                             allowed="recipes the line can simulate")
-        return pd.concat([recipes, props.drop(columns=self.problem.names, errors="ignore")],
-                         axis=1)
+    def _evaluate(self, proposals: pd.DataFrame) -> pd.DataFrame:
+        return self.evaluator.evaluate(proposals[["proposal_id"] + self.problem.names])
 
     def _start_run(self, kind: str, scheduled_for: str | None) -> int:
         with self.store.transaction() as db:

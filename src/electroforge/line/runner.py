@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,8 @@ def default_cache_dir() -> Path:
     return Path(root) / "line"
 
 
-def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int = 0, client=None,
+def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[int] = 0,
+        client=None,
         workers: int | None = None, params: LineParameters | None = None,
         space: Space | None = None, cache_dir: str | os.PathLike[str] | None = None,
         frames_dir: str | os.PathLike[str] | None = None, progress: bool = True) -> pd.DataFrame:
@@ -55,6 +56,8 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int = 0, client
         grid: Voxels across the footprint (the image is ``n_z x grid x grid``); default
             0.5 um voxels (:func:`~electroforge.line.materials.default_grid`).
         seed: Seed of the particles; the same (recipe, seed, grid) gives the same result.
+            One integer for every recipe, or one per recipe (independent replicates of
+            one recipe, or each evaluation of a campaign with particles of its own).
         client: A ``dask.distributed.Client`` (e.g. of a cluster); by default a
             ``LocalCluster`` of ``workers`` processes.
         workers: Worker processes for the default cluster (default: CPU count);
@@ -71,24 +74,25 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int = 0, client
         ``capacity_mah_g``, ...) and ``error`` (empty where the recipe succeeded).
     """
     params = params or LineParameters()
-    seed = check_seed(seed)
     grid = default_grid(params) if grid is None else grid
     check_grid(grid, params)
     table = _validated(recipes, space)
+    seeds = _seeds(seed, len(table))
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     frames = Path(frames_dir) if frames_dir is not None else None
-    keys = [_key(row, grid, seed, params) for row in table.to_dict("records")]
+    keys = [_key(row, grid, s, params) for row, s in zip(table.to_dict("records"), seeds)]
     results: dict[int, dict] = {}
     for index, key in enumerate(keys):
         cached = cache / f"{key}.json"
         if cached.is_file() and (frames is None or _frames_path(frames, key).is_file()):
             results[index] = json.loads(cached.read_text())
     todo = [i for i in range(len(table)) if i not in results]
-    groups: dict[tuple[float, float], list[int]] = {}
+    groups: dict[tuple[float, float, int], list[int]] = {}
     for i in todo:
-        groups.setdefault((table.at[i, "am_wt_pct"], table.at[i, "sc_wt_pct"]), []).append(i)
+        slurry = (table.at[i, "am_wt_pct"], table.at[i, "sc_wt_pct"], seeds[i])
+        groups.setdefault(slurry, []).append(i)
     tasks = []
-    for (am, sc), rows in groups.items():
+    for (am, sc, particle_seed), rows in groups.items():
         # A slurry's recipes go out in chunks: the slurry is remade and dried per chunk (~1 s,
         # a few per cent of a chunk), and in return the progress bar moves and the workers
         # share the work evenly even when a design has fewer slurries than workers.
@@ -98,7 +102,7 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int = 0, client
                                     float(table.at[i, "c_rate"]) if "c_rate" in table else None,
                                     _frames_path(frames, keys[i]) if frames else None)
                           for i in chunk]
-            tasks.append(((float(am), float(sc), conditions), chunk))
+            tasks.append(((float(am), float(sc), particle_seed, conditions), chunk))
 
     def record(rows: list[int], outcome: list[dict]) -> None:
         for i, props in zip(rows, outcome):
@@ -109,7 +113,7 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int = 0, client
     if tasks:
         if frames:
             frames.mkdir(parents=True, exist_ok=True)
-        _execute(tasks, record, grid=grid, seed=seed, params=params, client=client,
+        _execute(tasks, record, grid=grid, params=params, client=client,
                  workers=workers, progress=progress, total=len(todo))
     out = table.copy()
     properties = sorted({key for props in results.values() for key in props if key != "error"})
@@ -117,6 +121,17 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int = 0, client
         out[name] = [results[i].get(name, np.nan) for i in range(len(table))]
     out["error"] = [results[i].get("error", "") for i in range(len(table))]
     return out
+
+
+def _seeds(seed: int | Sequence[int], n: int) -> list[int]:
+    if isinstance(seed, (str, bytes)) or not isinstance(seed, Sequence | np.ndarray | pd.Series):
+        return [check_seed(seed)] * n
+    seeds = [check_seed(s, field=f"seed[{i}]") for i, s in enumerate(seed)]
+    if len(seeds) != n:
+        raise InputError("one seed per recipe, or one for all", field="seed",
+                         value=f"{len(seeds)} seeds for {n} recipes",
+                         allowed=f"an integer or {n} integers")
+    return seeds
 
 
 def _validated(recipes: pd.DataFrame, space: Space | None) -> pd.DataFrame:
@@ -144,11 +159,11 @@ def _frames_path(frames: Path, key: str) -> Path:
     return frames / f"{key}.npz"
 
 
-def _execute(tasks, record: Callable, *, grid, seed, params, client, workers, progress, total):
+def _execute(tasks, record: Callable, *, grid, params, client, workers, progress, total):
     bar = _progress(total, progress)
     try:
         if client is None and workers == 0:
-            for (am, sc, conditions), rows in tasks:
+            for (am, sc, seed, conditions), rows in tasks:
                 record(rows, _task(am, sc, conditions, grid, seed, params))
                 bar.update(len(rows))
             return
@@ -160,7 +175,7 @@ def _execute(tasks, record: Callable, *, grid, seed, params, client, workers, pr
             client = Client(own)
         try:
             futures = {client.submit(_task, am, sc, conditions, grid, seed, params, pure=False):
-                       rows for (am, sc, conditions), rows in tasks}
+                       rows for (am, sc, seed, conditions), rows in tasks}
             for future in as_completed(futures):
                 rows = futures[future]
                 try:

@@ -1,0 +1,163 @@
+"""Evaluators: what turns a campaign's proposed recipes into measured properties.
+
+One protocol, ``evaluate(recipes) -> DataFrame``, for every kind a campaign can use: the
+fitted surrogate (:class:`SurrogateEvaluator`), the virtual line
+(:class:`LineEvaluator`) and the lab (:class:`LabEvaluator`: the lab answers through
+ask/tell, so it evaluates nothing itself). The neural surrogates to come plug in the same
+way.
+
+``recipes`` has a ``proposal_id`` column and the campaign's searched parameters; the
+result has ``proposal_id``, the recipe and one column per property. A line evaluation
+draws its own particle seed (:func:`particle_seed`, also in the result as
+``particle_seed``), so two evaluations of one recipe, a verification's replicates among
+them, are independent electrodes, and the same campaign seed and proposal give the same
+electrode again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from electroforge.errors import InputError
+from electroforge.objectives.recipe import RecipeProblem
+from electroforge.seeds import check_seed
+
+__all__ = ["EVALUATION_STREAM", "Evaluator", "LabEvaluator", "LineEvaluator",
+           "SurrogateEvaluator", "VERIFICATION_STREAM", "make_evaluator", "particle_seed"]
+
+#: Streams of :func:`particle_seed`: one per use, so no verification replicate reuses the
+#: particles of an evaluation.
+EVALUATION_STREAM = 0
+VERIFICATION_STREAM = 1
+
+
+def particle_seed(campaign_seed: int, stream: int, *index: int) -> int:
+    """The particle seed of one evaluation: ``campaign_seed`` spawned by ``(stream, *index)``
+    with numpy's ``SeedSequence`` (independent of every other evaluation's).
+
+    Example:
+        >>> particle_seed(0, EVALUATION_STREAM, 1) == particle_seed(0, EVALUATION_STREAM, 1)
+        True
+        >>> len({particle_seed(0, EVALUATION_STREAM, i) for i in range(100)})
+        100
+    """
+    sequence = np.random.SeedSequence(check_seed(campaign_seed),
+                                      spawn_key=(int(stream), *map(int, index)))
+    return int(sequence.generate_state(1, np.uint32)[0])
+
+
+class Evaluator(Protocol):
+    """Turns recipes into properties (see the module doc)."""
+
+    kind: str
+
+    def evaluate(self, recipes: pd.DataFrame) -> pd.DataFrame: ...
+
+
+class SurrogateEvaluator:
+    """The campaign's fitted model: properties predicted, instantly and without noise."""
+
+    kind = "surrogate"
+
+    def __init__(self, problem: RecipeProblem) -> None:
+        self.problem = problem
+
+    def evaluate(self, recipes: pd.DataFrame) -> pd.DataFrame:
+        names = self.problem.names
+        table = recipes.reset_index(drop=True)
+        predicted = self.problem.predict(table[names].to_numpy(dtype=float))
+        return pd.concat([table[["proposal_id"]], predicted], axis=1)
+
+
+class LineEvaluator:
+    """The virtual line, each evaluation with particles of its own.
+
+    Args:
+        problem: The campaign's problem (its space completes the recipes: a parameter the
+            campaign fixes takes its value, one the line needs and the space lacks its
+            space's middle).
+        campaign_seed: Spawns the particle seed of every evaluation.
+        grid: The line's grid (None: its default, 0.5 um voxels).
+        stream: :data:`EVALUATION_STREAM` or :data:`VERIFICATION_STREAM`.
+        workers: Line worker processes (None: the line's default; a single recipe runs in
+            this process).
+    """
+
+    kind = "line"
+
+    def __init__(self, problem: RecipeProblem, campaign_seed: int, *, grid: int | None = None,
+                 stream: int = EVALUATION_STREAM, workers: int | None = None) -> None:
+        self.problem = problem
+        self.campaign_seed = check_seed(campaign_seed)
+        self.grid = grid
+        self.stream = stream
+        self.workers = workers
+
+    def seeds(self, recipes: pd.DataFrame) -> list[int]:
+        """One particle seed per row, from its ``proposal_id`` (and ``replicate`` if any)."""
+        ids = recipes["proposal_id"].astype(int).tolist()
+        replicates = (recipes["replicate"].astype(int).tolist() if "replicate" in recipes
+                      else [None] * len(ids))
+        return [particle_seed(self.campaign_seed, self.stream, i, *([] if r is None else [r]))
+                for i, r in zip(ids, replicates)]
+
+    def evaluate(self, recipes: pd.DataFrame) -> pd.DataFrame:
+        from electroforge.line import run as line_run
+
+        table = recipes.reset_index(drop=True)
+        names = self.problem.names
+        seeds = self.seeds(table)
+        full = self.problem.recipes(table[names].to_numpy(dtype=float))
+        missing = {p.name: (p.low + p.high) / 2 for p in self.problem.space
+                   if p.name not in full}
+        workers = self.workers if self.workers is not None else (0 if len(full) == 1 else None)
+        props = line_run(full.assign(**missing), grid=self.grid, seed=seeds,
+                         space=self.problem.space, progress=False, workers=workers)
+        failed = props.get("error", pd.Series([""] * len(props))).fillna("").astype(str) != ""
+        if failed.any():
+            raise InputError("the virtual line failed on a proposed recipe", field="evaluator",
+                             value=props.loc[failed].iloc[0]["error"],
+                             allowed="recipes the line can simulate")
+        measured = props.drop(columns=[*names, "error"], errors="ignore")
+        return pd.concat([table.drop(columns=["replicate"], errors="ignore"),
+                          measured.assign(particle_seed=seeds)], axis=1)
+
+
+class LabEvaluator:
+    """The lab: recipes go out on an ask sheet and come back through ``tell``."""
+
+    kind = "lab"
+
+    def evaluate(self, recipes: pd.DataFrame) -> pd.DataFrame:
+        raise InputError("a lab campaign is evaluated by the lab", field="evaluator",
+                         value="lab", allowed="ask for a sheet, then tell its results")
+
+
+def make_evaluator(kind: str, problem: RecipeProblem, *, seed: int = 0,
+                   grid: int | None = None, stream: int = EVALUATION_STREAM,
+                   workers: int | None = None) -> Evaluator:
+    """The evaluator of a campaign's ``[evaluator] kind``."""
+    if kind == "surrogate":
+        return SurrogateEvaluator(problem)
+    if kind == "line":
+        return LineEvaluator(problem, seed, grid=grid, stream=stream, workers=workers)
+    if kind == "lab":
+        return LabEvaluator()
+    raise InputError("unknown evaluator", field="evaluator.kind", value=kind,
+                     allowed="surrogate, line, lab")
+
+
+def replicated(recipe: dict[str, float], proposal_id: int, n: int) -> pd.DataFrame:
+    """``n`` rows of one recipe, ``replicate`` 0..n-1, for a verification."""
+    rows = [{"proposal_id": proposal_id, "replicate": k, **recipe} for k in range(n)]
+    return pd.DataFrame(rows)
+
+
+def spread(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample sd (0 for one value) of replicate measurements."""
+    array = np.asarray(values, dtype=float)
+    return float(array.mean()), float(array.std(ddof=1)) if len(array) > 1 else 0.0
