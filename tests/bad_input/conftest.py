@@ -34,6 +34,7 @@ batch_size = 2
 [evaluator]
 kind = "surrogate"
 model = "model.json"
+verify_seeds = 0
 """
 
 
@@ -59,7 +60,8 @@ def fixture_root(tmp_path_factory) -> Path:
     store = Store(workspace)
     shutil.copy(root / "model.json", workspace / "model.json")
     c1 = Campaign.create(store, CampaignDefinition(
-        name="c1", budget=8, batch_size=2, seed=1, model=str(workspace / "model.json")))
+        name="c1", budget=8, batch_size=2, seed=1, model=str(workspace / "model.json"),
+        verify_seeds=0))
     asked = c1.ask(2)
     told = asked.iloc[[0]].assign(**_properties(asked.iloc[[0]]))
     c1.tell(told, source="fixture")

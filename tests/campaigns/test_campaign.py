@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from electroforge import default_space
 from electroforge.campaigns.campaign import Campaign
 from electroforge.campaigns.definition import CampaignDefinition
 from electroforge.campaigns.schedule import due_campaigns, run_due
-from electroforge.campaigns.store import CampaignLockedError, Store
+from electroforge.campaigns.store import MIGRATIONS, CampaignLockedError, Store
 from electroforge.errors import InputError
 
 PROPERTIES = ["tortuosity_factor", "conductivity_s_m", "active_surface_pct", "density_g_cm3"]
@@ -22,7 +23,7 @@ PROPERTIES = ["tortuosity_factor", "conductivity_s_m", "active_surface_pct", "de
 
 def definition(model_file, **changes):
     values = {"name": "c1", "budget": 10, "batch_size": 2, "evaluator": "surrogate",
-              "model": str(model_file), "seed": 4} | changes
+              "model": str(model_file), "seed": 4, "verify_seeds": 0} | changes
     return CampaignDefinition(**values)
 
 
@@ -162,7 +163,7 @@ def test_run_due_runs_each_fire_time_once(tmp_path, model_file):
 
 def test_store_schema_is_versioned(tmp_path):
     store = Store(tmp_path)
-    assert store.schema_version == 1
+    assert store.schema_version == len(MIGRATIONS) == 2
     store.db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     store.close()
     with pytest.raises(InputError, match="newer electroforge"):
@@ -230,3 +231,49 @@ def test_a_line_campaign_runs_the_virtual_line(tmp_path, model_file):
     expected = [particle_seed(4, EVALUATION_STREAM, int(i)) for i in made["proposal_id"]]
     assert made["particle_seed"].astype(int).tolist() == expected
     assert made["particle_seed"].nunique() == 2
+
+
+def test_the_recommendation_is_verified_on_the_line_with_seeds_of_its_own(tmp_path, model_file):
+    campaign = Campaign.create(Store(tmp_path), definition(
+        model_file, budget=4, grid=48, verify_seeds=3))
+    lines = []
+    recommendation = campaign.run(progress=lines.append)
+    verification = recommendation["verification"]
+    best = campaign.best()
+    assert verification["measurement_id"] == best["measurement_id"]
+    assert verification["predicted"] == {c: best["properties"][c]
+                                         for c in verification["predicted"]}
+    assert set(verification["predicted"]) >= set(campaign.problem.objective.columns)
+    # three independent electrodes: distinct seeds, none an evaluation's, distinct results
+    from electroforge.campaigns.evaluators import VERIFICATION_STREAM, particle_seed
+
+    assert verification["seeds"] == [particle_seed(4, VERIFICATION_STREAM,
+                                                   best["measurement_id"], k) for k in range(3)]
+    assert len(set(verification["measured"]["porosity"])) == 3
+    # the measured cost is the objective of the measured properties, replicate by replicate
+    measured = pd.DataFrame(verification["measured"]).assign(**best["recipe"])
+    costs, _ = campaign.problem.cost_of_table(measured)
+    assert costs.tolist() == pytest.approx(verification["measured_cost"])
+    assert any("measured" in line and "+-" in line for line in lines)
+    # recorded once: asking again returns it without running the line
+    again = Campaign(Store(tmp_path), "c1")
+    assert again.verify(3) == verification and len(again.verifications()) == 1
+    markdown = (Path(recommendation["path"])).read_text()
+    assert "Verified on the virtual line with 3 particle seeds" in markdown
+
+
+def test_verification_input_is_checked(tmp_path, model_file):
+    with pytest.raises(InputError, match="verify_seeds"):
+        definition(model_file, verify_seeds=-1)
+    with pytest.raises(InputError, match="evaluator.grid.*too coarse"):
+        definition(model_file, grid=24, verify_seeds=3)        # refused before any run
+    with pytest.raises(InputError, match="lab campaign is not verified"):
+        definition(model_file, evaluator="lab", verify_seeds=3)
+    assert definition(model_file, evaluator="lab", verify_seeds=None).verification_seeds == 0
+    assert definition(model_file, verify_seeds=None).verification_seeds == 3
+    campaign = Campaign.create(Store(tmp_path), definition(model_file, budget=2))
+    with pytest.raises(InputError, match="nothing measured"):
+        campaign.verify(3)
+    campaign.run(progress=lambda _: None)
+    with pytest.raises(InputError, match="seeds"):
+        campaign.verify(0)

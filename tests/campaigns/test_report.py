@@ -18,7 +18,7 @@ def test_every_section_is_in_the_html_and_the_markdown(tmp_path, model_file):
     save_validation(validation, model_file, reference={"density_g_cm3": (1.87, 0.968)})
     store = Store(tmp_path)
     campaign = Campaign.create(store, CampaignDefinition(
-        name="r", budget=10, evaluator="surrogate", model=str(model_file), seed=2))
+        name="r", budget=10, evaluator="surrogate", model=str(model_file), seed=2, grid=48))
     campaign.run(progress=lambda _: None)
     html_path, md_path = write_report(campaign, sensitivity_n=64)
     page = html_path.read_text()
@@ -31,7 +31,13 @@ def test_every_section_is_in_the_html_and_the_markdown(tmp_path, model_file):
     assert "0.97" in page and "1.87 / 0.968" in page                   # Table 1 beside ours
     best = campaign.best()
     assert f"{best['cost']:.5f}" in page
+    # the run ended with the best recipe made again on the line, beside the prediction
+    verification = campaign.verifications()[-1]
+    assert verification["measurement_id"] == best["measurement_id"]
+    assert "Made again on the virtual line with 3 particle seeds" in page
+    assert f"{best['cost']:.4g}" in page and "measured, mean of 3 seeds" in page
     markdown = md_path.read_text()
+    assert "| cost | " in markdown
     assert markdown.count("\n## ") == len(SECTIONS)
     for figure in ("radar", "convergence", "partial_dependence", "sensitivity"):
         assert f"({figure}.png)" in markdown and (md_path.parent / f"{figure}.png").is_file()

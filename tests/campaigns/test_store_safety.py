@@ -14,7 +14,7 @@ from electroforge.campaigns.store import Store, check_integrity
 
 def _definition(model_file, **extra):
     return CampaignDefinition(**{"name": "c1", "budget": 6, "batch_size": 2, "seed": 1,
-                                 "model": str(model_file), **extra})
+                                 "model": str(model_file), "verify_seeds": 0, **extra})
 
 
 def test_a_killed_run_is_marked_interrupted_when_the_next_process_takes_the_lock(

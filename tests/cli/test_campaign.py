@@ -9,7 +9,7 @@ from helpers import assert_one_line_error
 
 def write_campaign(tmp_path, model_file, **extra):
     lines = ['name = "c1"', "budget = 8", "batch_size = 2", "seed = 1",
-             '[evaluator]', f'model = "{model_file}"']
+             '[evaluator]', f'model = "{model_file}"', "verify_seeds = 0"]
     lines[4:4] = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"'
                   for k, v in extra.items()]
     (tmp_path / "campaign.toml").write_text("\n".join(lines) + "\n")
@@ -85,3 +85,18 @@ def test_errors(cli, tmp_path, model_file):
                    f'kind = "lab"\nmodel = "{model_file}"\n')
     assert cli("campaign", "create", "lab.toml").code == 0
     assert_one_line_error(cli("campaign", "run", "lab"), "ask and tell")
+
+
+def test_verify_prints_predicted_beside_measured(cli, tmp_path, model_file):
+    (tmp_path / "campaign.toml").write_text(
+        'name = "v"\nbudget = 3\nseed = 2\n[evaluator]\n'
+        f'model = "{model_file}"\ngrid = 48\nverify_seeds = 0\n')
+    assert cli("campaign", "create", "campaign.toml").code == 0
+    assert_one_line_error(cli("campaign", "verify", "v"), "nothing measured")
+    assert cli("campaign", "run", "v").code == 0
+    result = cli("campaign", "verify", "v", "--seeds", "2")
+    assert result.code == 0, result.err
+    assert "verification of 'v'" in result.out and "2 particle seeds" in result.out
+    assert "| cost |" in result.out and "| porosity | - |" in result.out
+    assert "verifying the best recipe" in result.err
+    assert_one_line_error(cli("campaign", "verify", "v", "--seeds", "0"), "--seeds")

@@ -6,7 +6,7 @@ from electroforge.campaigns.store import Store
 from electroforge.cli.demo import demo_space
 from electroforge.datasets import read_dataset
 
-SHORT = ("--iterations", "8", "--resplits", "3", "--sensitivity-n", "16")
+SHORT = ("--iterations", "8", "--resplits", "3", "--sensitivity-n", "16", "--verify-seeds", "1")
 
 
 def test_demo_runs_the_study_end_to_end_and_again_identically(cli, tmp_path):
@@ -37,6 +37,10 @@ def test_demo_runs_the_study_end_to_end_and_again_identically(cli, tmp_path):
     assert campaign.n_measured == 8 and campaign.status()["last_recommendation"]
     assert (folder / "model.json").is_file() and (folder / "sensitivity.png").is_file()
     assert "demo finished" in result.out
+    # the recommendation was made again on the line, beside what the equations predicted
+    verification = campaign.verifications()[-1]
+    assert len(verification["seeds"]) == 1 and "| cost |" in result.out
+    assert "Verified on the virtual line with 1 particle seeds" in result.out
     report = tmp_path / "ws" / "demo" / "report" / "report.html"
     assert f"report: {report.relative_to(tmp_path)}" in result.out and report.is_file()
 
@@ -59,7 +63,8 @@ def test_regenerate_runs_the_line_on_the_design(cli, tmp_path, monkeypatch):
     seen = {}
 
     def fake_line(recipes, *, seed, grid=None, **_):
-        seen["recipes"], seen["grid"] = recipes, grid
+        seen.setdefault("recipes", recipes)      # the dataset (the verification comes later)
+        seen.setdefault("grid", grid)
         return recipes.assign(tortuosity_factor=1 + recipes.cr_pct / 25,
                               density_g_cm3=2 + recipes.cr_pct / 50,
                               conductivity_s_m=100 - recipes.am_wt_pct,
@@ -72,3 +77,25 @@ def test_regenerate_runs_the_line_on_the_design(cli, tmp_path, monkeypatch):
     props = read_dataset(tmp_path / "ws" / "demo" / "props.parquet")
     assert "electroforge line run" in props.attrs["metadata"]["command"]
     assert "(--regenerate)" in result.out and "density_g_cm3 = " in result.out
+
+
+def test_the_shipped_equations_are_those_of_the_shipped_dataset(cli, tmp_path):
+    from importlib.resources import as_file, files
+
+    from electroforge.cli.demo import SHIPPED_DATASET, SHIPPED_MODEL
+    from electroforge.surrogates import SymbolicSurrogate
+
+    result = cli("demo", "--workspace", "ws", "--iterations", "4", "--sensitivity-n", "16",
+                 "--verify-seeds", "0")
+    assert result.code == 0, result.err
+    assert "shipped with it (75 re-splits" in result.out and "0.968" in result.out
+    model_file = tmp_path / "ws" / "demo" / "model.json"
+    shipped = SymbolicSurrogate.load(model_file)
+    with as_file(files("electroforge.data") / SHIPPED_DATASET) as path:
+        table = read_dataset(path)
+    refit = SymbolicSurrogate(seed=0).fit(table[["am_wt_pct", "sc_wt_pct", "cr_pct"]],
+                                          table[list(shipped.output_names_)], space=demo_space())
+    assert {k: str(v) for k, v in refit.equations().items()} == {
+        k: str(v) for k, v in shipped.equations().items()}
+    with as_file(files("electroforge.data") / SHIPPED_MODEL) as path:
+        assert model_file.read_bytes() == path.read_bytes()

@@ -17,8 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from electroforge.campaigns.definition import CampaignDefinition
-from electroforge.campaigns.evaluators import Evaluator, make_evaluator
+from electroforge.campaigns.definition import (DEFAULT_VERIFY_SEEDS, MAX_VERIFY_SEEDS,
+                                               CampaignDefinition)
+from electroforge.campaigns.evaluators import (VERIFICATION_STREAM, Evaluator, LineEvaluator,
+                                               make_evaluator, replicated, spread)
 from electroforge.campaigns.hedge import GPHedge
 from electroforge.campaigns.store import Store, utc_now
 from electroforge.datasets.validation import cell_to_float
@@ -406,6 +408,9 @@ class Campaign:
                     if done % every == 0 or self.n_measured >= self.definition.budget:
                         progress(f"  {self.n_measured:>4}/{self.definition.budget}  best cost "
                                  f"{self.best()['cost']:.5f}")
+                if (self.n_measured >= self.definition.budget
+                        and self.definition.verification_seeds):
+                    self._verify(self.definition.verification_seeds, progress=progress)
                 recommendation = self._recommend()
                 self._finish_run(run_id, "done")
             except BaseException:
@@ -460,6 +465,73 @@ class Campaign:
                     | set(self.problem.names)) and pd.notna(row[c])},
                 "cost": float(row["cost"]), "measurement_id": int(row["measurement_id"])}
 
+    def verify(self, n_seeds: int | None = None, *, workers: int | None = None,
+               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Make the best recipe again on the virtual line with ``n_seeds`` particle seeds of
+        its own (default: the definition's ``verify_seeds``, else 3) and record what was
+        predicted beside what was measured. A verification already made of the same
+        recipe with as many seeds is returned as it is."""
+        n = self.definition.verification_seeds or DEFAULT_VERIFY_SEEDS \
+            if n_seeds is None else n_seeds
+        with self.store.lock(self.name):
+            return self._verify(n, workers=workers, progress=progress)
+
+    def verifications(self) -> list[dict[str, Any]]:
+        """Every verification of the campaign, oldest first."""
+        return self.store.verifications(self.name)
+
+    def _verify(self, n_seeds: int, *, workers: int | None = None,
+                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+        if self.definition.evaluator == "lab":
+            raise InputError("a lab campaign is not verified on the line", field="campaign",
+                             value=self.name, allowed="make the recommended recipe again and "
+                             "tell it as a measurement")
+        if isinstance(n_seeds, bool) or not isinstance(n_seeds, int) or not (
+                1 <= n_seeds <= MAX_VERIFY_SEEDS):
+            raise InputError("the number of verification seeds", field="seeds",
+                             value=repr(n_seeds), allowed=f"an integer from 1 to "
+                             f"{MAX_VERIFY_SEEDS} (3 or more for a spread)")
+        best = self.best()
+        if best is None:
+            raise InputError("nothing measured yet: nothing to verify", field="campaign",
+                             value=self.name, allowed="run the campaign or tell results first")
+        done = [v for v in self.store.verifications(self.name, best["measurement_id"])
+                if len(v["seeds"]) == n_seeds]
+        if done:
+            return done[-1]
+        if progress is not None:
+            progress(f"verifying the best recipe on the virtual line ({n_seeds} particle "
+                     f"seeds of its own)")
+        verifier = LineEvaluator(self.problem, self.definition.seed, grid=self.definition.grid,
+                                 stream=VERIFICATION_STREAM, workers=workers)
+        recipes = replicated(best["recipe"], best["measurement_id"], n_seeds)
+        seeds = verifier.seeds(recipes)
+        measured = verifier.evaluate(recipes)
+        costs, feasible = self.problem.cost_of_table(measured)
+        # the objective's properties first, then everything else the line measured
+        columns = [c for c in self.problem.objective.columns if c not in self.problem.names]
+        columns += [c for c in measured.columns if c not in {*columns, *self.problem.names,
+                                                             *self.problem.fixed, "proposal_id",
+                                                             "particle_seed"}
+                    and pd.api.types.is_numeric_dtype(measured[c])]
+        content = {
+            "campaign": self.name, "created_at": utc_now(), "version": _version(),
+            "measurement_id": best["measurement_id"], "recipe": best["recipe"],
+            "fixed": best["fixed"], "grid": self.definition.grid, "seeds": seeds,
+            "predicted_by": self.definition.evaluator,
+            "predicted": {c: best["properties"][c] for c in columns
+                          if c in best["properties"]},
+            "predicted_cost": best["cost"],
+            "measured": {c: [float(v) for v in measured[c]] for c in columns},
+            "measured_cost": [float(c) for c in costs],
+            "measured_feasible": [bool(f) for f in feasible]}
+        self.store.add_verification(self.name, best["measurement_id"], content, _version())
+        if progress is not None:
+            mean, sd = spread(content["measured_cost"])
+            progress(f"  cost predicted {best['cost']:.4f}, measured {mean:.4f} +- {sd:.4f} "
+                     f"(sd over {n_seeds} seeds)")
+        return content
+
     def recommend(self) -> dict[str, Any]:
         with self.store.lock(self.name):
             return self._recommend()
@@ -470,6 +542,9 @@ class Campaign:
             raise InputError("nothing measured yet: no recommendation", field="campaign",
                              value=self.name, allowed="run the campaign or tell results first")
         created = utc_now()
+        verified = self.store.verifications(self.name, best["measurement_id"])
+        if verified:
+            best = best | {"verification": verified[-1]}
         content = {"campaign": self.name, "created_at": created, **best,
                    "n_measured": self.n_measured, "budget": self.definition.budget,
                    "objective": self.problem.rate_note, "seed": self.definition.seed,
@@ -623,5 +698,25 @@ def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
     lines += ["", "| property | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in content["properties"].items()]
     lines += ["", f"Cost: {content['cost']:.5f}", ""]
+    if "verification" in content:
+        lines += verification_lines(content["verification"])
     return "\n".join(lines)
+
+
+def verification_lines(verification: dict[str, Any]) -> list[str]:
+    """Markdown: predicted beside measured (mean +- sd over the verification's seeds)."""
+    n = len(verification["seeds"])
+    by = {"surrogate": "surrogate", "line": "line, one seed"}.get(
+        verification["predicted_by"], verification["predicted_by"])
+    lines = [f"Verified on the virtual line with {n} particle seeds of its own "
+             f"({', '.join(map(str, verification['seeds']))}):", "",
+             f"| property | predicted ({by}) | measured mean | sd over seeds |", "|---|---|---|---|"]
+    rows = [(name, verification["predicted"].get(name), values)
+            for name, values in verification["measured"].items()]
+    rows.append(("cost", verification["predicted_cost"], verification["measured_cost"]))
+    for name, predicted, values in rows:
+        mean, sd = spread(values)
+        shown = "-" if predicted is None else f"{predicted:.4g}"
+        lines.append(f"| {name} | {shown} | {mean:.4g} | {sd:.2g} |")
+    return lines + [""]
 

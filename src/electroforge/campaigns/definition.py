@@ -23,7 +23,9 @@ Example ``campaign.toml``::
     [evaluator]
     kind = "surrogate"          # surrogate (a fitted model), line (the virtual line), lab
     model = "model.json"        # surrogate: the model; line/lab: optional, for scaling bounds
-    grid = 96                   # line only (default: 0.5 um voxels over the line's box)
+    grid = 96                   # the line's grid (line evaluations and verification)
+    verify_seeds = 3            # the final recommendation re-made on the line with this
+                                # many particle seeds (default 3; 0: no verification)
 
     [optimizer]                 # optional GP-Hedge settings
     eta = 1.0
@@ -57,7 +59,10 @@ _WORKSPACE_ENTRIES = ("electroforge.db", "locks")
 _KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
          "objective", "evaluator", "optimizer")
 _SPACE_KEYS = ("file", "bounds", "fix", "constraints")
-_EVALUATOR_KEYS = ("kind", "model", "grid")
+_EVALUATOR_KEYS = ("kind", "model", "grid", "verify_seeds")
+#: Particle seeds of a verification: at least 3 by default, at most this many.
+DEFAULT_VERIFY_SEEDS = 3
+MAX_VERIFY_SEEDS = 20
 _OPTIMIZER_KEYS = ("eta", "decay", "n_initial", "beta", "xi")
 #: Columns a campaign's sheets and exports use for its own bookkeeping: no parameter may
 #: take their names.
@@ -79,7 +84,8 @@ class CampaignDefinition:
     objective: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     evaluator: str = "surrogate"
     model: str | None = None
-    grid: int | None = None     # line only; None: the line's default (0.5 um voxels)
+    grid: int | None = None     # the line's grid; None: its default (0.5 um voxels)
+    verify_seeds: int | None = None   # None: 3 (surrogate, line), 0 (lab)
     seed: int = 0
     batch_size: int = 1
     iterations: int | None = None
@@ -105,6 +111,20 @@ class CampaignDefinition:
                              "GP's cost grows as the cube of the evaluations)")
         if self.iterations is not None:
             _integer(self.iterations, "iterations", 1)
+        if self.grid is not None and (self.evaluator == "line" or self.verification_seeds):
+            from electroforge.line.chain import check_grid
+            from electroforge.line.materials import LineParameters
+
+            try:
+                check_grid(self.grid, LineParameters())
+            except InputError as error:
+                raise InputError(error.problem, field="evaluator.grid", value=self.grid,
+                                 allowed=error.allowed) from None
+        if self.verify_seeds is not None:
+            _integer(self.verify_seeds, "evaluator.verify_seeds", 0)
+            if self.verify_seeds > MAX_VERIFY_SEEDS:
+                raise InputError("too many verification seeds", field="evaluator.verify_seeds",
+                                 value=self.verify_seeds, allowed=f"0 to {MAX_VERIFY_SEEDS}")
         if self.batch_size > self.budget:
             raise InputError("the batch is larger than the budget", field="batch_size",
                              value=self.batch_size, allowed=f"<= budget ({self.budget})")
@@ -137,12 +157,24 @@ class CampaignDefinition:
         if self.evaluator not in EVALUATORS:
             raise InputError("unknown evaluator", field="evaluator.kind",
                              value=repr(self.evaluator), allowed=", ".join(EVALUATORS))
+        if self.evaluator == "lab" and self.verify_seeds:
+            raise InputError("a lab campaign is not verified on the line",
+                             field="evaluator.verify_seeds", value=self.verify_seeds,
+                             allowed="0 for a lab campaign (make the recommended recipe again "
+                             "and tell it as a measurement)")
         if self.evaluator == "surrogate" and not self.model:
             raise InputError("a surrogate evaluator needs its model", field="evaluator.model",
                              allowed="the path of a model written by `electroforge fit`")
         if self.model is not None and not Path(self.model).is_file():
             raise InputError("the model file does not exist", field="evaluator.model",
                              value=self.model, allowed="the path of a fitted model")
+
+    @property
+    def verification_seeds(self) -> int:
+        """Particle seeds of the final recommendation's verification (0: none)."""
+        if self.verify_seeds is not None:
+            return self.verify_seeds
+        return 0 if self.evaluator == "lab" else DEFAULT_VERIFY_SEEDS
 
     # -- files ------------------------------------------------------------------------
     @classmethod
@@ -181,7 +213,8 @@ class CampaignDefinition:
         return cls(name=data["name"], budget=data["budget"], space=space, objective=objective,
                    evaluator=evaluator.get("kind", "surrogate"),
                    model=str((base / model).resolve()) if model else None,
-                   grid=evaluator.get("grid"), seed=data.get("seed", 0),
+                   grid=evaluator.get("grid"), verify_seeds=evaluator.get("verify_seeds"),
+                   seed=data.get("seed", 0),
                    batch_size=data.get("batch_size", 1), iterations=data.get("iterations"),
                    schedule=data.get("schedule"),
                    optimizer=dict(_table(data, "optimizer", _OPTIMIZER_KEYS)),
@@ -190,7 +223,8 @@ class CampaignDefinition:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "budget": self.budget, "space": self.space.to_dict(),
                 "objective": self.objective.to_dict(), "evaluator": self.evaluator,
-                "model": self.model, "grid": self.grid, "seed": self.seed,
+                "model": self.model, "grid": self.grid, "verify_seeds": self.verify_seeds,
+                "seed": self.seed,
                 "batch_size": self.batch_size, "iterations": self.iterations,
                 "schedule": self.schedule, "optimizer": dict(self.optimizer),
                 "constraints": list(self.constraints)}

@@ -33,6 +33,8 @@ __all__ = ["EVALUATION_STREAM", "Evaluator", "LabEvaluator", "LineEvaluator",
 #: particles of an evaluation.
 EVALUATION_STREAM = 0
 VERIFICATION_STREAM = 1
+#: Up to this many recipes the line runs in this process rather than start workers.
+IN_PROCESS_RECIPES = 3
 
 
 def particle_seed(campaign_seed: int, stream: int, *index: int) -> int:
@@ -83,8 +85,8 @@ class LineEvaluator:
         campaign_seed: Spawns the particle seed of every evaluation.
         grid: The line's grid (None: its default, 0.5 um voxels).
         stream: :data:`EVALUATION_STREAM` or :data:`VERIFICATION_STREAM`.
-        workers: Line worker processes (None: the line's default; a single recipe runs in
-            this process).
+        workers: Line worker processes (None: up to :data:`IN_PROCESS_RECIPES` recipes in
+            this process, more on the line's default cluster).
     """
 
     kind = "line"
@@ -114,7 +116,9 @@ class LineEvaluator:
         full = self.problem.recipes(table[names].to_numpy(dtype=float))
         missing = {p.name: (p.low + p.high) / 2 for p in self.problem.space
                    if p.name not in full}
-        workers = self.workers if self.workers is not None else (0 if len(full) == 1 else None)
+        # starting worker processes costs about one recipe: worth it from four recipes on
+        workers = self.workers if self.workers is not None else (
+            0 if len(full) <= IN_PROCESS_RECIPES else None)
         props = line_run(full.assign(**missing), grid=self.grid, seed=seeds,
                          space=self.problem.space, progress=False, workers=workers)
         failed = props.get("error", pd.Series([""] * len(props))).fillna("").astype(str) != ""

@@ -188,12 +188,13 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
     properties = [(n, v, rmse.get(n)) for n, v in best["properties"].items()
                   if n not in ("feasible",)]
     row = campaign.store.campaign_row(campaign.name)
+    verified = campaign.store.verifications(campaign.name, best["measurement_id"])
     return {
         "name": campaign.name, "created": utc_now(), "recipe": recipe,
         "properties": properties, "cost": best["cost"], "cost_sd": cost_sd,
         "objective": problem.rate_note, "n": len(measurements), "budget": definition.budget,
         "evaluator": definition.evaluator, "validation": validation,
-        "sensitivity": sensitivity,
+        "sensitivity": sensitivity, "verification": verified[-1] if verified else None,
         "provenance": [("campaign created", row["created_at"]),
                        ("electroforge (campaign / report)", f"{row['version']} / {__version__}"),
                        ("seed", definition.seed), ("evaluator", definition.evaluator),
@@ -230,6 +231,20 @@ def _rows(context) -> dict[str, tuple[list, list]]:
                         for n, v, r in context["properties"]]),
         "provenance": (["", ""], [(k, v) for k, v in context["provenance"]]),
     }
+    verification = context["verification"]
+    if verification:
+        from electroforge.campaigns.evaluators import spread
+
+        by = {"surrogate": "predicted (surrogate)", "line": "campaign's (line, 1 seed)"}.get(
+            verification["predicted_by"], "predicted")
+        rows = [(name, verification["predicted"].get(name), values)
+                for name, values in verification["measured"].items()]
+        rows.append(("cost", verification["predicted_cost"], verification["measured_cost"]))
+        tables["verification"] = (
+            ["property", by, f"measured, mean of {len(verification['seeds'])} seeds",
+             "sd over seeds"],
+            [(name, "-" if p is None else f"{p:.4g}", f"{spread(v)[0]:.4g}",
+              f"{spread(v)[1]:.2g}") for name, p, v in rows])
     if context["validation"]:
         tables["validation"] = (
             ["property", "RMSE%", "R2", "CI95 of R2", "reference RMSE% / R2"],
@@ -276,6 +291,14 @@ def _headline(context) -> str:
             f"evaluations ({context['evaluator']}). Objective: {context['objective']}.")
 
 
+def _verified_text(context) -> str:
+    verification = context["verification"]
+    return (f"Made again on the virtual line with {len(verification['seeds'])} particle seeds "
+            f"of its own (seeds {', '.join(map(str, verification['seeds']))}; grid "
+            f"{verification['grid'] or 'default'}), beside what the campaign "
+            f"{'predicted' if verification['predicted_by'] == 'surrogate' else 'measured'}:")
+
+
 def _html(context, figures) -> str:
     tables = _rows(context)
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>electroforge report: "
@@ -287,6 +310,9 @@ def _html(context, figures) -> str:
         if section == "recommendation":
             body = (f"<p class='headline'>{html.escape(_headline(context))}</p>"
                     + _table(*tables["recipe"]) + _table(*tables["properties"]))
+            if "verification" in tables:
+                body += (f"<p>{html.escape(_verified_text(context))}</p>"
+                         + _table(*tables["verification"]))
         elif section == "provenance":
             body = _table(*tables["provenance"])
         else:
@@ -315,6 +341,8 @@ def _markdown(context, figures) -> str:
         if section == "recommendation":
             lines += [_headline(context), ""] + table(*tables["recipe"]) + table(
                 *tables["properties"])
+            if "verification" in tables:
+                lines += [_verified_text(context), ""] + table(*tables["verification"])
             continue
         if section == "provenance":
             lines += table(*tables["provenance"])

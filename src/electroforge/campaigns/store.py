@@ -93,6 +93,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX proposals_by_campaign ON proposals(campaign, status);
     CREATE INDEX measurements_by_campaign ON measurements(campaign);
     """,
+    # version 2: a recommendation re-made on the campaign's verifier (replicates with
+    # particles of their own), beside what the campaign predicted for it
+    """
+    CREATE TABLE verifications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign TEXT NOT NULL REFERENCES campaigns(name),
+        measurement_id INTEGER NOT NULL REFERENCES measurements(id),
+        created_at TEXT NOT NULL,
+        content TEXT NOT NULL,
+        version TEXT NOT NULL
+    );
+    CREATE INDEX verifications_by_campaign ON verifications(campaign, measurement_id);
+    """,
 )
 
 
@@ -308,12 +321,29 @@ class Store:
         query = f"SELECT * FROM {table} WHERE campaign = ? {where} ORDER BY id"
         return self.db.execute(query, (name, *params)).fetchall()
 
+    def add_verification(self, name: str, measurement_id: int, content: dict[str, Any],
+                         version: str) -> None:
+        """Record a verification of a measured recipe (one transaction)."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO verifications (campaign, measurement_id, created_at, "
+                       "content, version) VALUES (?, ?, ?, ?, ?)",
+                       (name, int(measurement_id), content["created_at"],
+                        json.dumps(content), version))
+
+    def verifications(self, name: str, measurement_id: int | None = None
+                      ) -> list[dict[str, Any]]:
+        """The campaign's verifications, oldest first (of one measurement if given)."""
+        where, params = ("AND measurement_id = ?", (int(measurement_id),)) \
+            if measurement_id is not None else ("", ())
+        return [self.load_json(row["content"], "a verification")
+                for row in self.rows("verifications", name, where, params)]
+
     def delete_campaign(self, name: str) -> None:
         """Remove a campaign and everything recorded for it (one transaction)."""
         self.definition(name)
         with self.lock(name), self.transaction() as db:
-            for table in ("measurements", "proposals", "optimizer_states", "runs",
-                          "recommendations"):
+            for table in ("verifications", "measurements", "proposals", "optimizer_states",
+                          "runs", "recommendations"):
                 db.execute(f"DELETE FROM {table} WHERE campaign = ?", (name,))
             db.execute("DELETE FROM campaigns WHERE name = ?", (name,))
 

@@ -52,6 +52,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     _workspace(advance)
     advance.set_defaults(handler=run_run)
 
+    verify = sub.add_parser("verify", help="make the best recipe again on the virtual line "
+                            "with particle seeds of its own; print predicted beside measured")
+    verify.add_argument("name")
+    verify.add_argument("--seeds", type=count, default=None,
+                        help="particle seeds (default: the campaign's verify_seeds, else 3)")
+    verify.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="line worker processes (default: in this process up to 3 seeds)")
+    _workspace(verify)
+    verify.set_defaults(handler=run_verify)
+
     due = sub.add_parser("run-due", help="run every campaign whose cron schedule is due "
                          "(idempotent: for cron or systemd timers)")
     _workspace(due)
@@ -206,6 +216,19 @@ def run_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_verify(args: argparse.Namespace) -> int:
+    from electroforge.campaigns.campaign import verification_lines
+
+    campaign = _campaign(args)
+    verification = campaign.verify(args.seeds, workers=args.workers,
+                                   progress=lambda text: print(text, file=sys.stderr, flush=True))
+    recipe = ", ".join(f"{k}={v:.4g}" for k, v in {**verification["recipe"],
+                                                   **verification["fixed"]}.items())
+    print(f"verification of {campaign.name!r}: {recipe}")
+    print("\n".join(verification_lines(verification)).rstrip())
+    return 0
+
+
 def run_due_command(args: argparse.Namespace) -> int:
     from electroforge.campaigns.schedule import run_due
 
@@ -309,3 +332,11 @@ def _print_recommendation(content: dict) -> None:
     print(f"  {recipe}")
     print("  " + ", ".join(f"{k} {v:.4g}" for k, v in content["properties"].items()))
     print(f"  cost {content['cost']:.5f}; written to {content['path']}")
+    if "verification" in content:
+        from electroforge.campaigns.evaluators import spread
+
+        verification = content["verification"]
+        mean, sd = spread(verification["measured_cost"])
+        print(f"  verified on the line with {len(verification['seeds'])} particle seeds: "
+              f"cost {mean:.5f} +- {sd:.5f} (sd over seeds) against "
+              f"{verification['predicted_cost']:.5f} predicted")

@@ -6,10 +6,13 @@
    same size;
 2. the virtual line's properties of those recipes: the dataset shipped with the package
    (made by the command in its metadata), or remade with ``--regenerate``;
-3. SISSO equations per property, validated like the reference's Table 1;
+3. SISSO equations per property, validated like the reference's Table 1: with the
+   shipped dataset, the equations and their validation (75 re-splits, ~2.5 min) shipped
+   with it (made by ``scripts/make_shipped_model.sh``; ``--refit`` remakes them here);
 4. a campaign named ``demo``: GP-Hedge minimizing Cf (Eq. 3) over the equations at 1 C
    (the reference optimized the recipe only), 300 evaluations, ending with a dated
-   recommendation;
+   recommendation made again on the virtual line with 3 particle seeds of its own
+   (``--verify-seeds``), predicted beside measured;
 5. Sobol' sensitivity of every property and of Cf;
 6. the campaign's report (HTML, self-contained, and Markdown).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from pathlib import Path
 
 from electroforge import design
 from electroforge.campaigns import resolve_workspace
@@ -35,6 +39,9 @@ RESPLITS = 75
 SENSITIVITY_N = 1024
 #: The virtual line's properties of the 174-recipe design, shipped with the package.
 SHIPPED_DATASET = "line_174.parquet"
+#: The demo's SISSO equations of that dataset, with their validation sidecar.
+SHIPPED_MODEL = "line_174.model.json"
+VERIFY_SEEDS = 3
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -47,6 +54,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--regenerate", action="store_true",
                         help="remake the dataset with the virtual line (~25 min on 2 cores) "
                         "instead of using the one shipped with the package")
+    parser.add_argument("--refit", action="store_true",
+                        help="fit and validate the equations here (~2.5 min) instead of using "
+                        "the ones shipped with the dataset")
+    parser.add_argument("--verify-seeds", type=int, default=VERIFY_SEEDS, metavar="N",
+                        help=f"particle seeds of the recommendation's verification on the line "
+                        f"(default {VERIFY_SEEDS}; 0: none)")
     parser.add_argument("--iterations", type=count, default=ITERATIONS,
                         help=f"GP-Hedge evaluations (default {ITERATIONS}, as the reference)")
     parser.add_argument("--resplits", type=count, default=RESPLITS,
@@ -73,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
     from electroforge.campaigns.definition import MAX_BUDGET
     from electroforge.errors import InputError
 
+    from electroforge.campaigns.definition import MAX_VERIFY_SEEDS
+
+    if not 0 <= args.verify_seeds <= MAX_VERIFY_SEEDS:
+        raise InputError("the number of verification seeds", field="--verify-seeds",
+                         value=args.verify_seeds, allowed=f"0 to {MAX_VERIFY_SEEDS}")
     if args.iterations > MAX_BUDGET:
         raise InputError("more evaluations than a campaign takes", field="--iterations",
                          value=args.iterations, allowed=f"1 to {MAX_BUDGET}")
@@ -150,6 +168,34 @@ def _dataset(args, recipes, design_file, folder):
 
 
 def _fit(args, dataset_file, space, folder):
+    from electroforge.cli.fit import print_table
+
+    model_file = folder / "model.json"
+    if args.regenerate or args.refit or args.resplits != RESPLITS:
+        return fit_demo_model(dataset_file, model_file, space, resplits=args.resplits)
+    import shutil
+    from importlib.resources import as_file, files
+    from types import SimpleNamespace
+
+    from electroforge.surrogates import SymbolicSurrogate
+    from electroforge.surrogates.validation import load_validation, validation_path
+
+    shipped = files("electroforge.data") / SHIPPED_MODEL
+    with as_file(shipped) as path:
+        shutil.copyfile(path, model_file)
+        shutil.copyfile(validation_path(path), validation_path(model_file))
+    print(f"\n[3/5] SISSO equations of the shipped dataset, shipped with it ({RESPLITS} "
+          "re-splits; --refit remakes them)")
+    print_table([SimpleNamespace(**row) for row in load_validation(model_file)])
+    for equation in SymbolicSurrogate.load(model_file).equations().values():
+        print(f"  {equation}")
+    print(f"wrote {model_file}")
+    return model_file
+
+
+def fit_demo_model(dataset_file, model_file, space, *, resplits: int = RESPLITS):
+    """Fit and validate the demo's equations of a dataset (what ``--refit`` and
+    ``scripts/make_shipped_model.sh`` run); writes ``model_file`` and its validation."""
     from electroforge.cli.fit import REFERENCE, print_table
     from electroforge.datasets import read_dataset
     from electroforge.surrogates import SymbolicSurrogate
@@ -161,12 +207,12 @@ def _fit(args, dataset_file, space, folder):
     inputs = ["am_wt_pct", "sc_wt_pct", "cr_pct"]
     properties = list(REFERENCE)
     X, Y = table[inputs], table[properties]
-    print(f"\n[3/5] SISSO equations on {len(table)} recipes ({args.resplits} re-splits)")
-    _, results = validate_symbolic(X, Y, seed=SEED, n_splits=args.resplits, space=space)
+    print(f"\n[3/5] SISSO equations on {len(table)} recipes ({resplits} re-splits)")
+    _, results = validate_symbolic(X, Y, seed=SEED, n_splits=resplits, space=space)
     model = SymbolicSurrogate(seed=SEED).fit(X, Y, space=space)
-    model_file = folder / "model.json"
     model.save(model_file)
-    save_validation(results, model_file, reference=REFERENCE, dataset=str(dataset_file))
+    save_validation(results, model_file, reference=REFERENCE,
+                    dataset=Path(dataset_file).name)
     print_table(results)
     for equation in model.equations().values():
         print(f"  {equation}")
@@ -184,7 +230,8 @@ def _campaign(args, model_file, space, folder):
         store.delete_campaign("demo")
         print("\n(replacing the campaign 'demo' of an earlier demo run)")
     definition = CampaignDefinition(name="demo", budget=args.iterations, space=space,
-                                    evaluator="surrogate", model=str(model_file), seed=SEED)
+                                    evaluator="surrogate", model=str(model_file), seed=SEED,
+                                    verify_seeds=args.verify_seeds)
     campaign = Campaign.create(store, definition)
     print(f"\n[4/5] campaign 'demo': GP-Hedge, {args.iterations} evaluations of "
           f"{campaign.problem.rate_note}")
@@ -196,6 +243,11 @@ def _campaign(args, model_file, space, folder):
                                       recommendation["properties"].items()))
     print(f"  Cf {recommendation['cost']:.5f} (reference optimum: AM 90.4 %, SC 58.2 %, "
           "CR 28.4 %)")
+    if "verification" in recommendation:
+        from electroforge.campaigns.campaign import verification_lines
+
+        print("\n".join("  " + line for line in
+                        verification_lines(recommendation["verification"])).rstrip())
     return campaign
 
 

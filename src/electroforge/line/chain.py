@@ -58,11 +58,11 @@ def check_grid(grid: int, params: LineParameters) -> None:
     from electroforge.errors import InputError
 
     smallest = min(params.am_min_diameter_um, params.cbd_dry_diameter_um) / 2.0
-    voxel = voxel_size_um(params.footprint_um, grid)
     if isinstance(grid, bool) or not isinstance(grid, int) or not 8 <= grid <= MAX_GRID:
         raise InputError("grid must be an integer from 8 to 512", field="grid", value=grid,
                          allowed=f"8 <= grid <= {MAX_GRID} (voxels across the footprint; "
                          f"{MAX_GRID}^3 voxels already take minutes and GBs a recipe)")
+    voxel = voxel_size_um(params.footprint_um, grid)
     if voxel > smallest + 1e-12:
         raise InputError("grid too coarse for the smallest particle", field="grid", value=grid,
                          allowed=f"grid >= {math.ceil(params.footprint_um / smallest)} "
