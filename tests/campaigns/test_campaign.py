@@ -17,6 +17,7 @@ from electroforge.campaigns.definition import CampaignDefinition
 from electroforge.campaigns.schedule import due_campaigns, run_due
 from electroforge.campaigns.store import MIGRATIONS, CampaignLockedError, Store
 from electroforge.errors import InputError
+from electroforge.surrogates import SymbolicSurrogate
 
 PROPERTIES = ["tortuosity_factor", "conductivity_s_m", "active_surface_pct", "density_g_cm3"]
 
@@ -277,3 +278,55 @@ def test_verification_input_is_checked(tmp_path, model_file):
     campaign.run(progress=lambda _: None)
     with pytest.raises(InputError, match="seeds"):
         campaign.verify(0)
+
+
+@pytest.fixture(scope="module")
+def narrow_model_file(tmp_path_factory):
+    """A surrogate fitted on CR 10-30 % only, whose density rises with CR: its optimum
+    for density is at the edge of whatever box the search is allowed."""
+    from electroforge import design
+    from electroforge.surrogates import SymbolicSurrogate
+
+    space = default_space().fix({"c_rate": 1.0}).with_bounds({"cr_pct": (10.0, 30.0)})
+    X = design.lhs(space, 30, seed=1)[["am_wt_pct", "sc_wt_pct", "cr_pct"]]
+    Y = pd.DataFrame({"density_g_cm3": 2 + X.cr_pct / 50})
+    path = tmp_path_factory.mktemp("narrow") / "model.json"
+    SymbolicSurrogate(max_terms=1).fit(X, Y).save(path)
+    return path
+
+
+def test_the_trust_region_keeps_proposals_inside_the_data(tmp_path, narrow_model_file):
+    from electroforge.objectives.spec import ObjectiveSpec
+
+    # scaled over what the space could give (2 to 3 g/cm3), not the data's 2.2-2.6
+    density = ObjectiveSpec.from_dict({"targets": [{"name": "density_g_cm3",
+                                                    "direction": "max", "low": 2.0,
+                                                    "high": 3.0}]})
+    common = dict(budget=12, batch_size=4, objective=density,
+                  space=default_space().fix({"c_rate": 1.0}))
+    store = Store(tmp_path)
+    data_cr = SymbolicSurrogate.load(narrow_model_file).training_inputs_[:, 2]
+    low, high = data_cr.min(), data_cr.max()
+    tight = Campaign.create(store, definition(narrow_model_file, name="tight",
+                                              trust_margin=0.0, **common))
+    tight.run(progress=lambda _: None)
+    made = tight.measurements()
+    assert made.cr_pct.between(low - 1e-9, high + 1e-9).all()
+    recommendation = tight.recommend()
+    assert recommendation["domain"]["outside"] == []
+    # the default margin: 10 % of the CR range (5 points of CR) around the data
+    default = Campaign.create(store, definition(narrow_model_file, name="default", **common))
+    default.run(progress=lambda _: None)
+    assert default.measurements().cr_pct.max() <= high + 5.0 + 1e-9
+    # the whole space: the optimum runs to CR 50 %, and the recommendation says it is an
+    # extrapolation, naming the parameter and the data's range
+    free = Campaign.create(store, definition(narrow_model_file, name="free", trust_margin=None,
+                                             **common))
+    recommendation = free.run(progress=lambda _: None)
+    assert recommendation["recipe"]["cr_pct"] > high + 10
+    outside = {o["name"]: o for o in recommendation["domain"]["outside"]}
+    assert outside["cr_pct"]["high"] == pytest.approx(high)
+    text = Path(recommendation["path"]).read_text()
+    assert "OUTSIDE the data: " in text and "cr_pct 50 beyond the data" in text
+    # a stored campaign reloads with its trust region (the box check passes)
+    assert Campaign(Store(tmp_path), "tight").optimizer().box[1][2] == pytest.approx(high)

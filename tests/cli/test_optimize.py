@@ -23,6 +23,9 @@ def test_optimize_finds_the_known_optimum_and_writes_its_figures(cli, tmp_path, 
     for figure in ("convergence.png", "partial_dependence.png"):
         assert (tmp_path / "run" / figure).read_bytes().startswith(b"\x89PNG")
     assert "best cost" in result.err                              # progress
+    # the model's data cover the whole box (its corners included): the optimum is inside
+    assert "data of the model: inside the data" in result.out
+    assert record["domain"]["inside"] and record["trust_margin"] == 0.1
 
 
 def test_objective_file_with_a_constraint(cli, tmp_path, model_file):
@@ -46,3 +49,5 @@ def test_errors(cli, tmp_path, model_file):
                               "--initial", "8"), "--initial")
     assert_one_line_error(cli("optimize", str(model_file), "--bounds", "cr_pct=40:10"),
                           "cr_pct")
+    assert_one_line_error(cli("optimize", str(model_file), "--trust-margin", "wide"),
+                          "--trust-margin")

@@ -74,6 +74,8 @@ def test_save_load_is_exact(fitted, tmp_path):
     again = SymbolicSurrogate.load(path)
     assert again.predict(X).equals(model.predict(X))
     assert again.to_dict() == model.to_dict()
+    # the training recipes come back bit for bit (the data's domain is computed from them)
+    assert np.array_equal(again.training_inputs_, X[model.feature_names_].to_numpy())
 
 
 def test_check_domain_accepts_a_sound_model_and_refuses_a_pole(fitted):

@@ -26,6 +26,7 @@ from electroforge.campaigns.store import Store, utc_now
 from electroforge.datasets.validation import cell_to_float
 from electroforge.errors import InputError
 from electroforge.objectives.recipe import RecipeProblem
+from electroforge.space.domain import DataDomain, domain_text
 
 __all__ = ["Campaign"]
 
@@ -71,7 +72,7 @@ class Campaign:
         import numpy as np
 
         started = np.asarray(self.optimizer().box, dtype=float).T
-        now = np.asarray(self.problem.bounds, dtype=float)
+        now = np.asarray(search_bounds(self.definition, self.problem), dtype=float)
         if started.shape != now.shape or not np.allclose(started, now, rtol=1e-12, atol=0):
             raise InputError("the campaign now searches other parameters than it started with "
                              "(was its model file replaced?)", source=where,
@@ -86,7 +87,7 @@ class Campaign:
         """The optimizer a new campaign starts with; builds its problem (model, objective,
         space) first, so that a definition that cannot run is refused before any record."""
         problem = _problem(definition)
-        return GPHedge(problem.bounds, seed=definition.seed,
+        return GPHedge(search_bounds(definition, problem), seed=definition.seed,
                        linear_constraints=_linear_constraints(definition, problem),
                        **definition.optimizer)
 
@@ -545,6 +546,9 @@ class Campaign:
         verified = self.store.verifications(self.name, best["measurement_id"])
         if verified:
             best = best | {"verification": verified[-1]}
+        domain = data_domain(self.definition, self.problem)
+        if domain is not None:
+            best = best | {"domain": domain.check(best["recipe"])}
         content = {"campaign": self.name, "created_at": created, **best,
                    "n_measured": self.n_measured, "budget": self.definition.budget,
                    "objective": self.problem.rate_note, "seed": self.definition.seed,
@@ -604,6 +608,24 @@ def _problem(definition: CampaignDefinition) -> RecipeProblem:
 
         return RecipeProblem(None, replace(spec, targets=targets), definition.space)
     return RecipeProblem(model, definition.objective, definition.space)
+
+
+def data_domain(definition: CampaignDefinition, problem: RecipeProblem) -> DataDomain | None:
+    """The domain of the surrogate's data (None for line and lab campaigns, or a model file
+    that does not keep its training recipes)."""
+    if definition.evaluator != "surrogate" or problem.module is None:
+        return None
+    return DataDomain.of_model(problem.model, problem.names, problem.bounds)
+
+
+def search_bounds(definition: CampaignDefinition, problem: RecipeProblem
+                  ) -> list[tuple[float, float]]:
+    """The box the campaign's optimizer searches: the trust region around the surrogate's
+    data (``[space] trust_margin``), else the space's bounds."""
+    domain = data_domain(definition, problem)
+    if domain is None or definition.trust_margin is None:
+        return list(problem.bounds)
+    return domain.trust_bounds(definition.trust_margin)
 
 
 def _stored_paths(data: dict[str, Any], store: Store, *, absolute: bool) -> dict[str, Any]:
@@ -698,6 +720,8 @@ def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
     lines += ["", "| property | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in content["properties"].items()]
     lines += ["", f"Cost: {content['cost']:.5f}", ""]
+    if "domain" in content:
+        lines += [f"Data of the model: {domain_text(content['domain'])}.", ""]
     if "verification" in content:
         lines += verification_lines(content["verification"])
     return "\n".join(lines)

@@ -14,6 +14,8 @@ Example ``campaign.toml``::
     bounds = { cr_pct = [10.0, 40.0] }
     fix = { c_rate = 1.0 }
     constraints = ["am_wt_pct + 0.5 * cr_pct <= 110"]   # linear, met by every proposal
+    trust_margin = 0.1          # surrogate: search the model's data box widened by 10 % of
+                                # each range (default 0.1; "none": the whole space)
 
     [objective]                 # the keys of an objective file, or file = "objective.toml"
     [[objective.targets]]
@@ -46,6 +48,7 @@ from electroforge.errors import InputError
 from electroforge.objectives.spec import ObjectiveSpec
 from electroforge.space import Space, default_space
 from electroforge.space.constraints import LinearConstraint
+from electroforge.space.domain import DEFAULT_TRUST_MARGIN, check_trust_margin
 from electroforge.tomlfile import read_toml
 
 __all__ = ["CampaignDefinition", "EVALUATORS", "check_schedule"]
@@ -58,7 +61,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _WORKSPACE_ENTRIES = ("electroforge.db", "locks")
 _KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
          "objective", "evaluator", "optimizer")
-_SPACE_KEYS = ("file", "bounds", "fix", "constraints")
+_SPACE_KEYS = ("file", "bounds", "fix", "constraints", "trust_margin")
 _EVALUATOR_KEYS = ("kind", "model", "grid", "verify_seeds")
 #: Particle seeds of a verification: at least 3 by default, at most this many.
 DEFAULT_VERIFY_SEEDS = 3
@@ -92,6 +95,9 @@ class CampaignDefinition:
     schedule: str | None = None
     optimizer: dict[str, Any] = field(default_factory=dict)
     constraints: tuple[str, ...] = ()
+    #: surrogate campaigns: the search keeps to the model's data box widened by this
+    #: fraction of each range (None: the whole space; electroforge.space.domain)
+    trust_margin: float | None = DEFAULT_TRUST_MARGIN
 
     def __post_init__(self) -> None:
         if isinstance(self.name, str) and (self.name in _WORKSPACE_ENTRIES
@@ -120,6 +126,8 @@ class CampaignDefinition:
             except InputError as error:
                 raise InputError(error.problem, field="evaluator.grid", value=self.grid,
                                  allowed=error.allowed) from None
+        object.__setattr__(self, "trust_margin",
+                           check_trust_margin(self.trust_margin, field="space.trust_margin"))
         if self.verify_seeds is not None:
             _integer(self.verify_seeds, "evaluator.verify_seeds", 0)
             if self.verify_seeds > MAX_VERIFY_SEEDS:
@@ -218,7 +226,8 @@ class CampaignDefinition:
                    batch_size=data.get("batch_size", 1), iterations=data.get("iterations"),
                    schedule=data.get("schedule"),
                    optimizer=dict(_table(data, "optimizer", _OPTIMIZER_KEYS)),
-                   constraints=space_table.get("constraints", ()))
+                   constraints=space_table.get("constraints", ()),
+                   trust_margin=_margin(space_table))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "budget": self.budget, "space": self.space.to_dict(),
@@ -227,7 +236,7 @@ class CampaignDefinition:
                 "seed": self.seed,
                 "batch_size": self.batch_size, "iterations": self.iterations,
                 "schedule": self.schedule, "optimizer": dict(self.optimizer),
-                "constraints": list(self.constraints)}
+                "constraints": list(self.constraints), "trust_margin": self.trust_margin}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CampaignDefinition:
@@ -235,6 +244,7 @@ class CampaignDefinition:
         values["space"] = Space.from_dict(values["space"])
         values["objective"] = ObjectiveSpec.from_dict(values["objective"])
         values["constraints"] = tuple(values.get("constraints", ()))
+        values.setdefault("trust_margin", None)   # campaigns stored before it: whole space
         return cls(**values)
 
 
@@ -299,6 +309,11 @@ def _check_feasible(constraints: list[LinearConstraint], space: Space) -> None:
                          field="space.constraints",
                          value=repr([str(c) for c in constraints]),
                          allowed="constraints that some recipe within the bounds meets")
+
+
+def _margin(table: Mapping[str, Any]) -> float | None:
+    value = table.get("trust_margin", DEFAULT_TRUST_MARGIN)
+    return None if isinstance(value, str) and value.strip().lower() == "none" else value
 
 
 def _path_text(table: Mapping[str, Any], key: str, field: str) -> str:

@@ -189,7 +189,11 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
                   if n not in ("feasible",)]
     row = campaign.store.campaign_row(campaign.name)
     verified = campaign.store.verifications(campaign.name, best["measurement_id"])
+    from electroforge.campaigns.campaign import data_domain
+
+    domain = data_domain(definition, problem)
     return {
+        "domain": domain.check(best["recipe"]) if domain is not None else None,
         "name": campaign.name, "created": utc_now(), "recipe": recipe,
         "properties": properties, "cost": best["cost"], "cost_sd": cost_sd,
         "objective": problem.rate_note, "n": len(measurements), "budget": definition.budget,
@@ -287,8 +291,13 @@ _TITLES = {"recommendation": "Recommended recipe", "radar": "Against single-prop
 
 def _headline(context) -> str:
     sd = f" ± {context['cost_sd']:.4f} (GP)" if context["cost_sd"] is not None else ""
-    return (f"Cost {context['cost']:.5f}{sd} after {context['n']} of {context['budget']} "
+    text = (f"Cost {context['cost']:.5f}{sd} after {context['n']} of {context['budget']} "
             f"evaluations ({context['evaluator']}). Objective: {context['objective']}.")
+    if context["domain"] is not None:
+        from electroforge.space.domain import domain_text
+
+        text += f" Data of the model: {domain_text(context['domain'])}."
+    return text
 
 
 def _verified_text(context) -> str:

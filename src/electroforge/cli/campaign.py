@@ -190,6 +190,7 @@ def run_ask(args: argparse.Namespace) -> int:
     sheet, out, batch = written["sheet"], written["out"], written["batch"]
     print(f"batch {batch}: {len(proposals)} recipes proposed for {campaign.name!r}")
     print(sheet[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    _flag_outside_data(campaign, proposals)
     print(f"wrote {out}: fill in {', '.join(properties)} and run "
           f"`electroforge campaign tell {campaign.name} {out}`")
     return 0
@@ -325,6 +326,20 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flag_outside_data(campaign, proposals) -> None:
+    """One line per proposal beyond the model's data (surrogate campaigns)."""
+    from electroforge.campaigns.campaign import data_domain
+    from electroforge.space.domain import domain_text
+
+    domain = data_domain(campaign.definition, campaign.problem)
+    if domain is None:
+        return
+    for row in proposals.to_dict("records"):
+        verdict = domain.check(row)
+        if not verdict["inside"]:
+            print(f"  proposal {int(row['proposal_id'])}: {domain_text(verdict)}")
+
+
 def _print_recommendation(content: dict) -> None:
     recipe = ", ".join(f"{k}={v:.4g}" for k, v in {**content["recipe"], **content["fixed"]}.items())
     print(f"recommendation for {content['campaign']!r} ({content['created_at']}, "
@@ -332,6 +347,10 @@ def _print_recommendation(content: dict) -> None:
     print(f"  {recipe}")
     print("  " + ", ".join(f"{k} {v:.4g}" for k, v in content["properties"].items()))
     print(f"  cost {content['cost']:.5f}; written to {content['path']}")
+    if "domain" in content:
+        from electroforge.space.domain import domain_text
+
+        print(f"  data of the model: {domain_text(content['domain'])}")
     if "verification" in content:
         from electroforge.campaigns.evaluators import spread
 

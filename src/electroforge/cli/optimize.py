@@ -11,6 +11,8 @@ from pathlib import Path
 from electroforge.cli.options import (
     add_space_options, check_space_input, count, seed, space_from_args)
 from electroforge.errors import InputError
+from electroforge.space.domain import (DEFAULT_TRUST_MARGIN, DataDomain, check_trust_margin,
+                                       domain_text)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,6 +29,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="Sobol' points before GP-Hedge (default max(5, 2 d))")
     parser.add_argument("--batch-size", type=count, default=1,
                         help="recipes proposed together (default 1)")
+    parser.add_argument("--trust-margin", default=str(DEFAULT_TRUST_MARGIN), metavar="F",
+                        help="search the model's data box widened by this fraction of each "
+                        f"range (default {DEFAULT_TRUST_MARGIN}; none: the whole space)")
     parser.set_defaults(handler=run, outputs=OUTPUTS)
 
 
@@ -46,6 +51,16 @@ def add_problem_options(parser: argparse.ArgumentParser, *, out: str) -> None:
     parser.add_argument("--out", metavar="DIR", default=out,
                         help=f"output folder (default ./{out})")
     add_space_options(parser)
+
+
+def _trust_margin(text: str) -> float | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = text
+    return check_trust_margin(value, field="--trust-margin")
 
 
 def default_spec(model):
@@ -97,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from electroforge.campaigns import gp_hedge_minimize
     from electroforge.campaigns.plots import convergence_plot, partial_dependence_plot
 
+    margin = _trust_margin(args.trust_margin)
     problem = problem_from_args(args)
     spec = problem.spec
     if args.batch_size > args.iterations:
@@ -118,7 +134,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {n:>4}/{args.iterations}  best cost {result.fun:.5f}", file=sys.stderr,
                   flush=True)
 
-    result = gp_hedge_minimize(problem, problem.bounds, n_calls=args.iterations,
+    domain = DataDomain.of_model(problem.model, problem.names, problem.bounds)
+    bounds = (domain.trust_bounds(margin) if domain is not None and margin is not None
+              else list(problem.bounds))
+    if bounds != list(problem.bounds):
+        print("trust region around the model's data: " + ", ".join(
+            f"{n} {lo:.4g}-{hi:.4g}" for n, (lo, hi) in zip(problem.names, bounds)))
+    result = gp_hedge_minimize(problem, bounds, n_calls=args.iterations,
                                n_initial=args.initial, seed=args.seed,
                                batch_size=args.batch_size, callback=progress)
     best = problem.predict([result.x]).iloc[0]
@@ -131,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
     for name in problem.outputs:
         print(f"  {name:<22} {best[name]:10.4g}")
     print(f"cost {best['cost']:.5f}" + ("" if best["feasible"] else "  (constraints NOT met)"))
+    verdict = domain.check(best) if domain is not None else None
+    if verdict is not None:
+        print(f"data of the model: {domain_text(verdict)}")
 
     history = problem.predict(result.x_iters)
     history.insert(0, "evaluation", range(1, len(history) + 1))
@@ -144,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
         "scaling_bounds": {t.name: [t.low, t.high] for t in problem.objective.targets},
         "model": str(args.model), "iterations": args.iterations, "seed": args.seed,
         "batch_size": args.batch_size, "version": __version__,
+        "trust_margin": margin, "searched_bounds": [list(b) for b in bounds],
+        "domain": verdict,
         "hedge": [{"chosen": s.chosen, "probabilities": s.probabilities, "gains": s.gains}
                   for s in result.steps],
     }

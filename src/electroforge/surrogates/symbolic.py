@@ -169,6 +169,8 @@ class SymbolicSurrogate:
             self.models_[column], self.info_[column] = kept
         self.training_bounds_ = {name: (float(inputs[name].min()), float(inputs[name].max()))
                                  for name in self.feature_names_}
+        # the recipes themselves, for the data's domain (electroforge.space.domain)
+        self.training_inputs_ = inputs[self.feature_names_].to_numpy(dtype=float).copy()
         return self
 
     # -- using ----------------------------------------------------------------------
@@ -313,6 +315,8 @@ class SymbolicSurrogate:
                 "feature_names": self.feature_names_, "output_names": self.output_names_,
                 "positive": self.positive_, "training_bounds": self.training_bounds_,
                 "output_bounds": self.output_bounds_,
+                "training_inputs": [[float(v).hex() for v in row]
+                                    for row in getattr(self, "training_inputs_", [])],
                 "models": {name: self.models_[name].to_dict() for name in self.output_names_},
                 "info": self.info_}
 
@@ -390,6 +394,13 @@ class SymbolicSurrogate:
                                   for k, v in dict(data["training_bounds"]).items()}
         model.output_bounds_ = {str(k): _finite_pair(v, k, source)
                                 for k, v in dict(data.get("output_bounds", {})).items()}
+        rows = data.get("training_inputs") or None      # files before 0.1 do not keep them
+        if rows is not None:
+            inputs = np.array([[finite_hex(v, "training input") for v in row] for row in rows])
+            if inputs.ndim != 2 or inputs.shape[1] != len(feature_names):
+                raise ValueError(f"training inputs of shape {inputs.shape} for "
+                                 f"{len(feature_names)} features")
+            model.training_inputs_ = inputs
         entries = data["models"]
         if not isinstance(entries, dict):
             raise ValueError("models must be a table of outputs")
