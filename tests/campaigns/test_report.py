@@ -14,7 +14,7 @@ from electroforge.surrogates.validation import SurrogateValidation, save_validat
 
 def test_every_section_is_in_the_html_and_the_markdown(tmp_path, model_file):
     validation = [SurrogateValidation("density_g_cm3", 1.2, 0.97, (0.95, 0.99), 32, 8,
-                                      None, None)]
+                                      None, None, (-0.1, 0.05), "additive")]
     save_validation(validation, model_file, reference={"density_g_cm3": (1.87, 0.968)})
     store = Store(tmp_path)
     campaign = Campaign.create(store, CampaignDefinition(
@@ -31,6 +31,10 @@ def test_every_section_is_in_the_html_and_the_markdown(tmp_path, model_file):
     assert "0.97" in page and "1.87 / 0.968" in page                   # Table 1 beside ours
     best = campaign.best()
     assert f"{best['cost']:.5f}" in page
+    # the density's interval in g/cm3 from the held-out residuals, the cost's carried from it
+    density = best["properties"]["density_g_cm3"]
+    assert f"[{density - 0.1:.4g}; {density + 0.05:.4g}]" in page
+    assert "95 % interval [" in page and "carried through the objective" in page
     # the run ended with the best recipe made again on the line, beside the prediction
     verification = campaign.verifications()[-1]
     assert verification["measurement_id"] == best["measurement_id"]

@@ -1,8 +1,9 @@
 """A campaign's recommendation report: one self-contained HTML file and its Markdown twin.
 
 Sections (each an ``<section id=...>``): the recommended recipe with its predicted or
-measured properties (with the surrogate's test RMSE% as their uncertainty, where the
-model's validation table is known) and the GP's uncertainty on its cost; a radar chart
+measured properties, each with its 95 % prediction interval calibrated on the model's
+held-out re-splits (where the model's validation table keeps one), and the cost's interval
+carried from them; verified values beside predicted ones; a radar chart
 of the optimum against the single-property extremes of the data (the reference's Figures
 4-5); convergence with the hedge's odds (Figure S2); partial-dependence maps of the GP
 with the optimum marked (Figure 3); Sobol' sensitivity of every property and of the cost
@@ -183,10 +184,13 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
     definition = campaign.definition
     problem = campaign.problem
     rmse = {row["output"]: row["rmse_pct"] for row in validation or []}
+    intervals = property_intervals(best["properties"], validation)
     recipe = [(n, v, problem.space[n].unit) for n, v in {**best["recipe"],
                                                          **best["fixed"]}.items()]
-    properties = [(n, v, rmse.get(n)) for n, v in best["properties"].items()
+    properties = [(n, v, rmse.get(n), intervals.get(n)) for n, v in best["properties"].items()
                   if n not in ("feasible",)]
+    cost_interval = (cost_bounds(problem, best, intervals)
+                     if definition.evaluator == "surrogate" and intervals else None)
     row = campaign.store.campaign_row(campaign.name)
     verified = campaign.store.verifications(campaign.name, best["measurement_id"])
     from electroforge.campaigns.campaign import data_domain
@@ -196,6 +200,7 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
         "domain": domain.check(best["recipe"]) if domain is not None else None,
         "name": campaign.name, "created": utc_now(), "recipe": recipe,
         "properties": properties, "cost": best["cost"], "cost_sd": cost_sd,
+        "cost_interval": cost_interval,
         "objective": problem.rate_note, "n": len(measurements), "budget": definition.budget,
         "evaluator": definition.evaluator, "validation": validation,
         "sensitivity": sensitivity, "verification": verified[-1] if verified else None,
@@ -214,6 +219,37 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
     }
 
 
+def property_intervals(properties: dict[str, float], validation: list[dict] | None
+                       ) -> dict[str, tuple[float, float]]:
+    """95 % prediction intervals of the predicted properties, from the model's validation
+    sidecar (properties without a calibrated interval are left out)."""
+    from electroforge.surrogates.validation import interval
+
+    out = {}
+    for row in validation or []:
+        name = row["output"]
+        if row.get("interval_95") is not None and name in properties:
+            low, high = interval(properties[name], row["interval_95"], row["interval_kind"])
+            out[name] = (float(low), float(high))
+    return out
+
+
+def cost_bounds(problem, best: dict[str, Any], intervals: dict[str, tuple[float, float]]
+                ) -> tuple[float, float]:
+    """The cost's range over every corner of the properties' intervals (each target's
+    cost moves one way with its property, so the corners hold its extremes)."""
+    import itertools
+
+    import pandas as pd
+
+    names = [n for n in problem.objective.columns if n in intervals]
+    corners = [dict(zip(names, values))
+               for values in itertools.product(*(intervals[n] for n in names))]
+    frame = pd.DataFrame([{**best["recipe"], **best["properties"], **c} for c in corners])
+    costs, _ = problem.cost_of_table(frame)
+    return float(np.min(costs)), float(np.max(costs))
+
+
 def _image(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
@@ -230,9 +266,12 @@ def _rows(context) -> dict[str, tuple[list, list]]:
     tables = {
         "recipe": (["parameter", "value", "unit"],
                    [(n, f"{v:.4g}", u) for n, v, u in context["recipe"]]),
-        "properties": (["property", "value", "uncertainty (test RMSE% of the equation)"],
-                       [(n, f"{v:.4g}", f"± {r:.2f} %" if r is not None else "-")
-                        for n, v, r in context["properties"]]),
+        "properties": (["property", "value",
+                        "95 % prediction interval (held-out re-splits, conformal)",
+                        "test RMSE% of the equation"],
+                       [(n, f"{v:.4g}", f"[{i[0]:.4g}; {i[1]:.4g}]" if i is not None else "-",
+                         f"{r:.2f} %" if r is not None else "-")
+                        for n, v, r, i in context["properties"]]),
         "provenance": (["", ""], [(k, v) for k, v in context["provenance"]]),
     }
     verification = context["verification"]
@@ -290,7 +329,14 @@ _TITLES = {"recommendation": "Recommended recipe", "radar": "Against single-prop
 
 
 def _headline(context) -> str:
-    sd = f" ± {context['cost_sd']:.4f} (GP)" if context["cost_sd"] is not None else ""
+    if context["cost_interval"] is not None:
+        low, high = context["cost_interval"]
+        sd = (f" (95 % interval [{low:.4f}; {high:.4f}], the properties' prediction "
+              "intervals carried through the objective)")
+    elif context["cost_sd"] is not None:
+        sd = f" (posterior sd of the campaign's GP over its evaluations: {context['cost_sd']:.2g})"
+    else:
+        sd = ""
     text = (f"Cost {context['cost']:.5f}{sd} after {context['n']} of {context['budget']} "
             f"evaluations ({context['evaluator']}). Objective: {context['objective']}.")
     if context["domain"] is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 import numpy as np
 
@@ -142,13 +143,26 @@ def _check_properties(args: argparse.Namespace, properties: list[str], space) ->
 
 def print_table(results) -> None:
     """Table 1: RMSE%, R2 and CI95 of R2 per property, the reference's figures beside."""
-    print(f"  {'property':<20} {'RMSE%':>7} {'R2':>7} {'CI95 of R2':>17}   reference RMSE% / R2")
+    print(f"  {'property':<20} {'RMSE%':>7} {'R2':>7} {'CI95 of R2':>17}  {'95 % interval':>16}"
+          "   reference RMSE% / R2")
     for result in results:
         low, high = result.r2_ci95
         reference = REFERENCE.get(result.output)
         ref = f"{reference[0]:.2f} / {reference[1]:.3f}" if reference else "-"
         print(f"  {result.output:<20} {result.rmse_pct:>7.2f} {result.r2:>7.3f} "
-              f"  [{low:.3f}; {high:.3f}]   {ref}")
+              f"  [{low:.3f}; {high:.3f}]  {interval_text(result):>16}   {ref}")
+
+
+def interval_text(result) -> str:
+    """A validation's 95 % prediction interval as people read it: ``x0.71..x1.32`` (a
+    factor on the prediction) or ``-0.12..+0.15`` (added to it)."""
+    bounds = getattr(result, "interval_95", None)
+    if bounds is None:
+        return "-"
+    low, high = bounds
+    if getattr(result, "interval_kind", "additive") == "multiplicative":
+        return f"x{math.exp(low):.3g}..x{math.exp(high):.3g}"
+    return f"{low:+.3g}..{high:+.3g}"
 
 
 def _parity(results, path: str) -> None:
