@@ -51,3 +51,15 @@ def test_errors(cli, tmp_path, model_file):
                           "cr_pct")
     assert_one_line_error(cli("optimize", str(model_file), "--trust-margin", "wide"),
                           "--trust-margin")
+    assert_one_line_error(cli("optimize", str(model_file), "--verify", "-1"), "--verify")
+
+
+def test_optimize_verifies_on_request(cli, tmp_path, model_file):
+    result = cli("optimize", str(model_file), "--iterations", "8", "--verify", "1", "--out", "v")
+    assert result.code == 0, result.err
+    assert "Verified on the virtual line with 1 particle seeds" in result.out
+    record = json.loads((tmp_path / "v" / "result.json").read_text())
+    verification = record["verification"]
+    assert verification["predicted_cost"] == pytest.approx(record["cost"])
+    assert len(verification["measured_cost"]) == 1 and verification["recipe"] == {
+        n: record["recipe"][n] for n in verification["recipe"]}

@@ -19,8 +19,8 @@ import pandas as pd
 
 from electroforge.campaigns.definition import (DEFAULT_VERIFY_SEEDS, MAX_VERIFY_SEEDS,
                                                CampaignDefinition)
-from electroforge.campaigns.evaluators import (VERIFICATION_STREAM, Evaluator, LineEvaluator,
-                                               make_evaluator, replicated, spread)
+from electroforge.campaigns.evaluators import (Evaluator, make_evaluator, spread,
+                                               verify_on_line)
 from electroforge.campaigns.hedge import GPHedge
 from electroforge.campaigns.store import Store, utc_now
 from electroforge.datasets.validation import cell_to_float
@@ -503,29 +503,11 @@ class Campaign:
         if progress is not None:
             progress(f"verifying the best recipe on the virtual line ({n_seeds} particle "
                      f"seeds of its own)")
-        verifier = LineEvaluator(self.problem, self.definition.seed, grid=self.definition.grid,
-                                 stream=VERIFICATION_STREAM, workers=workers)
-        recipes = replicated(best["recipe"], best["measurement_id"], n_seeds)
-        seeds = verifier.seeds(recipes)
-        measured = verifier.evaluate(recipes)
-        costs, feasible = self.problem.cost_of_table(measured)
-        # the objective's properties first, then everything else the line measured
-        columns = [c for c in self.problem.objective.columns if c not in self.problem.names]
-        columns += [c for c in measured.columns if c not in {*columns, *self.problem.names,
-                                                             *self.problem.fixed, "proposal_id",
-                                                             "particle_seed"}
-                    and pd.api.types.is_numeric_dtype(measured[c])]
-        content = {
-            "campaign": self.name, "created_at": utc_now(), "version": _version(),
-            "measurement_id": best["measurement_id"], "recipe": best["recipe"],
-            "fixed": best["fixed"], "grid": self.definition.grid, "seeds": seeds,
-            "predicted_by": self.definition.evaluator,
-            "predicted": {c: best["properties"][c] for c in columns
-                          if c in best["properties"]},
-            "predicted_cost": best["cost"],
-            "measured": {c: [float(v) for v in measured[c]] for c in columns},
-            "measured_cost": [float(c) for c in costs],
-            "measured_feasible": [bool(f) for f in feasible]}
+        content = {"campaign": self.name, "created_at": utc_now(), "version": _version(),
+                   "measurement_id": best["measurement_id"],
+                   "predicted_by": self.definition.evaluator} | verify_on_line(
+            self.problem, best, seed=self.definition.seed, key=best["measurement_id"],
+            n_seeds=n_seeds, grid=self.definition.grid, workers=workers)
         self.store.add_verification(self.name, best["measurement_id"], content, _version())
         if progress is not None:
             mean, sd = spread(content["measured_cost"])

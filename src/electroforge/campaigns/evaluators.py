@@ -27,7 +27,8 @@ from electroforge.objectives.recipe import RecipeProblem
 from electroforge.seeds import check_seed
 
 __all__ = ["EVALUATION_STREAM", "Evaluator", "LabEvaluator", "LineEvaluator",
-           "SurrogateEvaluator", "VERIFICATION_STREAM", "make_evaluator", "particle_seed"]
+           "SurrogateEvaluator", "VERIFICATION_STREAM", "make_evaluator", "particle_seed",
+           "verify_on_line"]
 
 #: Streams of :func:`particle_seed`: one per use, so no verification replicate reuses the
 #: particles of an evaluation.
@@ -153,6 +154,33 @@ def make_evaluator(kind: str, problem: RecipeProblem, *, seed: int = 0,
         return LabEvaluator()
     raise InputError("unknown evaluator", field="evaluator.kind", value=kind,
                      allowed="surrogate, line, lab")
+
+
+def verify_on_line(problem: RecipeProblem, best: dict, *, seed: int, key: int, n_seeds: int,
+                   grid: int | None = None, workers: int | None = None) -> dict:
+    """Make ``best`` (``recipe``, ``fixed``, ``properties``, ``cost``: what was predicted)
+    again on the virtual line with ``n_seeds`` particle seeds of its own
+    (:data:`VERIFICATION_STREAM`, spawned by ``key``); the predicted and measured values
+    side by side, measured per seed (the objective's properties first, then everything
+    else the line measured)."""
+    verifier = LineEvaluator(problem, seed, grid=grid, stream=VERIFICATION_STREAM,
+                             workers=workers)
+    recipes = replicated(best["recipe"], key, n_seeds)
+    seeds = verifier.seeds(recipes)
+    measured = verifier.evaluate(recipes)
+    costs, feasible = problem.cost_of_table(measured)
+    columns = [c for c in problem.objective.columns if c not in problem.names]
+    columns += [c for c in measured.columns if c not in {*columns, *problem.names,
+                                                         *problem.fixed, "proposal_id",
+                                                         "particle_seed"}
+                and pd.api.types.is_numeric_dtype(measured[c])]
+    return {"recipe": dict(best["recipe"]), "fixed": dict(best["fixed"]), "grid": grid,
+            "seeds": seeds,
+            "predicted": {c: best["properties"][c] for c in columns if c in best["properties"]},
+            "predicted_cost": best["cost"],
+            "measured": {c: [float(v) for v in measured[c]] for c in columns},
+            "measured_cost": [float(c) for c in costs],
+            "measured_feasible": [bool(f) for f in feasible]}
 
 
 def replicated(recipe: dict[str, float], proposal_id: int, n: int) -> pd.DataFrame:

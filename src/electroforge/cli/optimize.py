@@ -32,6 +32,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--trust-margin", default=str(DEFAULT_TRUST_MARGIN), metavar="F",
                         help="search the model's data box widened by this fraction of each "
                         f"range (default {DEFAULT_TRUST_MARGIN}; none: the whole space)")
+    parser.add_argument("--verify", type=int, default=0, metavar="N",
+                        help="make the optimum again on the virtual line with N particle seeds "
+                        "(N >= 1; default 0: no verification) and print it beside the "
+                        "prediction")
     parser.set_defaults(handler=run, outputs=OUTPUTS)
 
 
@@ -113,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
     from electroforge.campaigns.plots import convergence_plot, partial_dependence_plot
 
     margin = _trust_margin(args.trust_margin)
+    from electroforge.campaigns.definition import MAX_VERIFY_SEEDS
+
+    if not 0 <= args.verify <= MAX_VERIFY_SEEDS:
+        raise InputError("the number of verification seeds", field="--verify",
+                         value=args.verify, allowed=f"0 to {MAX_VERIFY_SEEDS}")
     problem = problem_from_args(args)
     spec = problem.spec
     if args.batch_size > args.iterations:
@@ -156,6 +165,19 @@ def run(args: argparse.Namespace) -> int:
     verdict = domain.check(best) if domain is not None else None
     if verdict is not None:
         print(f"data of the model: {domain_text(verdict)}")
+    verification = None
+    if args.verify:
+        from electroforge.campaigns.campaign import verification_lines
+        from electroforge.campaigns.evaluators import verify_on_line
+
+        print(f"verifying on the virtual line ({args.verify} particle seeds)...", file=sys.stderr,
+              flush=True)
+        predicted = {"recipe": {n: float(best[n]) for n in problem.names},
+                     "fixed": dict(problem.fixed), "cost": float(best["cost"]),
+                     "properties": {n: float(best[n]) for n in problem.outputs}}
+        verification = {"predicted_by": "surrogate"} | verify_on_line(
+            problem, predicted, seed=args.seed, key=0, n_seeds=args.verify)
+        print("\n".join(verification_lines(verification)).rstrip())
 
     history = problem.predict(result.x_iters)
     history.insert(0, "evaluation", range(1, len(history) + 1))
@@ -170,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
         "model": str(args.model), "iterations": args.iterations, "seed": args.seed,
         "batch_size": args.batch_size, "version": __version__,
         "trust_margin": margin, "searched_bounds": [list(b) for b in bounds],
-        "domain": verdict,
+        "domain": verdict, "verification": verification,
         "hedge": [{"chosen": s.chosen, "probabilities": s.probabilities, "gains": s.gains}
                   for s in result.steps],
     }

@@ -50,6 +50,10 @@ class SurrogateError(InputError):
     """A surrogate that cannot be fitted as asked, or that fails its domain check."""
 
 
+#: Significant digits of an equation's printed coefficients.
+EQUATION_DIGITS = 4
+
+
 @dataclass(frozen=True)
 class Equation:
     """One fitted equation: the output it predicts, readable text and the sympy expression."""
@@ -57,9 +61,10 @@ class Equation:
     output: str
     text: str
     expression: Any
+    unit: str = ""
 
     def __str__(self) -> str:
-        return f"{self.output} = {self.text}"
+        return f"{self.output} = {self.text}" + (f"   [{self.unit}]" if self.unit else "")
 
 
 class SymbolicSurrogate:
@@ -206,13 +211,19 @@ class SymbolicSurrogate:
         return pd.DataFrame(columns, index=X.index)
 
     def equations(self) -> dict[str, Equation]:
-        """Each output's equation as text and as a sympy expression of the input names."""
+        """Each output's equation as text (coefficients to :data:`EQUATION_DIGITS`
+        significant digits; the model keeps them whole), as a sympy expression of the input
+        names, and the output's unit where the property catalog knows it."""
+        from electroforge.properties import PROPERTIES
+
         self._check_fitted()
         symbols = self._symbols()
         found = {}
         for name in self.output_names_:
             model = self.models_[name]
-            found[name] = Equation(name, model.text(symbols), model.to_sympy(symbols))
+            unit = PROPERTIES[name].unit if name in PROPERTIES else ""
+            found[name] = Equation(name, model.text(symbols, digits=EQUATION_DIGITS),
+                                   model.to_sympy(symbols), unit)
         return found
 
     def to_torch(self):
