@@ -266,8 +266,9 @@ def test_the_recommendation_is_verified_on_the_line_with_seeds_of_its_own(tmp_pa
 def test_verification_input_is_checked(tmp_path, model_file):
     with pytest.raises(InputError, match="verify_seeds"):
         definition(model_file, verify_seeds=-1)
-    with pytest.raises(InputError, match="evaluator.grid.*too coarse"):
-        definition(model_file, grid=24, verify_seeds=3)        # refused before any run
+    with pytest.raises(InputError, match="evaluator.grid.*too coarse"):   # before any record
+        Campaign.create(Store(tmp_path / "grid"), definition(model_file, grid=24,
+                                                             verify_seeds=3))
     with pytest.raises(InputError, match="lab campaign is not verified"):
         definition(model_file, evaluator="lab", verify_seeds=3)
     assert definition(model_file, evaluator="lab", verify_seeds=None).verification_seeds == 0
@@ -330,3 +331,38 @@ def test_the_trust_region_keeps_proposals_inside_the_data(tmp_path, narrow_model
     assert "OUTSIDE the data: " in text and "cr_pct 50 beyond the data" in text
     # a stored campaign reloads with its trust region (the box check passes)
     assert Campaign(Store(tmp_path), "tight").optimizer().box[1][2] == pytest.approx(high)
+
+
+def test_stores_and_definitions_from_before_verification_still_read(tmp_path, model_file):
+    from electroforge import Space
+
+    store = Store(tmp_path)
+    Campaign.create(store, definition(model_file, budget=2)).run(progress=lambda _: None)
+    # a version-1 store (no verifications table) opens read-only, as an archive would
+    store.db.execute("DROP TABLE verifications")
+    store.db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    store.close()
+    archived = Campaign(Store(tmp_path, read_only=True), "c1")
+    assert archived.verifications() == [] and archived.best() is not None
+    # a definition stored before verify_seeds and trust_margin: no verification, whole space
+    stored = definition(model_file).to_dict()
+    del stored["verify_seeds"], stored["trust_margin"]
+    old = CampaignDefinition.from_dict(stored)
+    assert old.verification_seeds == 0 and old.trust_margin is None
+    # a space the line cannot make is not verified by default, and refused if asked
+    other = Space.from_bounds({"x": (0.0, 1.0)})
+    assert definition(model_file, space=other, verify_seeds=None).verification_seeds == 0
+    with pytest.raises(InputError, match="cannot make this space"):
+        definition(model_file, space=other, verify_seeds=3)
+
+
+def test_a_trust_region_with_no_room_is_refused_before_any_record(tmp_path, narrow_model_file):
+    space = default_space().fix({"c_rate": 1.0}).with_bounds({"cr_pct": (40.0, 50.0)})
+    from electroforge.objectives.spec import ObjectiveSpec
+
+    density = ObjectiveSpec.from_dict({"targets": [{"name": "density_g_cm3",
+                                                    "direction": "max"}]})
+    with pytest.raises(InputError, match="trust region.*no room.*cr_pct"):
+        Campaign.create(Store(tmp_path), definition(narrow_model_file, space=space,
+                                                    trust_margin=0.0, objective=density))
+    assert Store(tmp_path).campaign_names() == []

@@ -86,6 +86,7 @@ class Campaign:
     def prepare(definition: CampaignDefinition) -> GPHedge:
         """The optimizer a new campaign starts with; builds its problem (model, objective,
         space) first, so that a definition that cannot run is refused before any record."""
+        definition.check_line_grid()
         problem = _problem(definition)
         return GPHedge(search_bounds(definition, problem), seed=definition.seed,
                        linear_constraints=_linear_constraints(definition, problem),
@@ -411,7 +412,11 @@ class Campaign:
                                  f"{self.best()['cost']:.5f}")
                 if (self.n_measured >= self.definition.budget
                         and self.definition.verification_seeds):
-                    self._verify(self.definition.verification_seeds, progress=progress)
+                    try:
+                        self._verify(self.definition.verification_seeds, progress=progress)
+                    except InputError as error:     # the recommendation still stands
+                        progress(f"the verification on the line failed, recommending "
+                                 f"without it: {error}")
                 recommendation = self._recommend()
                 self._finish_run(run_id, "done")
             except BaseException:
@@ -607,7 +612,15 @@ def search_bounds(definition: CampaignDefinition, problem: RecipeProblem
     domain = data_domain(definition, problem)
     if domain is None or definition.trust_margin is None:
         return list(problem.bounds)
-    return domain.trust_bounds(definition.trust_margin)
+    box = domain.trust_bounds(definition.trust_margin)
+    for name, (low, high) in zip(problem.names, box):
+        if not low < high:
+            raise InputError("the trust region around the model's data leaves no room",
+                             field="space.trust_margin", value=definition.trust_margin,
+                             allowed=f"a wider margin, or none (the whole space): {name} "
+                             f"would be searched over [{low:g}, {high:g}] (its data "
+                             "beyond the space's bounds, or all at one value)")
+    return box
 
 
 def _stored_paths(data: dict[str, Any], store: Store, *, absolute: bool) -> dict[str, Any]:

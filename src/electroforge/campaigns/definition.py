@@ -66,6 +66,8 @@ _EVALUATOR_KEYS = ("kind", "model", "grid", "verify_seeds")
 #: Particle seeds of a verification: at least 3 by default, at most this many.
 DEFAULT_VERIFY_SEEDS = 3
 MAX_VERIFY_SEEDS = 20
+#: The recipe parameters the virtual line needs (c_rate optional).
+LINE_RECIPE = ("am_wt_pct", "sc_wt_pct", "cr_pct")
 _OPTIMIZER_KEYS = ("eta", "decay", "n_initial", "beta", "xi")
 #: Columns a campaign's sheets and exports use for its own bookkeeping: no parameter may
 #: take their names.
@@ -117,15 +119,6 @@ class CampaignDefinition:
                              "GP's cost grows as the cube of the evaluations)")
         if self.iterations is not None:
             _integer(self.iterations, "iterations", 1)
-        if self.grid is not None and (self.evaluator == "line" or self.verification_seeds):
-            from electroforge.line.chain import check_grid
-            from electroforge.line.materials import LineParameters
-
-            try:
-                check_grid(self.grid, LineParameters())
-            except InputError as error:
-                raise InputError(error.problem, field="evaluator.grid", value=self.grid,
-                                 allowed=error.allowed) from None
         object.__setattr__(self, "trust_margin",
                            check_trust_margin(self.trust_margin, field="space.trust_margin"))
         if self.verify_seeds is not None:
@@ -165,6 +158,10 @@ class CampaignDefinition:
         if self.evaluator not in EVALUATORS:
             raise InputError("unknown evaluator", field="evaluator.kind",
                              value=repr(self.evaluator), allowed=", ".join(EVALUATORS))
+        if self.verify_seeds and not self.line_can_make():
+            raise InputError("the virtual line cannot make this space's recipes",
+                             field="evaluator.verify_seeds", value=self.verify_seeds,
+                             allowed="0, or a space with " + ", ".join(LINE_RECIPE))
         if self.evaluator == "lab" and self.verify_seeds:
             raise InputError("a lab campaign is not verified on the line",
                              field="evaluator.verify_seeds", value=self.verify_seeds,
@@ -182,7 +179,25 @@ class CampaignDefinition:
         """Particle seeds of the final recommendation's verification (0: none)."""
         if self.verify_seeds is not None:
             return self.verify_seeds
-        return 0 if self.evaluator == "lab" else DEFAULT_VERIFY_SEEDS
+        return 0 if self.evaluator == "lab" or not self.line_can_make() else DEFAULT_VERIFY_SEEDS
+
+    def line_can_make(self) -> bool:
+        """Whether the space holds the recipe parameters the virtual line needs."""
+        return all(name in self.space for name in LINE_RECIPE)
+
+    def check_line_grid(self) -> None:
+        """Refuse a grid the line cannot run, when the line will run (checked when a
+        campaign is created, not when a stored one is read)."""
+        if self.grid is None or not (self.evaluator == "line" or self.verification_seeds):
+            return
+        from electroforge.line.chain import check_grid
+        from electroforge.line.materials import LineParameters
+
+        try:
+            check_grid(self.grid, LineParameters())
+        except InputError as error:
+            raise InputError(error.problem, field="evaluator.grid", value=self.grid,
+                             allowed=error.allowed) from None
 
     # -- files ------------------------------------------------------------------------
     @classmethod
@@ -245,6 +260,7 @@ class CampaignDefinition:
         values["objective"] = ObjectiveSpec.from_dict(values["objective"])
         values["constraints"] = tuple(values.get("constraints", ()))
         values.setdefault("trust_margin", None)   # campaigns stored before it: whole space
+        values.setdefault("verify_seeds", 0)      # ... and no verification
         return cls(**values)
 
 

@@ -169,7 +169,8 @@ def verify_on_line(problem: RecipeProblem, best: dict, *, seed: int, key: int, n
     seeds = verifier.seeds(recipes)
     measured = verifier.evaluate(recipes)
     costs, feasible = problem.cost_of_table(measured)
-    columns = [c for c in problem.objective.columns if c not in problem.names]
+    columns = [c for c in problem.objective.columns if c not in problem.names
+               and c in measured.columns]
     columns += [c for c in measured.columns if c not in {*columns, *problem.names,
                                                          *problem.fixed, "proposal_id",
                                                          "particle_seed"}

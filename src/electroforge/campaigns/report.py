@@ -184,7 +184,8 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
     definition = campaign.definition
     problem = campaign.problem
     rmse = {row["output"]: row["rmse_pct"] for row in validation or []}
-    intervals = property_intervals(best["properties"], validation)
+    intervals = (property_intervals(best["properties"], validation)
+                 if definition.evaluator == "surrogate" else {})
     recipe = [(n, v, problem.space[n].unit) for n, v in {**best["recipe"],
                                                          **best["fixed"]}.items()]
     properties = [(n, v, rmse.get(n), intervals.get(n)) for n, v in best["properties"].items()
@@ -242,10 +243,18 @@ def cost_bounds(problem, best: dict[str, Any], intervals: dict[str, tuple[float,
 
     import pandas as pd
 
+    from electroforge.objectives.recipe import DERIVED
+
     names = [n for n in problem.objective.columns if n in intervals]
-    corners = [dict(zip(names, values))
-               for values in itertools.product(*(intervals[n] for n in names))]
-    frame = pd.DataFrame([{**best["recipe"], **best["properties"], **c} for c in corners])
+    # a 'target' cost |y - value| is least at the value, when the interval holds it
+    aimed = {t.name: t.value for t in problem.objective.targets
+             if t.direction == "target" and t.value is not None}
+    choices = [sorted({*intervals[n], *([aimed[n]] if n in aimed and
+                                        intervals[n][0] < aimed[n] < intervals[n][1] else [])})
+               for n in names]
+    corners = [dict(zip(names, values)) for values in itertools.product(*choices)]
+    measured = {k: v for k, v in best["properties"].items() if k not in DERIVED}
+    frame = pd.DataFrame([{**best["recipe"], **measured, **c} for c in corners])
     costs, _ = problem.cost_of_table(frame)
     return float(np.min(costs)), float(np.max(costs))
 

@@ -182,7 +182,8 @@ class Store:
         except sqlite3.DatabaseError as error:
             raise InputError(f"cannot open the campaign store ({error})", source=str(self.path),
                              allowed="an electroforge.db written by electroforge") from None
-        if self.schema_version != len(MIGRATIONS):
+        # version 2 only added a table: a version-1 store reads as it is (no verifications)
+        if self.schema_version not in (len(MIGRATIONS), 1):
             raise InputError("the store's schema differs from this electroforge's",
                              source=str(self.path), field="schema_version",
                              value=self.schema_version, allowed=f"{len(MIGRATIONS)} (open it "
@@ -333,6 +334,9 @@ class Store:
     def verifications(self, name: str, measurement_id: int | None = None
                       ) -> list[dict[str, Any]]:
         """The campaign's verifications, oldest first (of one measurement if given)."""
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'verifications'").fetchone() is None:
+            return []           # a version-1 store opened read-only
         where, params = ("AND measurement_id = ?", (int(measurement_id),)) \
             if measurement_id is not None else ("", ())
         return [self.load_json(row["content"], "a verification")

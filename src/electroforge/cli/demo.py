@@ -181,9 +181,13 @@ def _fit(args, dataset_file, space, folder):
     from electroforge.surrogates.validation import load_validation, validation_path
 
     shipped = files("electroforge.data") / SHIPPED_MODEL
+    from electroforge.atomic import atomic_path
+
     with as_file(shipped) as path:
-        shutil.copyfile(path, model_file)
-        shutil.copyfile(validation_path(path), validation_path(model_file))
+        for source, target in ((path, model_file),
+                               (validation_path(path), validation_path(model_file))):
+            with atomic_path(target) as temporary:
+                shutil.copyfile(source, temporary)
     print(f"\n[3/5] SISSO equations of the shipped dataset, shipped with it ({RESPLITS} "
           "re-splits; --refit remakes them)")
     print_table([SimpleNamespace(**row) for row in load_validation(model_file)])

@@ -175,9 +175,13 @@ def run(args: argparse.Namespace) -> int:
         predicted = {"recipe": {n: float(best[n]) for n in problem.names},
                      "fixed": dict(problem.fixed), "cost": float(best["cost"]),
                      "properties": {n: float(best[n]) for n in problem.outputs}}
-        verification = {"predicted_by": "surrogate"} | verify_on_line(
-            problem, predicted, seed=args.seed, key=0, n_seeds=args.verify)
-        print("\n".join(verification_lines(verification)).rstrip())
+        try:
+            verification = {"predicted_by": "surrogate"} | verify_on_line(
+                problem, predicted, seed=args.seed, key=0, n_seeds=args.verify)
+            print("\n".join(verification_lines(verification)).rstrip())
+        except InputError as error:       # the optimum is still written
+            print(f"electroforge: warning: the verification on the line failed: {error}",
+                  file=sys.stderr)
 
     history = problem.predict(result.x_iters)
     history.insert(0, "evaluation", range(1, len(history) + 1))
