@@ -20,7 +20,7 @@ import pandas as pd
 from electroforge.campaigns.definition import (DEFAULT_VERIFY_SEEDS, MAX_VERIFY_SEEDS,
                                                CampaignDefinition)
 from electroforge.campaigns.evaluators import (Evaluator, make_evaluator, spread,
-                                               verify_on_line)
+                                               verification_rows, verify_on_line)
 from electroforge.campaigns.hedge import GPHedge
 from electroforge.campaigns.store import Store, utc_now
 from electroforge.datasets.validation import cell_to_float
@@ -730,11 +730,7 @@ def verification_lines(verification: dict[str, Any]) -> list[str]:
     lines = [f"Verified on the virtual line with {n} particle seeds of its own "
              f"({', '.join(map(str, verification['seeds']))}):", "",
              f"| property | predicted ({by}) | measured mean | sd over seeds |", "|---|---|---|---|"]
-    rows = [(name, verification["predicted"].get(name), values)
-            for name, values in verification["measured"].items()]
-    rows.append(("cost", verification["predicted_cost"], verification["measured_cost"]))
-    for name, predicted, values in rows:
-        mean, sd = spread(values)
+    for name, predicted, mean, sd in verification_rows(verification):
         shown = "-" if predicted is None else f"{predicted:.4g}"
         lines.append(f"| {name} | {shown} | {mean:.4g} | {sd:.2g} |")
     return lines + [""]

@@ -165,9 +165,8 @@ def verify_on_line(problem: RecipeProblem, best: dict, *, seed: int, key: int, n
     else the line measured)."""
     verifier = LineEvaluator(problem, seed, grid=grid, stream=VERIFICATION_STREAM,
                              workers=workers)
-    recipes = replicated(best["recipe"], key, n_seeds)
-    seeds = verifier.seeds(recipes)
-    measured = verifier.evaluate(recipes)
+    measured = verifier.evaluate(replicated(best["recipe"], key, n_seeds))
+    seeds = [int(s) for s in measured["particle_seed"]]
     costs, feasible = problem.cost_of_table(measured)
     columns = [c for c in problem.objective.columns if c not in problem.names
                and c in measured.columns]
@@ -188,6 +187,15 @@ def replicated(recipe: dict[str, float], proposal_id: int, n: int) -> pd.DataFra
     """``n`` rows of one recipe, ``replicate`` 0..n-1, for a verification."""
     rows = [{"proposal_id": proposal_id, "replicate": k, **recipe} for k in range(n)]
     return pd.DataFrame(rows)
+
+
+def verification_rows(verification: dict) -> list[tuple[str, float | None, float, float]]:
+    """(property or "cost", predicted or None, measured mean, sd over the seeds) of a
+    verification, for its tables."""
+    rows = [(name, verification["predicted"].get(name), values)
+            for name, values in verification["measured"].items()]
+    rows.append(("cost", verification["predicted_cost"], verification["measured_cost"]))
+    return [(name, predicted, *spread(values)) for name, predicted, values in rows]
 
 
 def spread(values: Sequence[float]) -> tuple[float, float]:

@@ -285,18 +285,15 @@ def _rows(context) -> dict[str, tuple[list, list]]:
     }
     verification = context["verification"]
     if verification:
-        from electroforge.campaigns.evaluators import spread
+        from electroforge.campaigns.evaluators import verification_rows
 
         by = {"surrogate": "predicted (surrogate)", "line": "campaign's (line, 1 seed)"}.get(
             verification["predicted_by"], "predicted")
-        rows = [(name, verification["predicted"].get(name), values)
-                for name, values in verification["measured"].items()]
-        rows.append(("cost", verification["predicted_cost"], verification["measured_cost"]))
         tables["verification"] = (
             ["property", by, f"measured, mean of {len(verification['seeds'])} seeds",
              "sd over seeds"],
-            [(name, "-" if p is None else f"{p:.4g}", f"{spread(v)[0]:.4g}",
-              f"{spread(v)[1]:.2g}") for name, p, v in rows])
+            [(name, "-" if p is None else f"{p:.4g}", f"{mean:.4g}", f"{sd:.2g}")
+             for name, p, mean, sd in verification_rows(verification)])
     if context["validation"]:
         tables["validation"] = (
             ["property", "RMSE%", "R2", "CI95 of R2", "reference RMSE% / R2"],

@@ -32,6 +32,10 @@ __all__ = ["LINE_VERSION", "default_cache_dir", "local_cluster", "run"]
 
 #: Bump when the line's physics changes: cached results of other versions are not reused.
 LINE_VERSION = "4"
+#: Raised when the physics of one line version is corrected after it was first committed
+#: (2: version 4's D_s floor at x 0.86 and top contact over the surface), so that the
+#: cache does not return results of the uncorrected physics.
+CACHE_REVISION = 2
 RECIPE = ("am_wt_pct", "sc_wt_pct", "cr_pct", "c_rate")
 #: Recipes of one slurry per task.
 CHUNK = 8
@@ -151,6 +155,7 @@ def _validated(recipes: pd.DataFrame, space: Space | None) -> pd.DataFrame:
 def _key(row: dict, grid: int, seed: int, params: LineParameters) -> str:
     recipe = {name: float(row[name]).hex() for name in RECIPE if name in row}
     text = json.dumps({"recipe": recipe, "grid": grid, "seed": seed, "version": LINE_VERSION,
+                       "revision": CACHE_REVISION,
                        "params": params.to_dict()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -14,7 +14,8 @@ margin, a fraction of each parameter's range in the space, clipped to the space.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,6 @@ class DataDomain:
     names: tuple[str, ...]
     points: np.ndarray
     bounds: tuple[tuple[float, float], ...]
-    gap_limit: float = field(init=False)
 
     def __post_init__(self) -> None:
         points = np.atleast_2d(np.asarray(self.points, dtype=float))
@@ -67,7 +67,6 @@ class DataDomain:
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "bounds", tuple((float(lo), float(hi))
                                                  for lo, hi in self.bounds))
-        object.__setattr__(self, "gap_limit", self._gap_limit())
 
     @classmethod
     def of_model(cls, model: Any, names: Sequence[str],
@@ -100,7 +99,10 @@ class DataDomain:
 
         return cKDTree(self._unit(self.points)).query(self._unit(np.asarray(X, float)))[0]
 
-    def _gap_limit(self) -> float:
+    @cached_property
+    def gap_limit(self) -> float:
+        """The distance from the data that 95 % of the points inside the data's box stay
+        within (computed on first use: a trust box does not need it)."""
         from scipy.stats import qmc
 
         lo, hi = self.low, self.high
