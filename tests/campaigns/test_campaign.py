@@ -164,7 +164,7 @@ def test_run_due_runs_each_fire_time_once(tmp_path, model_file):
 
 def test_store_schema_is_versioned(tmp_path):
     store = Store(tmp_path)
-    assert store.schema_version == len(MIGRATIONS) == 2
+    assert store.schema_version == len(MIGRATIONS) == 3
     store.db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     store.close()
     with pytest.raises(InputError, match="newer electroforge"):
@@ -340,10 +340,12 @@ def test_stores_and_definitions_from_before_verification_still_read(tmp_path, mo
     Campaign.create(store, definition(model_file, budget=2)).run(progress=lambda _: None)
     # a version-1 store (no verifications table) opens read-only, as an archive would
     store.db.execute("DROP TABLE verifications")
+    store.db.execute("DROP TABLE rounds")
     store.db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     store.close()
     archived = Campaign(Store(tmp_path, read_only=True), "c1")
     assert archived.verifications() == [] and archived.best() is not None
+    assert archived.rounds() == []
     # a definition stored before verify_seeds and trust_margin: no verification, whole space
     stored = definition(model_file).to_dict()
     del stored["verify_seeds"], stored["trust_margin"]

@@ -98,5 +98,5 @@ def test_verify_prints_predicted_beside_measured(cli, tmp_path, model_file):
     assert result.code == 0, result.err
     assert "verification of 'v'" in result.out and "2 particle seeds" in result.out
     assert "| cost |" in result.out and "| porosity | - |" in result.out
-    assert "verifying the best recipe" in result.err
+    assert "verifying the recommended recipe" in result.err
     assert_one_line_error(cli("campaign", "verify", "v", "--seeds", "0"), "--seeds")

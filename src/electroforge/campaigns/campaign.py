@@ -44,9 +44,12 @@ def _version() -> str:
 class Campaign:
     """One named campaign of a workspace's store."""
 
-    def __init__(self, store: Store, name: str) -> None:
+    def __init__(self, store: Store, name: str, *, evaluator: Evaluator | None = None) -> None:
+        """``evaluator`` replaces the definition's (any object with ``kind`` and
+        ``evaluate(recipes) -> DataFrame``: a planted function, a neural surrogate)."""
         self.store = store
         self.name = name
+        self._evaluator = evaluator
         stored = store.definition(name)
         try:
             self.definition = CampaignDefinition.from_dict(
@@ -93,7 +96,8 @@ class Campaign:
                        **definition.optimizer)
 
     @classmethod
-    def create(cls, store: Store, definition: CampaignDefinition) -> Campaign:
+    def create(cls, store: Store, definition: CampaignDefinition, *,
+               evaluator: Evaluator | None = None) -> Campaign:
         """Record a new campaign (its problem is built first, so that it is usable)."""
         optimizer = cls.prepare(definition)
         if definition.name in store.campaign_names():
@@ -109,7 +113,7 @@ class Campaign:
                         definition.seed))
             db.execute("INSERT INTO optimizer_states VALUES (?, ?, ?)",
                        (definition.name, json.dumps(optimizer.state()), now))
-        return cls(store, definition.name)
+        return cls(store, definition.name, evaluator=evaluator)
 
     # -- state ----------------------------------------------------------------------------
     def optimizer(self) -> GPHedge:
@@ -165,19 +169,19 @@ class Campaign:
                              f"{self.definition.budget}, {self.n_measured} measured, "
                              f"{pending} pending)")
         optimizer = self.optimizer()
-        # The budget's last recipe exploits the GP (no later recipe learns from exploring).
-        points = optimizer.ask(n, greedy=n == left)
+        round_content = None
+        if self.definition.loop is not None:
+            points, round_content = self._loop_points(n)
+        else:
+            # The budget's last recipe exploits the GP (no later recipe learns from
+            # exploring).
+            points = optimizer.ask(n, greedy=n == left)
         with self.store.transaction() as db:
-            batch = db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM proposals WHERE "
-                               "campaign = ?", (self.name,)).fetchone()[0]
-            now, version = utc_now(), _version()
-            ids = []
-            for x in points:
-                cursor = db.execute(
-                    "INSERT INTO proposals (campaign, batch, recipe, source, status, created_at,"
-                    " version) VALUES (?, ?, ?, 'engine', 'pending', ?, ?)",
-                    (self.name, batch, json.dumps(dict(zip(self.problem.names, x))), now, version))
-                ids.append(cursor.lastrowid)
+            batch, ids = self.store.insert_proposals(
+                db, self.name, [dict(zip(self.problem.names, x)) for x in points], _version())
+            if round_content is not None:
+                self.store.insert_round(db, self.name, round_content | {
+                    "batch": batch, "proposal_ids": ids}, _version())
             self._save_state(db, optimizer)
             frame = self.proposals()
             frame = frame[frame["proposal_id"].isin(ids)].reset_index(drop=True)
@@ -401,16 +405,20 @@ class Campaign:
                                                     / self.definition.batch_size))
                 every = max(1, planned // 10)
                 done = 0
-                while done < iterations and self.n_measured < self.definition.budget:
+                while (done < iterations and self.n_measured < self.definition.budget
+                       and not self._loop_stopped(progress)):
                     n = min(self.definition.batch_size, self.definition.budget - self.n_measured)
                     asked = self._ask(n)
                     self._tell(self._evaluate(asked), source="evaluator", external=False,
                                kind=self.definition.evaluator)
                     done += 1
-                    if done % every == 0 or self.n_measured >= self.definition.budget:
+                    if self.definition.loop is not None:
+                        progress(round_line(self.rounds()[-1])
+                                 + f"; best measured {self.best()['cost']:.5f}")
+                    elif done % every == 0 or self.n_measured >= self.definition.budget:
                         progress(f"  {self.n_measured:>4}/{self.definition.budget}  best cost "
                                  f"{self.best()['cost']:.5f}")
-                if (self.n_measured >= self.definition.budget
+                if ((self.n_measured >= self.definition.budget or self._loop_stopped())
                         and self.definition.verification_seeds):
                     try:
                         self._verify(self.definition.verification_seeds, progress=progress)
@@ -423,6 +431,16 @@ class Campaign:
                 self._finish_run(run_id, "failed")
                 raise
         return recommendation
+
+    def _loop_stopped(self, progress: Callable[[str], None] | None = None) -> bool:
+        """A closed loop whose measured best has not improved for ``patience`` rounds."""
+        state = self.loop_state()
+        if state is None or state["stopped"] in (None, "budget"):
+            return False
+        if progress is not None:
+            progress(f"  the closed loop stops: {state['stopped']} (patience "
+                     f"{state['patience']})")
+        return True
 
     def scheduled_run(self, fire_time: str) -> dict[str, Any] | None:
         """The run of one cron fire time: a surrogate or line campaign advances; a lab
@@ -439,6 +457,8 @@ class Campaign:
     @property
     def evaluator(self) -> Evaluator:
         """The campaign's evaluator (:mod:`electroforge.campaigns.evaluators`)."""
+        if self._evaluator is not None:
+            return self._evaluator
         return make_evaluator(self.definition.evaluator, self.problem,
                               seed=self.definition.seed, grid=self.definition.grid)
 
@@ -456,6 +476,124 @@ class Campaign:
             db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
                        (utc_now(), status, run_id))
 
+    # -- closed loop ----------------------------------------------------------------------
+    def _loop_data(self) -> tuple[pd.DataFrame, int, list[str]]:
+        """All the loop's data (starting rows, then measured), the starting rows' count and
+        the fitted properties."""
+        from electroforge.campaigns.loop import all_data, loop_properties, read_start_data
+
+        settings = self.definition.loop
+        properties = loop_properties(settings, self.problem.objective.columns,
+                                     self.problem.space.names)
+        start, inputs = read_start_data(settings, self.problem.space, properties)
+        measured = self.measurements()
+        for name in inputs:
+            if name not in self.problem.names and not measured.empty:
+                measured[name] = self.problem.space[name].fixed    # made at the fixed value
+        data = all_data(start, measured, [*inputs, *properties])
+        return data, len(start), properties
+
+    def _loop_model(self, data: pd.DataFrame, properties: list[str], path):
+        """Fit the equations on ``data``, save them to ``path``; the model and the problem
+        of optimizing through it."""
+        from electroforge.campaigns.loop import fit_round
+
+        inputs = [c for c in data.columns if c not in properties]
+        model = fit_round(data, inputs, properties, self.problem.space,
+                          settings=self.definition.loop, seed=self.definition.seed)
+        model.save(path)
+        return model, RecipeProblem(model, self.problem.spec, self.problem.space)
+
+    def _loop_points(self, n: int) -> tuple[list[list[float]], dict[str, Any]]:
+        """One round of the closed loop: fit on everything, search the surrogate in the
+        trust region, ``n`` candidates; what the round's record holds."""
+        from electroforge.campaigns.evaluators import particle_seed
+        from electroforge.campaigns.loop import LOOP_STREAM, file_sha256, search_round
+
+        k = len(self.store.rounds(self.name)) + 1
+        data, n_start, properties = self._loop_data()
+        path = self.store.workspace / self.name / "models" / f"round_{k:03d}.json"
+        model, problem = self._loop_model(data, properties, path)
+        X = data[self.problem.names].to_numpy(dtype=float)
+        box = (self.problem.bounds if self.definition.trust_margin is None else
+               DataDomain(tuple(self.problem.names), X, tuple(self.problem.bounds))
+               .trust_bounds(self.definition.trust_margin))
+        points, predicted, surrogate_best = search_round(
+            problem, box, n, settings=self.definition.loop,
+            seed=particle_seed(self.definition.seed, LOOP_STREAM, k), measured=X,
+            options=self.definition.optimizer,
+            linear_constraints=_linear_constraints(self.definition, problem))
+        columns = [c for c in predicted.columns if c not in self.problem.names
+                   and c not in problem.fixed and c != "feasible"]
+        return points, {
+            "round": k, "created_at": utc_now(), "model": self.store.stored_path(path),
+            "model_sha256": file_sha256(path), "n_data": len(data), "n_start": n_start,
+            "properties": properties,
+            "equations": {name: str(eq) for name, eq in model.equations().items()},
+            "search_box": {name: list(b) for name, b in zip(self.problem.names, box)},
+            "trust_margin": self.definition.trust_margin, "surrogate_best": surrogate_best,
+            "predicted": [{c: float(row[c]) for c in columns}
+                          for _, row in predicted.iterrows()]}
+
+    def rounds(self) -> list[dict[str, Any]]:
+        """The closed loop's rounds, oldest first, each proposal's prediction beside its
+        measurement (``measured``: the properties and ``cost``, None while pending)."""
+        measured = self.measurements()
+        by_proposal = ({} if measured.empty else
+                       {int(r["proposal_id"]): r for _, r in measured.iterrows()
+                        if pd.notna(r["proposal_id"])})
+        out = []
+        for content in self.store.rounds(self.name):
+            rows = []
+            for proposal, predicted in zip(content.get("proposal_ids", []),
+                                           content["predicted"]):
+                row = by_proposal.get(int(proposal))
+                rows.append({"proposal_id": int(proposal), "predicted": predicted,
+                             "measured": None if row is None else
+                             {c: float(row[c]) for c in predicted if c in row and pd.notna(row[c])}})
+            out.append(content | {"proposals": rows})
+        return out
+
+    def loop_state(self) -> dict[str, Any] | None:
+        """Where a closed loop stands: rounds done, rounds since the measured best last
+        improved, and whether it has stopped (patience spent or budget reached)."""
+        from electroforge.campaigns.loop import rounds_without_improvement
+
+        if self.definition.loop is None:
+            return None
+        rounds = self.rounds()
+        done = [r for r in rounds if all(p["measured"] is not None for p in r["proposals"])]
+        bests = [min(p["measured"]["cost"] for p in r["proposals"]) for r in done]
+        since = rounds_without_improvement(bests)
+        patience = self.definition.loop.patience
+        reason = ("budget" if self.n_measured >= self.definition.budget else
+                  f"no better measured cost in {since} rounds" if since >= patience else None)
+        return {"rounds": len(rounds), "completed": len(done), "since_improvement": since,
+                "patience": patience, "stopped": reason}
+
+    def _loop_pick(self) -> dict[str, Any] | None:
+        """The measured recipe the model fitted on everything predicts best (module doc of
+        :mod:`electroforge.campaigns.loop`), with that prediction."""
+        measured = self.measurements()
+        if measured.empty:
+            return None
+        from electroforge.campaigns.loop import file_sha256
+
+        data, _, properties = self._loop_data()
+        path = (self.store.workspace / self.name / "models"
+                / f"final_{self.n_measured:04d}.json")
+        _, problem = self._loop_model(data, properties, path)
+        predicted = problem.predict(measured[self.problem.names].to_numpy(dtype=float))
+        i = int(predicted["cost"].to_numpy().argmin())
+        row = measured.iloc[i]
+        best = self._best_of_row(row)
+        columns = [c for c in predicted.columns if c not in self.problem.names
+                   and c not in problem.fixed and c != "feasible"]
+        return best | {"predicted": {c: float(predicted[c].iloc[i]) for c in columns
+                                     if c != "cost"},
+                       "predicted_cost": float(predicted["cost"].iloc[i]),
+                       "model": self.store.stored_path(path), "model_sha256": file_sha256(path)}
+
     # -- results --------------------------------------------------------------------------
     def best(self) -> dict[str, Any] | None:
         """The measured recipe of lowest cost (infeasible recipes cost more than 1 + their
@@ -463,13 +601,25 @@ class Campaign:
         table = self.measurements()
         if table.empty:
             return None
-        row = table.loc[table["cost"].idxmin()]
+        return self._best_of_row(table.loc[table["cost"].idxmin()])
+
+    def _best_of_row(self, row: pd.Series) -> dict[str, Any]:
         return {"recipe": {n: float(row[n]) for n in self.problem.names},
                 "fixed": dict(self.problem.fixed),
-                "properties": {c: float(row[c]) for c in table.columns if c not in (
+                "properties": {c: float(row[c]) for c in row.index if c not in (
                     {"measurement_id", "proposal_id", "source", "created_at", "cost"}
                     | set(self.problem.names)) and pd.notna(row[c])},
                 "cost": float(row["cost"]), "measurement_id": int(row["measurement_id"])}
+
+    def recommended(self) -> dict[str, Any] | None:
+        """What the campaign recommends: its best measured recipe, or for a closed loop the
+        measured recipe its last model predicts best (:meth:`_loop_pick`)."""
+        if self.definition.loop is None:
+            return self.best()
+        cached = getattr(self, "_pick", None)
+        if cached is None or cached[0] != self.n_measured:
+            self._pick = cached = (self.n_measured, self._loop_pick())
+        return cached[1]
 
     def verify(self, n_seeds: int | None = None, *, workers: int | None = None,
                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -497,7 +647,7 @@ class Campaign:
             raise InputError("the number of verification seeds", field="seeds",
                              value=repr(n_seeds), allowed=f"an integer from 1 to "
                              f"{MAX_VERIFY_SEEDS} (3 or more for a spread)")
-        best = self.best()
+        best = self.recommended()
         if best is None:
             raise InputError("nothing measured yet: nothing to verify", field="campaign",
                              value=self.name, allowed="run the campaign or tell results first")
@@ -506,11 +656,15 @@ class Campaign:
         if done:
             return done[-1]
         if progress is not None:
-            progress(f"verifying the best recipe on the virtual line ({n_seeds} particle "
-                     f"seeds of its own)")
+            progress(f"verifying the recommended recipe on the virtual line ({n_seeds} "
+                     f"particle seeds of its own)")
+        predicted_by = self.definition.evaluator
+        if self.definition.loop is not None:    # the loop's last model predicts it
+            best = best | {"properties": best["predicted"], "cost": best["predicted_cost"]}
+            predicted_by = "loop"
         content = {"campaign": self.name, "created_at": utc_now(), "version": _version(),
                    "measurement_id": best["measurement_id"],
-                   "predicted_by": self.definition.evaluator} | verify_on_line(
+                   "predicted_by": predicted_by} | verify_on_line(
             self.problem, best, seed=self.definition.seed, key=best["measurement_id"],
             n_seeds=n_seeds, grid=self.definition.grid, workers=workers)
         self.store.add_verification(self.name, best["measurement_id"], content, _version())
@@ -525,7 +679,7 @@ class Campaign:
             return self._recommend()
 
     def _recommend(self) -> dict[str, Any]:
-        best = self.best()
+        best = self.recommended()
         if best is None:
             raise InputError("nothing measured yet: no recommendation", field="campaign",
                              value=self.name, allowed="run the campaign or tell results first")
@@ -536,6 +690,8 @@ class Campaign:
         domain = data_domain(self.definition, self.problem)
         if domain is not None:
             best = best | {"domain": domain.check(best["recipe"])}
+        if self.definition.loop is not None:
+            best = best | {"loop": self.loop_state()}
         content = {"campaign": self.name, "created_at": created, **best,
                    "n_measured": self.n_measured, "budget": self.definition.budget,
                    "objective": self.problem.rate_note, "seed": self.definition.seed,
@@ -566,7 +722,8 @@ class Campaign:
                 "last_recommendation": (str(self.store.resolve_path(recommendations[-1]["path"]))
                                         if recommendations else None),
                 "objective": self.problem.rate_note, "searched": self.problem.names,
-                "fixed": self.problem.fixed, "constraints": list(self.definition.constraints)}
+                "fixed": self.problem.fixed, "constraints": list(self.definition.constraints),
+                "loop": self.loop_state()}
 
     def export(self) -> pd.DataFrame:
         """Proposals and measurements, one row each, recipe and property columns spread."""
@@ -580,6 +737,8 @@ class Campaign:
 
 
 def _problem(definition: CampaignDefinition) -> RecipeProblem:
+    if definition.loop is not None:
+        return _loop_problem(definition)
     model = None
     if definition.model is not None:
         from electroforge.surrogates import load_surrogate
@@ -595,6 +754,23 @@ def _problem(definition: CampaignDefinition) -> RecipeProblem:
 
         return RecipeProblem(None, replace(spec, targets=targets), definition.space)
     return RecipeProblem(model, definition.objective, definition.space)
+
+
+def _loop_problem(definition: CampaignDefinition) -> RecipeProblem:
+    """A closed loop's problem: costs of measured rows, each target scaled over its range
+    in the starting data (fixed for the whole loop, so that every round's costs compare)."""
+    from dataclasses import replace
+
+    from electroforge.campaigns.loop import loop_properties, read_start_data
+
+    spec, space = definition.objective, definition.space
+    if spec.c_rate == "context" and spec.c_rate_value is not None and "c_rate" in space:
+        space = space.fix({"c_rate": spec.c_rate_value})    # as the problem will hold it
+    start, _ = read_start_data(definition.loop, space,
+                               loop_properties(definition.loop, spec.columns, space.names))
+    targets = tuple(t.with_bounds_from(start) if not t.scaled and t.name in start.columns
+                    else t for t in spec.targets)
+    return RecipeProblem(None, replace(spec, targets=targets), definition.space)
 
 
 def data_domain(definition: CampaignDefinition, problem: RecipeProblem) -> DataDomain | None:
@@ -715,6 +891,8 @@ def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
     lines += ["", "| property | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in content["properties"].items()]
     lines += ["", f"Cost: {content['cost']:.5f}", ""]
+    if "loop" in content:
+        lines += loop_lines(content), ""
     if "domain" in content:
         lines += [f"Data of the model: {domain_text(content['domain'])}.", ""]
     if "verification" in content:
@@ -722,10 +900,30 @@ def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
     return "\n".join(lines)
 
 
+def loop_lines(content: dict[str, Any]) -> str:
+    """One paragraph: how a closed loop chose its recommendation, and where it stands."""
+    state = content["loop"]
+    stopped = f"; stopped: {state['stopped']}" if state["stopped"] else ""
+    return (f"Closed loop: {state['completed']} rounds measured{stopped}. The recommendation "
+            f"is the measured recipe that the model fitted on all the data predicts best "
+            f"(predicted cost {content['predicted_cost']:.5f}; measured once, "
+            f"{content['cost']:.5f}); model {content['model']} (sha256 "
+            f"{content['model_sha256'][:12]}).")
+
+
+def round_line(content: dict[str, Any]) -> str:
+    """Progress: one round's predictions beside its measurements."""
+    pairs = ", ".join(f"{p['predicted']['cost']:.4f}->" + (
+        f"{p['measured']['cost']:.4f}" if p["measured"] else "?") for p in content["proposals"])
+    return (f"  round {content['round']:>3}: fitted on {content['n_data']} recipes; "
+            f"cost predicted->measured {pairs}")
+
+
 def verification_lines(verification: dict[str, Any]) -> list[str]:
     """Markdown: predicted beside measured (mean +- sd over the verification's seeds)."""
     n = len(verification["seeds"])
-    by = {"surrogate": "surrogate", "line": "line, one seed"}.get(
+    by = {"surrogate": "surrogate", "line": "line, one seed",
+          "loop": "the loop's last model"}.get(
         verification["predicted_by"], verification["predicted_by"])
     lines = [f"Verified on the virtual line with {n} particle seeds of its own "
              f"({', '.join(map(str, verification['seeds']))}):", "",

@@ -33,6 +33,18 @@ Example ``campaign.toml``::
     eta = 1.0
     decay = 0.5
     n_initial = 8
+
+A closed loop (``electroforge.campaigns.loop``) adds a ``[loop]`` table to a line or lab
+campaign: each round fits the equations on all the data, optimizes them, and has a batch
+of ``batch_size`` candidates made::
+
+    [loop]
+    data = "line_174.parquet"   # the starting data (not counted in the budget)
+    properties = []             # fitted properties (default: the objective's)
+    max_terms = 3               # SISSO terms per equation
+    patience = 2                # rounds without a better measured cost before stopping
+    surrogate_calls = 40        # GP-Hedge evaluations of the equations per round
+    min_distance = 0.02         # between candidates and measured recipes (unit cube)
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from electroforge.campaigns.loop import LoopSettings
 from electroforge.errors import InputError
 from electroforge.objectives.spec import ObjectiveSpec
 from electroforge.space import Space, default_space
@@ -60,7 +73,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 #: A campaign's folder sits in the workspace beside these.
 _WORKSPACE_ENTRIES = ("electroforge.db", "locks")
 _KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
-         "objective", "evaluator", "optimizer")
+         "objective", "evaluator", "optimizer", "loop")
 _SPACE_KEYS = ("file", "bounds", "fix", "constraints", "trust_margin")
 _EVALUATOR_KEYS = ("kind", "model", "grid", "verify_seeds")
 #: Particle seeds of a verification: at least 3 by default, at most this many.
@@ -100,6 +113,8 @@ class CampaignDefinition:
     #: surrogate campaigns: the search keeps to the model's data box widened by this
     #: fraction of each range (None: the whole space; electroforge.space.domain)
     trust_margin: float | None = DEFAULT_TRUST_MARGIN
+    #: a closed loop's settings (``[loop]``; None: not a closed loop)
+    loop: LoopSettings | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.name, str) and (self.name in _WORKSPACE_ENTRIES
@@ -170,6 +185,14 @@ class CampaignDefinition:
         if self.evaluator == "surrogate" and not self.model:
             raise InputError("a surrogate evaluator needs its model", field="evaluator.model",
                              allowed="the path of a model written by `electroforge fit`")
+        if self.loop is not None:
+            if not isinstance(self.loop, LoopSettings):
+                raise InputError("the loop's settings", field="loop", value=repr(self.loop),
+                                 allowed="a [loop] table")
+            if self.evaluator == "surrogate":
+                raise InputError("a closed loop evaluates on the line or in the lab",
+                                 field="evaluator.kind", value="surrogate",
+                                 allowed="line or lab (the loop fits its own surrogates)")
         if self.model is not None and not Path(self.model).is_file():
             raise InputError("the model file does not exist", field="evaluator.model",
                              value=self.model, allowed="the path of a fitted model")
@@ -242,7 +265,9 @@ class CampaignDefinition:
                    schedule=data.get("schedule"),
                    optimizer=dict(_table(data, "optimizer", _OPTIMIZER_KEYS)),
                    constraints=space_table.get("constraints", ()),
-                   trust_margin=_margin(space_table))
+                   trust_margin=_margin(space_table),
+                   loop=(LoopSettings.from_table(_table(data, "loop", None), base=base)
+                         if "loop" in data else None))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "budget": self.budget, "space": self.space.to_dict(),
@@ -251,7 +276,8 @@ class CampaignDefinition:
                 "seed": self.seed,
                 "batch_size": self.batch_size, "iterations": self.iterations,
                 "schedule": self.schedule, "optimizer": dict(self.optimizer),
-                "constraints": list(self.constraints), "trust_margin": self.trust_margin}
+                "constraints": list(self.constraints), "trust_margin": self.trust_margin,
+                "loop": self.loop.to_dict() if self.loop is not None else None}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CampaignDefinition:
@@ -261,6 +287,8 @@ class CampaignDefinition:
         values["constraints"] = tuple(values.get("constraints", ()))
         values.setdefault("trust_margin", None)   # campaigns stored before it: whole space
         values.setdefault("verify_seeds", 0)      # ... and no verification
+        if values.get("loop") is not None:
+            values["loop"] = LoopSettings.from_dict(values["loop"])
         return cls(**values)
 
 

@@ -106,6 +106,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX verifications_by_campaign ON verifications(campaign, measurement_id);
     """,
+    # version 3: the rounds of a closed loop (model fitted, search box, predictions)
+    """
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign TEXT NOT NULL REFERENCES campaigns(name),
+        round INTEGER NOT NULL,
+        batch INTEGER,
+        model_path TEXT NOT NULL,
+        model_sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        content TEXT NOT NULL,
+        version TEXT NOT NULL
+    );
+    CREATE INDEX rounds_by_campaign ON rounds(campaign, round);
+    """,
 )
 
 
@@ -182,8 +197,9 @@ class Store:
         except sqlite3.DatabaseError as error:
             raise InputError(f"cannot open the campaign store ({error})", source=str(self.path),
                              allowed="an electroforge.db written by electroforge") from None
-        # version 2 only added a table: a version-1 store reads as it is (no verifications)
-        if self.schema_version not in (len(MIGRATIONS), 1):
+        # versions 2 and 3 only added tables: an older store reads as it is (no
+        # verifications, no rounds)
+        if not 1 <= self.schema_version <= len(MIGRATIONS):
             raise InputError("the store's schema differs from this electroforge's",
                              source=str(self.path), field="schema_version",
                              value=self.schema_version, allowed=f"{len(MIGRATIONS)} (open it "
@@ -334,19 +350,52 @@ class Store:
     def verifications(self, name: str, measurement_id: int | None = None
                       ) -> list[dict[str, Any]]:
         """The campaign's verifications, oldest first (of one measurement if given)."""
-        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                           "name = 'verifications'").fetchone() is None:
+        if not self._has_table("verifications"):
             return []           # a version-1 store opened read-only
         where, params = ("AND measurement_id = ?", (int(measurement_id),)) \
             if measurement_id is not None else ("", ())
         return [self.load_json(row["content"], "a verification")
                 for row in self.rows("verifications", name, where, params)]
 
+    def _has_table(self, table: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                               "name = ?", (table,)).fetchone() is not None
+
+    # -- proposals and rounds (inside the caller's transaction) ---------------------------
+    def insert_proposals(self, db: sqlite3.Connection, name: str, recipes: list[dict],
+                         version: str) -> tuple[int, list[int]]:
+        """Record ``recipes`` as one new pending batch; returns (batch, proposal ids)."""
+        batch = db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM proposals WHERE "
+                           "campaign = ?", (name,)).fetchone()[0]
+        now = utc_now()
+        ids = [db.execute("INSERT INTO proposals (campaign, batch, recipe, source, status, "
+                          "created_at, version) VALUES (?, ?, ?, 'engine', 'pending', ?, ?)",
+                          (name, batch, json.dumps(recipe), now, version)).lastrowid
+               for recipe in recipes]
+        return batch, ids
+
+    def insert_round(self, db: sqlite3.Connection, name: str, content: dict[str, Any],
+                     version: str) -> None:
+        """Record a closed loop's round (``content``: ``round``, ``batch``, ``model``,
+        ``model_sha256``, ``created_at`` and what the round predicted)."""
+        db.execute("INSERT INTO rounds (campaign, round, batch, model_path, model_sha256, "
+                   "created_at, content, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (name, int(content["round"]), content.get("batch"), content["model"],
+                    content["model_sha256"], content["created_at"], json.dumps(content),
+                    version))
+
+    def rounds(self, name: str) -> list[dict[str, Any]]:
+        """A closed loop's rounds, oldest first."""
+        if not self._has_table("rounds"):
+            return []
+        return [self.load_json(row["content"], f"round {row['round']}")
+                for row in self.rows("rounds", name)]
+
     def delete_campaign(self, name: str) -> None:
         """Remove a campaign and everything recorded for it (one transaction)."""
         self.definition(name)
         with self.lock(name), self.transaction() as db:
-            for table in ("verifications", "measurements", "proposals", "optimizer_states",
+            for table in ("rounds", "verifications", "measurements", "proposals", "optimizer_states",
                           "runs", "recommendations"):
                 db.execute(f"DELETE FROM {table} WHERE campaign = ?", (name,))
             db.execute("DELETE FROM campaigns WHERE name = ?", (name,))

@@ -270,6 +270,8 @@ def run_status(args: argparse.Namespace) -> int:
     elif args.name is None:
         raise InputError("which campaign?", field="name",
                          allowed="campaign status NAME, or campaign status --check")
+    from electroforge.campaigns.campaign import round_line
+
     campaign = _campaign(args, read_only=True)
     summary = campaign.status()
     if args.json:
@@ -283,6 +285,14 @@ def run_status(args: argparse.Namespace) -> int:
     if best:
         recipe = ", ".join(f"{k}={v:.4g}" for k, v in {**best["recipe"], **best["fixed"]}.items())
         print(f"  best: cost {best['cost']:.5f} at {recipe}")
+    if summary.get("loop"):
+        loop = summary["loop"]
+        print(f"  closed loop: {loop['completed']} rounds measured, "
+              f"{loop['since_improvement']} since the measured best improved (patience "
+              f"{loop['patience']})" + (f"; stopped: {loop['stopped']}" if loop["stopped"]
+                                         else ""))
+        for content in campaign.rounds():
+            print("  " + round_line(content).strip())
     if summary["hedge"]:
         print("  hedge odds: " + ", ".join(f"{k} {v:.2f}" for k, v in summary["hedge"].items()))
     if summary["schedule"]:
@@ -347,6 +357,10 @@ def _print_recommendation(content: dict) -> None:
     print(f"  {recipe}")
     print("  " + ", ".join(f"{k} {v:.4g}" for k, v in content["properties"].items()))
     print(f"  cost {content['cost']:.5f}; written to {content['path']}")
+    if "loop" in content:
+        from electroforge.campaigns.campaign import loop_lines
+
+        print("  " + loop_lines(content))
     if "domain" in content:
         from electroforge.space.domain import domain_text
 
