@@ -103,7 +103,7 @@ def main() -> None:
         data_costs, _ = problem.cost_of_table(table)
         data_best = table.iloc[int(np.argmin(data_costs))]
 
-        picks = {"closed loop": (pick["recipe"], args.budget, pick["cost"]),
+        picks = {"closed loop": (pick["recipe"], loop.n_measured, pick["cost"]),
                  "Sobol' random search": ({n: float(sobol_pick[n]) for n in names},
                                           args.budget, float(np.min(costs))),
                  "open loop (the demo's)": (open_pick["recipe"], 0, open_pick["cost"]),

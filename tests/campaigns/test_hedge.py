@@ -117,3 +117,25 @@ def test_linear_constraints_hold_for_every_point_asked():
         GPHedge([(0.0, 1.0)], linear_constraints=[([0], [1.0], 2.0)]).ask()
     with pytest.raises(InputError, match="index"):
         GPHedge([(0.0, 1.0)], linear_constraints=[([3], [1.0], 0.0)])
+
+
+def test_one_settings_object_for_the_optimizer_the_minimizer_and_the_saved_state():
+    from electroforge.campaigns import HedgeSettings, gp_hedge_minimize
+
+    settings = HedgeSettings(eta=2.0, decay=0.8, n_initial=4, acquisitions=["EI", "PI"])
+    assert settings.acquisitions == ("EI", "PI")
+    opt = GPHedge([(0.0, 1.0)], seed=3, settings=settings, beta=1.0)   # a keyword overrides
+    assert opt.settings == HedgeSettings(eta=2.0, decay=0.8, n_initial=4,
+                                         acquisitions=("EI", "PI"), beta=1.0)
+    assert (opt.eta, opt.decay, opt.beta, opt.n_initial) == (2.0, 0.8, 1.0, 4)
+    resumed = GPHedge.from_state(json.loads(json.dumps(opt.state())))
+    assert resumed.settings == opt.settings and resumed.seed == 3
+    result = gp_hedge_minimize(lambda x: (x[0] - 0.3) ** 2, [(0.0, 1.0)], n_calls=6,
+                               settings=settings)
+    assert result.optimizer.settings.eta == 2.0 and result.optimizer.n_initial == 4
+    with pytest.raises(InputError, match="optimizer.decay.*0 < decay <= 1"):
+        HedgeSettings.from_dict({"decay": 0}, prefix="optimizer")
+    with pytest.raises(InputError, match="optimizer.gamma.*unknown key"):
+        HedgeSettings.from_dict({"gamma": 1}, prefix="optimizer")
+    with pytest.raises(InputError, match="unknown key"):
+        GPHedge([(0.0, 1.0)], gamma=1)

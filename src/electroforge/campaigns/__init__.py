@@ -1,13 +1,16 @@
 """Campaigns: named, persistent studies that propose recipes and record results.
 
-This version provides the GP-Hedge optimizer (:func:`gp_hedge_minimize`, the call shape
-of scikit-optimize's ``gp_minimize``) and the workspace where campaigns and demo outputs
-are kept; the persistent store, ask/tell and schedules are not in this version yet.
+- the GP-Hedge optimizer: :class:`GPHedge` (ask/tell), :func:`gp_hedge_minimize` (the call
+  shape of scikit-optimize's ``gp_minimize``), their options as one :class:`HedgeSettings`;
+- :mod:`~electroforge.campaigns.campaign` (a persistent campaign in a workspace's
+  :mod:`~electroforge.campaigns.store`), its :mod:`~electroforge.campaigns.definition`,
+  :mod:`~electroforge.campaigns.evaluators` (surrogate, line, lab), the closed loop
+  (:mod:`~electroforge.campaigns.loop`), schedules and reports.
 """
 
 from electroforge.campaigns.gp_hedge import OptimizeResult, gp_hedge_minimize
-from electroforge.campaigns.hedge import PORTFOLIO, GPHedge, HedgeStep
+from electroforge.campaigns.hedge import PORTFOLIO, GPHedge, HedgeSettings, HedgeStep
 from electroforge.campaigns.workspace import DEFAULT_WORKSPACE, resolve_workspace
 
-__all__ = ["DEFAULT_WORKSPACE", "GPHedge", "HedgeStep", "OptimizeResult", "PORTFOLIO", "gp_hedge_minimize",
-           "resolve_workspace"]
+__all__ = ["DEFAULT_WORKSPACE", "GPHedge", "HedgeSettings", "HedgeStep", "OptimizeResult",
+           "PORTFOLIO", "gp_hedge_minimize", "resolve_workspace"]

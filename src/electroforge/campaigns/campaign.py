@@ -93,7 +93,7 @@ class Campaign:
         problem = _problem(definition)
         return GPHedge(search_bounds(definition, problem), seed=definition.seed,
                        linear_constraints=_linear_constraints(definition, problem),
-                       **definition.optimizer)
+                       settings=definition.optimizer)
 
     @classmethod
     def create(cls, store: Store, definition: CampaignDefinition, *,
@@ -104,23 +104,14 @@ class Campaign:
             raise InputError("a campaign of this name exists", source=str(store.path),
                              field="name", value=repr(definition.name),
                              allowed="a new name (campaign status NAME shows the existing one)")
-        with store.transaction() as db:
-            now = utc_now()
-            db.execute("INSERT INTO campaigns VALUES (?, ?, ?, ?, ?)",
-                       (definition.name,
-                        json.dumps(_stored_paths(definition.to_dict(), store, absolute=False)),
-                        now, _version(),
-                        definition.seed))
-            db.execute("INSERT INTO optimizer_states VALUES (?, ?, ?)",
-                       (definition.name, json.dumps(optimizer.state()), now))
+        store.insert_campaign(definition.name,
+                              _stored_paths(definition.to_dict(), store, absolute=False),
+                              definition.seed, optimizer.state(), _version())
         return cls(store, definition.name, evaluator=evaluator)
 
     # -- state ----------------------------------------------------------------------------
     def optimizer(self) -> GPHedge:
-        row = self.store.db.execute("SELECT state FROM optimizer_states WHERE campaign = ?",
-                                    (self.name,)).fetchone()
-        state = self.store.load_json(row[0] if row else None,
-                                     f"the optimizer state of campaign {self.name!r}")
+        state = self.store.optimizer_state(self.name)
         try:
             optimizer = GPHedge.from_state(state)
             optimizer.probabilities        # the gains must make odds: read them once here
@@ -146,8 +137,7 @@ class Campaign:
 
     @property
     def n_measured(self) -> int:
-        return int(self.store.db.execute("SELECT COUNT(*) FROM measurements WHERE campaign = ?",
-                                         (self.name,)).fetchone()[0])
+        return self.store.count("measurements", self.name)
 
     # -- ask / tell -----------------------------------------------------------------------
     def ask(self, n: int, *, sheet: Callable[[pd.DataFrame], Any] | None = None
@@ -287,15 +277,10 @@ class Campaign:
         optimizer = self.optimizer()
         optimizer.tell(X, [float(c) for c in costs])
         with self.store.transaction() as db:
-            now, version = utc_now(), _version()
             for (proposal, recipe, props), cost in zip(records, costs):
-                db.execute("INSERT INTO measurements (campaign, proposal_id, recipe, properties,"
-                           " cost, source, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (self.name, proposal, json.dumps(recipe), json.dumps(props),
-                            float(cost), kind if proposal is not None else "external", now,
-                            version))
-                if proposal is not None:
-                    db.execute("UPDATE proposals SET status = 'told' WHERE id = ?", (proposal,))
+                self.store.insert_measurement(
+                    db, self.name, proposal, recipe, props, cost,
+                    kind if proposal is not None else "external", _version())
             self._save_state(db, optimizer)
         return len(records)
 
@@ -379,8 +364,7 @@ class Campaign:
                    for n in self.problem.names)
 
     def _save_state(self, db, optimizer: GPHedge) -> None:
-        db.execute("UPDATE optimizer_states SET state = ?, updated_at = ? WHERE campaign = ?",
-                   (json.dumps(optimizer.state()), utc_now(), self.name))
+        self.store.save_optimizer_state(db, self.name, optimizer.state())
 
     # -- simulated runs -------------------------------------------------------------------
     def run(self, iterations: int | None = None, *, kind: str = "manual",
@@ -466,15 +450,10 @@ class Campaign:
         return self.evaluator.evaluate(proposals[["proposal_id"] + self.problem.names])
 
     def _start_run(self, kind: str, scheduled_for: str | None) -> int:
-        with self.store.transaction() as db:
-            return db.execute("INSERT INTO runs (campaign, kind, scheduled_for, started_at, "
-                              "status) VALUES (?, ?, ?, ?, 'running')",
-                              (self.name, kind, scheduled_for, utc_now())).lastrowid
+        return self.store.start_run(self.name, kind, scheduled_for)
 
     def _finish_run(self, run_id: int, status: str) -> None:
-        with self.store.transaction() as db:
-            db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
-                       (utc_now(), status, run_id))
+        self.store.finish_run(run_id, status)
 
     # -- closed loop ----------------------------------------------------------------------
     def _loop_data(self) -> tuple[pd.DataFrame, int, list[str]]:
@@ -519,9 +498,9 @@ class Campaign:
                DataDomain(tuple(self.problem.names), X, tuple(self.problem.bounds))
                .trust_bounds(self.definition.trust_margin))
         points, predicted, surrogate_best = search_round(
-            problem, box, n, settings=self.definition.loop,
+            problem, box, n, loop=self.definition.loop,
             seed=particle_seed(self.definition.seed, LOOP_STREAM, k), measured=X,
-            options=self.definition.optimizer,
+            settings=self.definition.optimizer,
             linear_constraints=_linear_constraints(self.definition, problem))
         columns = [c for c in predicted.columns if c not in self.problem.names
                    and c not in problem.fixed and c != "feasible"]
@@ -701,10 +680,8 @@ class Campaign:
         from electroforge.atomic import atomic_write_text
 
         atomic_write_text(path, _markdown(content, self.problem))
-        with self.store.transaction() as db:
-            db.execute("INSERT INTO recommendations (campaign, created_at, content, path) "
-                       "VALUES (?, ?, ?, ?)", (self.name, created, json.dumps(content),
-                                               self.store.stored_path(path)))
+        self.store.insert_recommendation(self.name, created, json.dumps(content),
+                                         self.store.stored_path(path))
         content["path"] = str(path)
         return content
 

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from electroforge.campaigns.hedge import HedgeSettings
 from electroforge.campaigns.loop import LoopSettings
 from electroforge.errors import InputError
 from electroforge.objectives.spec import ObjectiveSpec
@@ -108,7 +109,8 @@ class CampaignDefinition:
     batch_size: int = 1
     iterations: int | None = None
     schedule: str | None = None
-    optimizer: dict[str, Any] = field(default_factory=dict)
+    #: GP-Hedge's options (``[optimizer]``; a table is validated into the settings)
+    optimizer: HedgeSettings = field(default_factory=HedgeSettings)
     constraints: tuple[str, ...] = ()
     #: surrogate campaigns: the search keeps to the model's data box widened by this
     #: fraction of each range (None: the whole space; electroforge.space.domain)
@@ -163,13 +165,9 @@ class CampaignDefinition:
         object.__setattr__(self, "constraints", tuple(self.constraints))
         _check_feasible([LinearConstraint.parse(text, self.space.names)
                          for text in self.constraints], self.space)
-        unknown = [k for k in self.optimizer if k not in _OPTIMIZER_KEYS]
-        if unknown:
-            raise InputError("unknown key", field=f"optimizer.{unknown[0]}",
-                             allowed=", ".join(_OPTIMIZER_KEYS))
-        from electroforge.campaigns.hedge import GPHedge
-
-        GPHedge([(0.0, 1.0)], **self.optimizer)     # validates the settings
+        if not isinstance(self.optimizer, HedgeSettings):
+            object.__setattr__(self, "optimizer", HedgeSettings.from_dict(
+                dict(self.optimizer), keys=_OPTIMIZER_KEYS, prefix="optimizer"))
         if self.evaluator not in EVALUATORS:
             raise InputError("unknown evaluator", field="evaluator.kind",
                              value=repr(self.evaluator), allowed=", ".join(EVALUATORS))
@@ -275,7 +273,9 @@ class CampaignDefinition:
                 "model": self.model, "grid": self.grid, "verify_seeds": self.verify_seeds,
                 "seed": self.seed,
                 "batch_size": self.batch_size, "iterations": self.iterations,
-                "schedule": self.schedule, "optimizer": dict(self.optimizer),
+                "schedule": self.schedule,
+                "optimizer": {k: v for k, v in self.optimizer.to_dict().items()
+                              if k in _OPTIMIZER_KEYS},
                 "constraints": list(self.constraints), "trust_margin": self.trust_margin,
                 "loop": self.loop.to_dict() if self.loop is not None else None}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from electroforge.campaigns.hedge import PORTFOLIO, GPHedge, HedgeStep
+from electroforge.campaigns.hedge import PORTFOLIO, GPHedge, HedgeSettings, HedgeStep
 from electroforge.errors import InputError
 from electroforge.threads import single_threaded
 
@@ -37,7 +37,7 @@ def gp_hedge_minimize(func: Callable[[list[float]], float],
                       bounds: Sequence[tuple[float, float]], *, n_calls: int,
                       n_initial: int | None = None, seed: int = 0, batch_size: int = 1,
                       callback: Callable | None = None, greedy_last: bool = True,
-                      **options) -> OptimizeResult:
+                      settings: HedgeSettings | None = None, **options) -> OptimizeResult:
     """Minimize ``func`` over the box ``bounds`` in ``n_calls`` evaluations (GP-Hedge).
 
     Runs single-threaded (torch and BLAS) so that the same seed gives the same proposals.
@@ -54,8 +54,11 @@ def gp_hedge_minimize(func: Callable[[list[float]], float],
         callback: Called with the result so far after every batch.
         greedy_last: The last call minimizes the GP's posterior mean instead of a hedge
             decision (exploring can no longer pay off; simple regret is what is left).
+        settings: GP-Hedge's options as one
+            :class:`~electroforge.campaigns.hedge.HedgeSettings` (a campaign's).
         **options: ``eta``, ``decay``, ``acquisitions``, ``beta``, ``num_restarts``,
-            ``raw_samples`` of :class:`~electroforge.campaigns.hedge.GPHedge`.
+            ``raw_samples`` of :class:`~electroforge.campaigns.hedge.GPHedge` (over
+            ``settings``), and its ``linear_constraints``.
 
     Returns:
         :class:`OptimizeResult` with ``x``, ``fun``, ``x_iters``, ``func_vals``,
@@ -72,7 +75,10 @@ def gp_hedge_minimize(func: Callable[[list[float]], float],
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InputError("batch_size must be a positive integer", field="batch_size",
                          value=batch_size, allowed="an integer >= 1")
-    optimizer = GPHedge(bounds, n_initial=n_initial, seed=seed, **options)
+    if n_initial is not None:
+        options["n_initial"] = n_initial
+    optimizer = GPHedge(bounds, seed=seed, settings=settings, **options)
+    n_initial = optimizer.settings.n_initial
     if n_initial is None:
         optimizer.n_initial = min(optimizer.n_initial, n_calls)
     elif not 1 <= n_initial <= n_calls:

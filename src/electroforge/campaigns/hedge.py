@@ -42,11 +42,96 @@ import torch
 from electroforge.errors import InputError
 from electroforge.seeds import check_seed
 
-__all__ = ["GPHedge", "HedgeStep", "PORTFOLIO"]
+__all__ = ["GPHedge", "HedgeSettings", "HedgeStep", "PORTFOLIO"]
 
 PORTFOLIO = ("LCB", "EI", "PI")
 _STATE_FORMAT = "electroforge-gp-hedge"
 _MAX_REJECTIONS = 10_000
+
+
+@dataclass(frozen=True)
+class HedgeSettings:
+    """GP-Hedge's options, validated once: what :class:`GPHedge`,
+    :func:`~electroforge.campaigns.gp_hedge.gp_hedge_minimize`, a campaign's
+    ``[optimizer]`` table and a saved optimizer state share (see :class:`GPHedge` for what
+    each means).
+
+    Example:
+        >>> HedgeSettings(eta=2).decay
+        0.5
+        >>> HedgeSettings.from_dict({"eta": -1})
+        Traceback (most recent call last):
+        ...
+        electroforge.errors.InputError: field 'eta': value -1: must be a finite number >= 0; allowed: eta >= 0
+    """
+
+    n_initial: int | None = None
+    eta: float = 1.0
+    decay: float = 0.5
+    acquisitions: tuple[str, ...] = PORTFOLIO
+    beta: float = 2.0
+    xi: float = 0.01
+    num_restarts: int = 4
+    raw_samples: int = 128
+
+    def __post_init__(self) -> None:
+        n = self.n_initial
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise InputError("n_initial must be a positive integer", field="n_initial",
+                             value=n, allowed="an integer >= 1")
+        if isinstance(self.acquisitions, str):
+            raise InputError("acquisitions are a list", field="acquisitions",
+                             value=repr(self.acquisitions), allowed=repr(list(PORTFOLIO)))
+        object.__setattr__(self, "acquisitions", tuple(self.acquisitions))
+        unknown = [a for a in self.acquisitions if a not in PORTFOLIO]
+        if unknown or not self.acquisitions:
+            raise InputError("unknown acquisition", field="acquisitions",
+                             value=repr(unknown or []), allowed=", ".join(PORTFOLIO))
+        for name, low, high, allowed in (("eta", 0.0, math.inf, "eta >= 0"),
+                                         ("beta", 0.0, math.inf, "beta >= 0"),
+                                         ("xi", 0.0, math.inf, "xi >= 0")):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    math.isfinite(value) and low <= value <= high):
+                raise InputError(f"must be a finite number >= {low:g}", field=name,
+                                 value=value, allowed=allowed)
+            object.__setattr__(self, name, float(value))
+        decay = self.decay
+        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay <= 1:
+            raise InputError("decay must be in (0, 1]", field="decay", value=decay,
+                             allowed="0 < decay <= 1")
+        object.__setattr__(self, "decay", float(decay))
+        for name in ("num_restarts", "raw_samples"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError("must be a positive integer", field=name, value=value,
+                                 allowed="an integer >= 1")
+
+    @classmethod
+    def from_dict(cls, data: Any, *, keys: Sequence[str] | None = None,
+                  prefix: str = "") -> HedgeSettings:
+        """From a table (a campaign's ``[optimizer]``, a saved state): unknown keys (or
+        keys outside ``keys``) are refused, fields named ``prefix.key``."""
+        from dataclasses import fields
+
+        allowed = list(keys) if keys is not None else [f.name for f in fields(cls)]
+        if not isinstance(data, dict):
+            raise InputError("must be a table", field=prefix or "settings", value=repr(data),
+                             allowed=", ".join(allowed))
+        unknown = [k for k in data if k not in allowed]
+        if unknown:
+            raise InputError("unknown key", field=f"{prefix}.{unknown[0]}" if prefix
+                             else unknown[0], allowed=", ".join(allowed))
+        try:
+            return cls(**data)
+        except InputError as error:
+            if not prefix:
+                raise
+            raise InputError(error.problem, field=f"{prefix}.{error.field}",
+                             value=error.value, allowed=error.allowed) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "acquisitions": list(self.acquisitions)}
 
 
 @dataclass(frozen=True)
@@ -67,8 +152,9 @@ class GPHedge:
 
     Args:
         bounds: ``[(low, high), ...]``.
-        n_initial: Sobol' points before the GP takes over (default ``max(5, 2 d)``).
         seed: Seeds the initial design, the acquisition optimizers and the hedge draws.
+        settings: The options below as one :class:`HedgeSettings` (keywords override it).
+        n_initial: Sobol' points before the GP takes over (default ``max(5, 2 d)``).
         eta: Softmax temperature of the hedge (0: uniform choice).
         decay: Gains are multiplied by this before each reward (1: no forgetting). The
             default 0.5 bounds every gain by about twice a step's reward, so the odds never
@@ -95,37 +181,25 @@ class GPHedge:
         True
     """
 
-    def __init__(self, bounds: Sequence[tuple[float, float]], *, n_initial: int | None = None,
-                 seed: int = 0, eta: float = 1.0, decay: float = 0.5,
-                 acquisitions: Sequence[str] = PORTFOLIO, beta: float = 2.0, xi: float = 0.01,
-                 num_restarts: int = 4, raw_samples: int = 128,
-                 linear_constraints: Sequence[tuple[Sequence[int], Sequence[float], float]] = ()
-                 ) -> None:
+    def __init__(self, bounds: Sequence[tuple[float, float]], *, seed: int = 0,
+                 settings: HedgeSettings | None = None,
+                 linear_constraints: Sequence[tuple[Sequence[int], Sequence[float], float]] = (),
+                 **options: Any) -> None:
+        from dataclasses import replace
+
         self.seed = check_seed(seed)
         self.box = check_bounds(bounds)
+        settings = settings or HedgeSettings()
+        if options:
+            HedgeSettings.from_dict(options)     # names an unknown key or a bad value
+            settings = replace(settings, **options)
+        self.settings = settings
         d = self.box.shape[1]
-        self.n_initial = max(5, 2 * d) if n_initial is None else n_initial
-        if isinstance(self.n_initial, bool) or not isinstance(self.n_initial, int) \
-                or self.n_initial < 1:
-            raise InputError("n_initial must be a positive integer", field="n_initial",
-                             value=n_initial, allowed="an integer >= 1")
-        self.acquisitions = tuple(acquisitions)
-        unknown = [a for a in self.acquisitions if a not in PORTFOLIO]
-        if unknown or not self.acquisitions:
-            raise InputError("unknown acquisition", field="acquisitions",
-                             value=repr(unknown or []), allowed=", ".join(PORTFOLIO))
-        if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta >= 0):
-            raise InputError("eta must be a finite number >= 0", field="eta", value=eta,
-                             allowed="eta >= 0")
-        if not (isinstance(decay, (int, float)) and 0 < decay <= 1):
-            raise InputError("decay must be in (0, 1]", field="decay", value=decay,
-                             allowed="0 < decay <= 1")
-        if not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta >= 0):
-            raise InputError("beta must be a finite number >= 0", field="beta", value=beta,
-                             allowed="beta >= 0")
-        if not (isinstance(xi, (int, float)) and math.isfinite(xi) and xi >= 0):
-            raise InputError("xi must be a finite number >= 0", field="xi", value=xi,
-                             allowed="xi >= 0")
+        self.n_initial = max(5, 2 * d) if settings.n_initial is None else settings.n_initial
+        self.acquisitions = settings.acquisitions
+        self.eta, self.decay, self.beta = settings.eta, settings.decay, settings.beta
+        self.xi = settings.xi
+        self.num_restarts, self.raw_samples = settings.num_restarts, settings.raw_samples
         self.linear_constraints = [(list(map(int, i)), list(map(float, c)), float(r))
                                    for i, c, r in linear_constraints]
         for indices, coefficients, _ in self.linear_constraints:
@@ -135,9 +209,6 @@ class GPHedge:
                                  "index a dimension", field="linear_constraints",
                                  value=repr((indices, coefficients)),
                                  allowed=f"indices in 0..{self.box.shape[1] - 1}")
-        self.eta, self.decay, self.beta = float(eta), float(decay), float(beta)
-        self.xi = float(xi)
-        self.num_restarts, self.raw_samples = int(num_restarts), int(raw_samples)
         self.X: list[list[float]] = []
         self.y: list[float] = []
         self.gains = np.zeros(len(self.acquisitions))
@@ -231,10 +302,8 @@ class GPHedge:
     def state(self) -> dict[str, Any]:
         """Everything needed to resume, as JSON-ready data (floats exact via ``repr``)."""
         return {"format": _STATE_FORMAT, "version": 1,
-                "settings": {"bounds": self.box.T.tolist(), "n_initial": self.n_initial,
-                             "seed": self.seed, "eta": self.eta, "decay": self.decay,
-                             "acquisitions": list(self.acquisitions), "beta": self.beta, "xi": self.xi,
-                             "num_restarts": self.num_restarts, "raw_samples": self.raw_samples,
+                "settings": {"bounds": self.box.T.tolist(), "seed": self.seed,
+                             **self.settings.to_dict(), "n_initial": self.n_initial,
                              "linear_constraints": self.linear_constraints},
                 "X": self.X, "y": self.y, "gains": self.gains.tolist(),
                 "steps": [asdict(s) for s in self.steps], "pending": self._pending,
@@ -247,7 +316,10 @@ class GPHedge:
             raise InputError("not a GP-Hedge state", field="format",
                              value=repr(state.get("format") if isinstance(state, dict) else state),
                              allowed=repr(_STATE_FORMAT))
-        opt = cls(**state["settings"])
+        settings = dict(state["settings"])
+        opt = cls(settings.pop("bounds"), seed=settings.pop("seed"),
+                  linear_constraints=settings.pop("linear_constraints", ()),
+                  settings=HedgeSettings.from_dict(settings, prefix="settings"))
         opt.X = [list(map(float, x)) for x in state["X"]]
         opt.y = [float(v) for v in state["y"]]
         opt.gains = np.array(state["gains"], dtype=float)

@@ -267,19 +267,24 @@ def all_data(start: pd.DataFrame, measured: pd.DataFrame, columns: list[str]) ->
     return pd.concat(frames, ignore_index=True).dropna().reset_index(drop=True)
 
 
-def search_round(problem, box, n: int, *, settings: LoopSettings, seed: int,
-                 measured: np.ndarray, options: Mapping[str, Any] | None = None,
+def search_round(problem, box, n: int, *, loop: LoopSettings, seed: int,
+                 measured: np.ndarray, settings=None,
                  linear_constraints=()) -> tuple[list[list[float]], pd.DataFrame, dict]:
-    """GP-Hedge on the surrogate cost of ``problem`` over ``box``; returns ``n`` distinct
-    candidates (:func:`pick_candidates`), their predictions and the search's best."""
-    from electroforge.campaigns.gp_hedge import gp_hedge_minimize
+    """GP-Hedge (``settings``: the campaign's :class:`~electroforge.campaigns.hedge.
+    HedgeSettings`) on the surrogate cost of ``problem`` over ``box``; returns ``n``
+    distinct candidates (:func:`pick_candidates`), their predictions and the search's
+    best."""
+    from dataclasses import replace
 
-    options = dict(options or {})
-    n_calls = max(settings.surrogate_calls, 2 * n)
-    n_initial = options.pop("n_initial", None)
-    result = gp_hedge_minimize(problem, box, n_calls=n_calls, seed=seed,
-                               n_initial=min(n_initial, n_calls) if n_initial else None,
-                               linear_constraints=list(linear_constraints), **options)
+    from electroforge.campaigns.gp_hedge import gp_hedge_minimize
+    from electroforge.campaigns.hedge import HedgeSettings
+
+    settings = settings or HedgeSettings()
+    n_calls = max(loop.surrogate_calls, 2 * n)
+    if settings.n_initial is not None and settings.n_initial > n_calls:
+        settings = replace(settings, n_initial=n_calls)
+    result = gp_hedge_minimize(problem, box, n_calls=n_calls, seed=seed, settings=settings,
+                               linear_constraints=list(linear_constraints))
     # the candidates come from the search's points and a dense Sobol' sample of the box
     # (the surrogate costs nothing to evaluate), best predicted first
     X = np.vstack([np.asarray(result.x_iters, dtype=float),
@@ -287,7 +292,7 @@ def search_round(problem, box, n: int, *, settings: LoopSettings, seed: int,
     costs = np.concatenate([np.asarray(result.func_vals, dtype=float),
                             problem.predict(X[len(result.x_iters):])["cost"].to_numpy()])
     chosen = pick_candidates(X, costs, n, measured=measured,
-                             bounds=problem.bounds, min_distance=settings.min_distance)
+                             bounds=problem.bounds, min_distance=loop.min_distance)
     if len(chosen) < n:
         raise InputError("the search found fewer distinct candidates than the batch",
                          field="batch_size", value=n, allowed=f"<= {len(chosen)}, or more "

@@ -111,11 +111,9 @@ def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
     html_path, md_path = final / "report.html", final / "report.md"
     from electroforge.campaigns.store import utc_now
 
-    with campaign.store.transaction() as db:
-        db.execute("INSERT INTO recommendations (campaign, created_at, content, path) "
-                   "VALUES (?, ?, ?, ?)", (campaign.name, utc_now(),
-                                           _json({"report": True, **best}),
-                                           campaign.store.stored_path(html_path)))
+    campaign.store.insert_recommendation(campaign.name, utc_now(),
+                                         _json({"report": True, **best}),
+                                         campaign.store.stored_path(html_path))
     return html_path, md_path
 
 

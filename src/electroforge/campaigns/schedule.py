@@ -60,9 +60,7 @@ def _due_stamp(store: Store, name: str, now: dt.datetime) -> str | None:
     if fire <= created:
         return None
     stamp = fire.isoformat(timespec="seconds")
-    done = store.db.execute("SELECT 1 FROM runs WHERE campaign = ? AND scheduled_for = ? "
-                            "AND status = 'done'", (name, stamp)).fetchone()
-    return stamp if done is None else None
+    return None if store.scheduled_run_done(name, stamp) else stamp
 
 
 def _reason(error: BaseException) -> str:

@@ -361,6 +361,66 @@ class Store:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                                "name = ?", (table,)).fetchone() is not None
 
+    # -- campaign records -------------------------------------------------------------------
+    def insert_campaign(self, name: str, definition: dict[str, Any], seed: int,
+                        state: dict[str, Any], version: str) -> None:
+        """Record a new campaign with its optimizer's first state (one transaction)."""
+        with self.transaction() as db:
+            now = utc_now()
+            db.execute("INSERT INTO campaigns VALUES (?, ?, ?, ?, ?)",
+                       (name, json.dumps(definition), now, version, seed))
+            db.execute("INSERT INTO optimizer_states VALUES (?, ?, ?)",
+                       (name, json.dumps(state), now))
+
+    def optimizer_state(self, name: str) -> Any:
+        row = self.db.execute("SELECT state FROM optimizer_states WHERE campaign = ?",
+                              (name,)).fetchone()
+        return self.load_json(row[0] if row else None,
+                              f"the optimizer state of campaign {name!r}")
+
+    def save_optimizer_state(self, db: sqlite3.Connection, name: str,
+                             state: dict[str, Any]) -> None:
+        """Inside the caller's transaction (with the proposals or measurements it goes with)."""
+        db.execute("UPDATE optimizer_states SET state = ?, updated_at = ? WHERE campaign = ?",
+                   (json.dumps(state), utc_now(), name))
+
+    def count(self, table: str, name: str) -> int:
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table} WHERE campaign = ?",
+                                   (name,)).fetchone()[0])
+
+    def insert_measurement(self, db: sqlite3.Connection, name: str, proposal: int | None,
+                           recipe: dict[str, float], properties: dict[str, float],
+                           cost: float, source: str, version: str) -> None:
+        """A measurement, its proposal marked told (inside the caller's transaction)."""
+        db.execute("INSERT INTO measurements (campaign, proposal_id, recipe, properties, cost,"
+                   " source, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (name, proposal, json.dumps(recipe), json.dumps(properties), float(cost),
+                    source, utc_now(), version))
+        if proposal is not None:
+            db.execute("UPDATE proposals SET status = 'told' WHERE id = ?", (proposal,))
+
+    def start_run(self, name: str, kind: str, scheduled_for: str | None) -> int:
+        with self.transaction() as db:
+            return db.execute("INSERT INTO runs (campaign, kind, scheduled_for, started_at, "
+                              "status) VALUES (?, ?, ?, ?, 'running')",
+                              (name, kind, scheduled_for, utc_now())).lastrowid
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
+                       (utc_now(), status, run_id))
+
+    def scheduled_run_done(self, name: str, scheduled_for: str) -> bool:
+        return self.db.execute("SELECT 1 FROM runs WHERE campaign = ? AND scheduled_for = ? "
+                               "AND status = 'done'", (name, scheduled_for)).fetchone() is not None
+
+    def insert_recommendation(self, name: str, created_at: str, content: str,
+                              path: str | None) -> None:
+        """A recommendation (``content``: its JSON text) and the file it was written to."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO recommendations (campaign, created_at, content, path) "
+                       "VALUES (?, ?, ?, ?)", (name, created_at, content, path))
+
     # -- proposals and rounds (inside the caller's transaction) ---------------------------
     def insert_proposals(self, db: sqlite3.Connection, name: str, recipes: list[dict],
                          version: str) -> tuple[int, list[int]]:
