@@ -75,6 +75,8 @@ PROPERTIES: MappingProxyType[str, Property] = MappingProxyType(
                      "AM surface in contact with pore / total AM surface", 0.0, 100.0),
             Property("capacity_mah_g", "mAh/g", "max",
                      "discharge capacity per gram of active material at the C-rate", 0.0),
+            Property("energy_wh_kg", "Wh/kg", "max",
+                     "discharge energy per kg of active material at the C-rate", 0.0),
             Property("wetting_time_s", "s", "min", "electrolyte infiltration time", 0.0),
             Property("saturation", "-", "max", "final electrolyte saturation of the pores",
                      0.0, 1.0),

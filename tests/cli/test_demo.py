@@ -43,6 +43,16 @@ def test_demo_runs_the_study_end_to_end_and_again_identically(cli, tmp_path):
     assert "Verified on the virtual line with 1 particle seeds" in result.out
     report = tmp_path / "ws" / "demo" / "report" / "report.html"
     assert f"report: {report.relative_to(tmp_path)}" in result.out and report.is_file()
+    # the C-rate in the loop: capacity and energy at rate with the rate an input, and both
+    # forms of the SPEC, each saying which it used
+    assert "capacity_mah_g = " in result.out and "c_rate" in result.out
+    context = Campaign(Store(tmp_path / "ws"), "demo-2c")
+    assert context.problem.fixed == {"c_rate": 2.0} and "c_rate" not in context.problem.names
+    assert "C-rate fixed at 2 C (context)" in result.out
+    free = Campaign(Store(tmp_path / "ws"), "demo-rate")
+    assert "c_rate" in free.problem.names and "C-rate free" in result.out
+    assert "C-rate free" in free.recommend()["objective"]
+    assert 0.25 <= free.best()["recipe"]["c_rate"] <= 4.0
 
     # a second run gives the same design and the same campaign, replacing the first
     before = (folder / "design.csv").read_bytes()
@@ -65,10 +75,12 @@ def test_regenerate_runs_the_line_on_the_design(cli, tmp_path, monkeypatch):
     def fake_line(recipes, *, seed, grid=None, **_):
         seen.setdefault("recipes", recipes)      # the dataset (the verification comes later)
         seen.setdefault("grid", grid)
+        capacity = 150 - 10 * recipes.c_rate
         return recipes.assign(tortuosity_factor=1 + recipes.cr_pct / 25,
                               density_g_cm3=2 + recipes.cr_pct / 50,
                               conductivity_s_m=100 - recipes.am_wt_pct,
-                              active_surface_pct=recipes.am_wt_pct - 50, error="")
+                              active_surface_pct=recipes.am_wt_pct - 50,
+                              capacity_mah_g=capacity, energy_wh_kg=3.7 * capacity, error="")
 
     monkeypatch.setattr(electroforge.line, "run", fake_line)
     result = cli("demo", "--workspace", "ws", "--regenerate", *SHORT)

@@ -122,3 +122,19 @@ def test_models_are_ranked_chosen_first_then_by_cross_validation():
     cv = info["cv_rmse"]
     later = [cv[i["model"]] for _, i in ranked[1:]]
     assert later == sorted(later) and sorted(i["model"] for _, i in ranked) == sorted(cv)
+
+
+def test_the_simplest_model_within_one_standard_error_of_the_best_is_chosen():
+    # y = 3 a + a tiny b term, under noise that hides it: the 1-term law is within one
+    # standard error of every richer model's CV error and is the one kept
+    rng = np.random.default_rng(6)
+    X = rng.uniform(1, 5, size=(80, 3))
+    y = 3 * X[:, 0] + 0.02 * X[:, 1] ** 2 + rng.normal(0, 0.3, 80)
+    model, info = fit_sisso(X, y, settings=SissoSettings(max_terms=3, log_target="never"))
+    assert info["model"] == "1 terms" and len(model.descriptors) == 1
+    assert str(model.descriptors[0]) == "x0"
+    best = min(info["cv_rmse"], key=info["cv_rmse"].get)
+    assert best == "2 terms" and info["cv_se"][best] > 0
+    # more than 2 % worse than the best (the old margin would keep 2 terms), within one SE
+    assert info["cv_rmse"]["1 terms"] > 1.02 * info["cv_rmse"][best]
+    assert info["cv_rmse"]["1 terms"] <= info["cv_rmse"][best] + info["cv_se"][best]

@@ -147,9 +147,16 @@ def test_not_a_model_file(tmp_path):
 def test_derived_complements_read_as_expressions_of_the_recipe(tmp_path):
     X, Y = data()
     model = SymbolicSurrogate(max_terms=1).fit(X, Y[["conductivity_s_m"]])
-    # 40 (100 - am) / sc: one term once 100 - am_wt_pct is offered
+    # 40 (100 - am) / sc: one term once the CBD fraction 1 - am/100 is offered, in the
+    # dimensionless fractions (the raw wt% are no features of their own)
     assert len(model.models_["conductivity_s_m"].descriptors) == 1
-    assert "100.0 - am_wt_pct" in model.equations()["conductivity_s_m"].text
+    equation = model.equations()["conductivity_s_m"]
+    assert equation.text == "40.0*cbd_fraction/solids_fraction"
+    assert equation.where == {"cbd_fraction": "1 - am_wt_pct/100",
+                              "solids_fraction": "sc_wt_pct/100"}
+    assert str(equation).endswith("[S/m]   where cbd_fraction = 1 - am_wt_pct/100, "
+                                  "solids_fraction = sc_wt_pct/100")
+    assert set(model.primary_columns).isdisjoint({0, 1, 2})
     np.testing.assert_allclose(model.predict(X)["conductivity_s_m"], Y["conductivity_s_m"],
                                rtol=1e-10)
     again = SymbolicSurrogate.load(model.save(tmp_path / "m.json"))
@@ -195,21 +202,22 @@ def test_an_equation_that_runs_away_from_the_data_is_refused_by_the_domain_check
 
 
 def test_on_the_line_data_fit_prefers_an_equation_defined_over_the_whole_space():
-    # the shipped line dataset (v4): cross-validation's pore-tortuosity equation on all 174
-    # recipes has a log(cr_pct) term, undefined at the space's edge CR 0 where the data has
-    # no recipe; the space-aware fit falls back on the next best by CV
+    # the shipped line dataset (v4): cross-validation's conductivity equation on all 174
+    # recipes divides by a root of the CR fraction, undefined at the space's edge CR 0 where
+    # the data has no recipe; the space-aware fit falls back on the next best by CV
     from importlib.resources import as_file, files
 
     from electroforge.datasets import read_dataset
 
     with as_file(files("electroforge.data") / "line_174.parquet") as path:
         table = read_dataset(path)
-    X, Y = table[["am_wt_pct", "sc_wt_pct", "cr_pct"]], table[["pore_tortuosity_factor"]]
+    X, Y = table[["am_wt_pct", "sc_wt_pct", "cr_pct"]], table[["conductivity_s_m"]]
     free = SymbolicSurrogate().fit(X, Y)
-    with pytest.raises(SurrogateError, match="cr_pct=0"):
+    with pytest.raises(SurrogateError, match="cr_fraction.* must be nonzero .*cr_pct=0.*"
+                       "where .*cr_fraction = cr_pct/100"):
         free.check_domain(SPACE)
     checked = SymbolicSurrogate().fit(X, Y, space=SPACE)
-    assert checked.info_["pore_tortuosity_factor"]["domain"].startswith("next best by CV")
+    assert checked.info_["conductivity_s_m"]["domain"].startswith("next best by CV")
     assert checked.check_domain(SPACE) is checked
-    fitted = checked.predict(X).pore_tortuosity_factor
-    assert r2_score(Y.pore_tortuosity_factor, fitted) > 0.9
+    fitted = checked.predict(X).conductivity_s_m
+    assert r2_score(Y.conductivity_s_m, fitted) > 0.9

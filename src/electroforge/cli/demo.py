@@ -13,8 +13,12 @@
    (the reference optimized the recipe only), 300 evaluations, ending with a dated
    recommendation made again on the virtual line with 3 particle seeds of its own
    (``--verify-seeds``), predicted beside measured;
-5. Sobol' sensitivity of every property and of Cf;
-6. the campaign's report (HTML, self-contained, and Markdown).
+5. the C-rate in the loop: equations of the capacity and energy at rate (the C-rate one
+   of their inputs, shipped like the others), and both forms of the SPEC: the recipe for
+   an application's rate (campaign ``demo-2c``, the rate a fixed context) and the rate
+   free with a rate-rewarding target (campaign ``demo-rate``: specific power and energy);
+6. Sobol' sensitivity of every property and of Cf;
+7. the campaign's report (HTML, self-contained, and Markdown).
 """
 
 from __future__ import annotations
@@ -41,6 +45,16 @@ SENSITIVITY_N = 1024
 SHIPPED_DATASET = "line_174.parquet"
 #: The demo's SISSO equations of that dataset, with their validation sidecar.
 SHIPPED_MODEL = "line_174.model.json"
+#: ... and those of the capacity and energy at rate, the C-rate one of their inputs.
+RATE_MODEL = "line_174.rate.model.json"
+RATE_INPUTS = ("am_wt_pct", "sc_wt_pct", "cr_pct", "c_rate")
+RATE_PROPERTIES = ("capacity_mah_g", "energy_wh_kg")
+RATE_RESPLITS = 20
+#: The application's rate of the context form, and the rate campaigns' evaluations (at
+#: most; no more than the main campaign's).
+APPLICATION_C_RATE = 2.0
+RATE_ITERATIONS = 40
+STAGES = 6
 VERIFY_SEEDS = 3
 
 
@@ -101,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     recipes = design.slurry_major(sampled, N_SLURRIES, N_PER_SLURRY, seed=SEED)
     n = len(recipes)
     print(f"electroforge demo: the reference study on the built-in space\n\n"
-          f"[1/5] design of experiments ({n} recipes)")
+          f"[1/{STAGES}] design of experiments ({n} recipes)")
     for param in sampled:
         print(f"  {param}")
 
@@ -132,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
     dataset_file = _dataset(args, recipes, design_file, folder)
     model_file = _fit(args, dataset_file, space, folder)
     campaign = _campaign(args, model_file, space, folder)
+    _rate(args, dataset_file, folder)
     table = _sensitivity(args, campaign, folder)
     from electroforge.campaigns.report import write_report
 
@@ -149,7 +164,7 @@ def _dataset(args, recipes, design_file, folder):
     if args.regenerate:
         from electroforge.line import run as line_run
 
-        print(f"\n[2/5] virtual line on {len(recipes)} recipes (--regenerate)")
+        print(f"\n[2/{STAGES}] virtual line on {len(recipes)} recipes (--regenerate)")
         props = line_run(recipes, seed=SEED)
         write_dataset(props, target, metadata={
             "command": f"electroforge line run {design_file} --out {target}",
@@ -162,34 +177,38 @@ def _dataset(args, recipes, design_file, folder):
         with as_file(shipped) as path:
             meta = read_dataset(path).attrs.get("metadata", {})
             shutil.copyfile(path, target)
-        print(f"\n[2/5] virtual-line dataset shipped with the package ({target}); made by:\n"
+        print(f"\n[2/{STAGES}] virtual-line dataset shipped with the package ({target}); made by:\n"
               f"  {meta.get('command', '?')}\n  (--regenerate remakes it, ~25 min on 2 cores)")
     return target
 
 
 def _fit(args, dataset_file, space, folder):
-    from electroforge.cli.fit import print_table
-
     model_file = folder / "model.json"
     if args.regenerate or args.refit or args.resplits != RESPLITS:
+        print(f"\n[3/{STAGES}] SISSO equations ({args.resplits} re-splits)")
         return fit_demo_model(dataset_file, model_file, space, resplits=args.resplits)
+    print(f"\n[3/{STAGES}] SISSO equations of the shipped dataset, shipped with it "
+          f"({RESPLITS} re-splits; --refit remakes them)")
+    return _shipped_model(SHIPPED_MODEL, model_file)
+
+
+def _shipped_model(name: str, model_file: Path) -> Path:
+    """Copy a shipped model and its validation into the demo's folder (atomically) and
+    print them."""
     import shutil
     from importlib.resources import as_file, files
     from types import SimpleNamespace
 
+    from electroforge.atomic import atomic_path
+    from electroforge.cli.fit import print_table
     from electroforge.surrogates import SymbolicSurrogate
     from electroforge.surrogates.validation import load_validation, validation_path
 
-    shipped = files("electroforge.data") / SHIPPED_MODEL
-    from electroforge.atomic import atomic_path
-
-    with as_file(shipped) as path:
+    with as_file(files("electroforge.data") / name) as path:
         for source, target in ((path, model_file),
                                (validation_path(path), validation_path(model_file))):
             with atomic_path(target) as temporary:
                 shutil.copyfile(source, temporary)
-    print(f"\n[3/5] SISSO equations of the shipped dataset, shipped with it ({RESPLITS} "
-          "re-splits; --refit remakes them)")
     print_table([SimpleNamespace(**row) for row in load_validation(model_file)])
     for equation in SymbolicSurrogate.load(model_file).equations().values():
         print(f"  {equation}")
@@ -197,9 +216,12 @@ def _fit(args, dataset_file, space, folder):
     return model_file
 
 
-def fit_demo_model(dataset_file, model_file, space, *, resplits: int = RESPLITS):
+def fit_demo_model(dataset_file, model_file, space, *, resplits: int = RESPLITS,
+                   inputs=("am_wt_pct", "sc_wt_pct", "cr_pct"), properties=None):
     """Fit and validate the demo's equations of a dataset (what ``--refit`` and
-    ``scripts/make_shipped_model.sh`` run); writes ``model_file`` and its validation."""
+    ``scripts/make_shipped_model.sh`` run); writes ``model_file`` and its validation.
+    ``properties`` default to the reference's four (``RATE_INPUTS`` and
+    ``RATE_PROPERTIES`` give the rate model)."""
     from electroforge.cli.fit import REFERENCE, print_table
     from electroforge.datasets import read_dataset
     from electroforge.surrogates import SymbolicSurrogate
@@ -208,10 +230,9 @@ def fit_demo_model(dataset_file, model_file, space, *, resplits: int = RESPLITS)
     table = read_dataset(dataset_file)
     if "error" in table.columns:
         table = table[table["error"].fillna("").astype(str) == ""].reset_index(drop=True)
-    inputs = ["am_wt_pct", "sc_wt_pct", "cr_pct"]
-    properties = list(REFERENCE)
-    X, Y = table[inputs], table[properties]
-    print(f"\n[3/5] SISSO equations on {len(table)} recipes ({resplits} re-splits)")
+    properties = list(properties or REFERENCE)
+    X, Y = table[list(inputs)], table[properties]
+    print(f"  {len(table)} recipes, inputs {', '.join(inputs)}")
     _, results = validate_symbolic(X, Y, seed=SEED, n_splits=resplits, space=space)
     model = SymbolicSurrogate(seed=SEED).fit(X, Y, space=space)
     model.save(model_file)
@@ -222,6 +243,60 @@ def fit_demo_model(dataset_file, model_file, space, *, resplits: int = RESPLITS)
         print(f"  {equation}")
     print(f"wrote {model_file}")
     return model_file
+
+
+def fit_rate_model(dataset_file, model_file, *, resplits: int = RATE_RESPLITS):
+    """The capacity and energy at rate, the C-rate one of the inputs (the design gave
+    each calendering condition its own rate)."""
+    return fit_demo_model(dataset_file, model_file, design_space(), resplits=resplits,
+                          inputs=RATE_INPUTS, properties=RATE_PROPERTIES)
+
+
+def _rate(args, dataset_file, folder):
+    """Stage 5: the rate model, and one campaign for each form of the C-rate."""
+    from electroforge.campaigns.campaign import Campaign
+    from electroforge.campaigns.definition import CampaignDefinition
+    from electroforge.campaigns.store import Store
+    from electroforge.objectives.spec import ObjectiveSpec
+
+    model_file = folder / "rate_model.json"
+    print(f"\n[5/{STAGES}] the C-rate in the loop: capacity and energy at rate, the C-rate an "
+          "input of their equations")
+    if args.regenerate or args.refit:
+        fit_rate_model(dataset_file, model_file)
+    else:
+        print(f"  (shipped with the dataset, {RATE_RESPLITS} re-splits; --refit remakes them)")
+        _shipped_model(RATE_MODEL, model_file)
+    forms = {
+        "demo-2c": ("the recipe for an application at "
+                    f"{APPLICATION_C_RATE:g} C (the rate a context)", {
+                        "targets": [{"name": "capacity_mah_g", "direction": "max"},
+                                    {"name": "energy_wh_kg", "direction": "max"}],
+                        "c_rate": {"mode": "context", "value": APPLICATION_C_RATE}}),
+        "demo-rate": ("the rate free, rewarded by the specific power", {
+            "targets": [{"name": "specific_power_w_kg", "direction": "max"},
+                        {"name": "energy_wh_kg", "direction": "max"}],
+            "c_rate": {"mode": "free"}})}
+    store = Store(folder.parent)
+    budget = min(RATE_ITERATIONS, args.iterations)
+    for name, (label, objective) in forms.items():
+        if name in store.campaign_names():
+            store.delete_campaign(name)
+        definition = CampaignDefinition(
+            name=name, budget=budget, space=design_space(), evaluator="surrogate",
+            model=str(model_file), seed=SEED, verify_seeds=0,
+            objective=ObjectiveSpec.from_dict(objective))
+        campaign = Campaign.create(store, definition)
+        recommendation = campaign.run(progress=lambda _: None)
+        recipe = ", ".join(f"{k}={v:.4g}" for k, v in
+                           {**recommendation["recipe"], **recommendation["fixed"]}.items())
+        print(f"  {label}: campaign {name!r}, {budget} evaluations of "
+              f"{recommendation['objective']}")
+        print(f"    recommended: {recipe}")
+        print("    predicted: " + ", ".join(f"{k} {v:.4g}" for k, v in
+                                            recommendation["properties"].items()
+                                            if k in RATE_PROPERTIES or k.endswith("_w_kg")))
+        print(f"    written to {recommendation['path']}")
 
 
 def _campaign(args, model_file, space, folder):
@@ -237,7 +312,7 @@ def _campaign(args, model_file, space, folder):
                                     evaluator="surrogate", model=str(model_file), seed=SEED,
                                     verify_seeds=args.verify_seeds)
     campaign = Campaign.create(store, definition)
-    print(f"\n[4/5] campaign 'demo': GP-Hedge, {args.iterations} evaluations of "
+    print(f"\n[4/{STAGES}] campaign 'demo': GP-Hedge, {args.iterations} evaluations of "
           f"{campaign.problem.rate_note}")
     recommendation = campaign.run()
     recipe = ", ".join(f"{k}={v:.4g}" for k, v in
@@ -261,7 +336,7 @@ def _sensitivity(args, campaign, folder):
     problem = campaign.problem
     table = problem_indices(problem, n=args.sensitivity_n, seed=SEED)
     columns = list(problem.outputs) + ["cost"]
-    print(f"\n[5/5] Sobol' sensitivity ({table.attrs['evaluations']} evaluations): total "
+    print(f"\n[6/{STAGES}] Sobol' sensitivity ({table.attrs['evaluations']} evaluations): total "
           "order ST per output")
     wide = table.pivot(index="output", columns="parameter", values="ST")[problem.names]
     print(wide.reindex(columns).to_string(float_format=lambda v: f"{v:.3f}"))

@@ -1,22 +1,26 @@
-"""Derived inputs: the physically natural complements of the recipe parameters.
+"""Derived inputs: the recipe parameters as dimensionless fractions of O(1), complements
+kept.
 
-Conductivity follows the CBD content (100 - AM wt%), not the AM content; calendered
+Conductivity follows the CBD content (1 - AM fraction), not the AM content; calendered
 thickness is H0 (1 - CR/100). A product or ratio of such complements is not in the
-feature space built from the raw inputs, so the symbolic backends also get, for every
-recipe column present:
+feature space built from the raw inputs, and a raw input of ~90 (wt%) makes ``exp(x)`` an
+``exp(90)`` and coefficients of 1e-22 that nobody can read or check. So the symbolic
+backends get, for every recipe column present, its fraction and its complement, and SISSO
+builds its primary features on those *instead of* the raw column
+(:func:`dimensionless_columns`):
 
 | input | derived | definition |
 |---|---|---|
-| ``am_wt_pct`` | ``cbd_wt_pct`` | 100 - am_wt_pct |
-| ``sc_wt_pct`` | ``solvent_wt_pct`` | 100 - sc_wt_pct |
-| ``cr_pct`` | ``thickness_ratio`` | 1 - cr_pct / 100 |
+| ``am_wt_pct`` | ``am_fraction``, ``cbd_fraction`` | am/100, 1 - am/100 |
+| ``sc_wt_pct`` | ``solids_fraction``, ``solvent_fraction`` | sc/100, 1 - sc/100 |
+| ``cr_pct`` | ``cr_fraction``, ``thickness_ratio`` | cr/100, 1 - cr/100 |
 
-They are computed inside the surrogate (predict, torch module, equations), so users pass
-recipes only. Measured on the line's 174-recipe dataset (one 80/20 split, SISSO), test R2
-without -> with them: unconstrained, conductivity 0.898 -> 0.933, tortuosity 0.933 -> 0.954;
-domain-checked as ``electroforge fit`` does, tortuosity 0.933 -> 0.955, active surface
-0.952 -> 0.966, density 0.979 -> 0.987, conductivity 0.898 -> 0.860 (its best equation
-turns negative in a corner of the box and a log form is kept instead).
+All stay positive over the default space except ``cr_fraction`` (0 at no calendering,
+where log and 1/x are not offered). They are computed inside the surrogate (predict,
+torch module, equations), so users pass recipes only; equations print them by name with
+their definitions. Other inputs (``c_rate``, in 1/h, already O(1)) are used as they are.
+Model files written before the fractions (complements only, raw columns as features) read
+and predict as they were.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KNOWN", "augment", "derived_for", "symbols"]
+__all__ = ["KNOWN", "augment", "definitions", "derived_for", "dimensionless_columns",
+           "symbols"]
 
-#: input -> (derived name, offset, scale): derived = offset + scale * input
-KNOWN: dict[str, tuple[str, float, float]] = {
-    "am_wt_pct": ("cbd_wt_pct", 100.0, -1.0),
-    "sc_wt_pct": ("solvent_wt_pct", 100.0, -1.0),
-    "cr_pct": ("thickness_ratio", 1.0, -0.01),
+#: input -> ((derived name, offset, scale), ...): derived = offset + scale * input
+KNOWN: dict[str, tuple[tuple[str, float, float], ...]] = {
+    "am_wt_pct": (("am_fraction", 0.0, 0.01), ("cbd_fraction", 1.0, -0.01)),
+    "sc_wt_pct": (("solids_fraction", 0.0, 0.01), ("solvent_fraction", 1.0, -0.01)),
+    "cr_pct": (("cr_fraction", 0.0, 0.01), ("thickness_ratio", 1.0, -0.01)),
 }
 
 Derived = tuple[str, int, float, float]
@@ -39,8 +44,16 @@ Derived = tuple[str, int, float, float]
 
 def derived_for(names: list[str]) -> list[Derived]:
     """(name, index of its input, offset, scale) for every known input among ``names``."""
-    return [(KNOWN[name][0], i, KNOWN[name][1], KNOWN[name][2])
-            for i, name in enumerate(names) if name in KNOWN and KNOWN[name][0] not in names]
+    return [(derived, i, offset, scale) for i, name in enumerate(names) if name in KNOWN
+            for derived, offset, scale in KNOWN[name] if derived not in names]
+
+
+def dimensionless_columns(names: list[str], derived: list[Derived]) -> list[int]:
+    """The columns of ``augment``'s output SISSO builds its features on: every derived
+    column, and the raw inputs that have no fractions among them."""
+    replaced = {index for _, index, _, _ in derived}
+    return [i for i in range(len(names)) if i not in replaced] + [
+        len(names) + k for k in range(len(derived))]
 
 
 def augment(values: Any, derived: list[Derived]) -> Any:
@@ -55,11 +68,22 @@ def augment(values: Any, derived: list[Derived]) -> Any:
     return torch.cat([values, torch.stack(extra, dim=-1)], dim=-1)
 
 
-def symbols(names: list[str], derived: list[Derived]) -> list:
+def symbols(names: list[str], derived: list[Derived], *, named: bool = False) -> list:
     """Sympy symbols of the inputs, then the derived columns as expressions of them
-    (``100 - am_wt_pct``, ``1 - cr_pct/100``)."""
+    (``am_wt_pct/100``, ``1 - cr_pct/100``), or with ``named`` as symbols of their own
+    (``cbd_fraction``: for printing, beside :func:`definitions`)."""
     import sympy
 
     base = list(sympy.symbols(names))
+    if named:
+        return base + [sympy.Symbol(name) for name, _, _, _ in derived]
     return base + [sympy.nsimplify(offset) + sympy.nsimplify(scale) * base[index]
                    for _, index, offset, scale in derived]
+
+
+def definitions(names: list[str], derived: list[Derived]) -> dict[str, str]:
+    """``{derived name: its definition}``, e.g. ``{"cbd_fraction": "1 - am_wt_pct/100"}``."""
+    import sympy
+
+    expressions = symbols(names, derived)[len(names):]
+    return {name: str(expression) for (name, _, _, _), expression in zip(derived, expressions)}

@@ -17,8 +17,9 @@ Eq. 1, ``y = sum_i c_i d_i``):
    per property here), so the l0 step searches a beam instead: the ``beam_width`` best
    (n-1)-subsets of the previous step, each extended by every feature of the subspace.
 3. The number of terms and the target transform are chosen by K-fold cross-validation of
-   the whole procedure, scored in y's units; among models within 2 % of the best CV error
-   the simplest wins. Transforms, when y > 0: y itself; log y (``y = exp(sum c_i d_i)``,
+   the whole procedure, scored in y's units, with the one-standard-error rule: the
+   simplest model whose CV error is within one standard error (over the folds) of the
+   best's (or within 2 % of it) wins. Transforms, when y > 0: y itself; log y (``y = exp(sum c_i d_i)``,
    positive everywhere); and log y *fitted in y's units*: least squares on log y weighted
    by y (the Gauss-Newton step of ``min sum (exp(f) - y)^2`` from ``f = log y``) for the
    screening and the l0 search, then the coefficients refined by nonlinear least squares
@@ -90,7 +91,9 @@ class LinearModel:
         """The linear part ``intercept + sum(c_i d_i)`` (log y for a log-target model)."""
         import sympy
 
-        return sympy.Float(self.intercept) + sum(
+        # an intercept at round-off level (an exact law through the origin) is no term
+        tiny = abs(self.intercept) < 1e-12 * max([1.0, *map(abs, self.coefficients)])
+        return sympy.Float(0.0 if tiny else self.intercept) + sum(
             sympy.Float(c) * d.to_sympy(symbols) for c, d in zip(self.coefficients, self.descriptors))
 
     def to_sympy(self, symbols: list) -> Any:
@@ -145,18 +148,21 @@ def finite_hex(text: Any, what: str = "number") -> float:
     return value
 
 
-def feature_space(X: np.ndarray, operators: tuple[str, ...], domain: np.ndarray | None = None
-                  ) -> tuple[list[Descriptor], np.ndarray]:
+def feature_space(X: np.ndarray, operators: tuple[str, ...], domain: np.ndarray | None = None,
+                  columns: list[int] | None = None) -> tuple[list[Descriptor], np.ndarray]:
     """Candidate descriptors and their values on ``X`` (``n x m``), simplest first.
 
     log and 1/x are applied where their argument stays positive (or one-signed), sqrt where
-    it stays non-negative, over the data, and also over the points of ``domain`` (``k x m``, the same columns) when
-    given: an equation must then be defined over a whole space, not just at the data.
+    it stays non-negative, over the data, and also over the points of ``domain`` (``k x m``,
+    the same columns) when given: an equation must then be defined over a whole space, not
+    just at the data. ``columns``: the columns the primary features are built on (default
+    all; :func:`~electroforge.surrogates.derived.dimensionless_columns` leaves out the raw
+    recipe inputs that have fractions).
     """
     where = X if domain is None else np.vstack([X, domain])
     first: list[tuple[int, Descriptor, np.ndarray]] = []
     signs: list[bool] = []
-    for j in range(X.shape[1]):
+    for j in (range(X.shape[1]) if columns is None else columns):
         x = where[:, j]
         for op in operators:
             if (op == "log" and not x.min() > 0) or (op == "sqrt" and not x.min() >= 0):
@@ -207,15 +213,17 @@ _TRANSFORM_LABELS = {"y": "", "log": "log ", "log_in_y": "log (fitted in y) "}
 
 
 def fit_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoSettings(),
-              seed: int = 0, domain: np.ndarray | None = None
-              ) -> tuple[LinearModel, dict[str, Any]]:
+              seed: int = 0, domain: np.ndarray | None = None,
+              columns: list[int] | None = None) -> tuple[LinearModel, dict[str, Any]]:
     """The SISSO model of ``y`` on ``X`` chosen by cross-validation, and what was tried
-    (``domain``: see :func:`feature_space`)."""
-    return next(rank_sisso(X, y, settings=settings, seed=seed, domain=domain))
+    (``domain``, ``columns``: see :func:`feature_space`)."""
+    return next(rank_sisso(X, y, settings=settings, seed=seed, domain=domain,
+                           columns=columns))
 
 
 def rank_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoSettings(),
-               seed: int = 0, domain: np.ndarray | None = None
+               seed: int = 0, domain: np.ndarray | None = None,
+               columns: list[int] | None = None
                ) -> Iterator[tuple[LinearModel, dict[str, Any]]]:
     """SISSO models of ``y`` in order of preference, each with what was tried.
 
@@ -227,28 +235,37 @@ def rank_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoS
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    descriptors, values = feature_space(X, settings.operators, domain)
+    descriptors, values = feature_space(X, settings.operators, domain, columns)
     base = _single_input(descriptors)
     folds = np.array_split(np.random.default_rng(seed).permutation(len(y)), settings.n_folds)
     scores: dict[tuple[str, int], float] = {}
+    standard_errors: dict[tuple[str, int], float] = {}
     for transform in _transforms(y, settings.log_target):
-        errors = np.zeros(settings.max_terms)
-        for fold in folds:
+        errors = np.zeros((settings.max_terms, len(folds)))
+        for f, fold in enumerate(folds):
             train = np.setdiff1d(np.arange(len(y)), fold)
             models = _sisso_path(values[train], _target(y[train], transform), settings, base,
                                  weights=_weights(y[train], transform))
             for k, chosen in enumerate(models):
                 model = _fit_terms(values[train][:, chosen], y[train], transform)
-                errors[k] += np.sum((model(values[fold][:, chosen]) - y[fold]) ** 2)
+                errors[k, f] = np.sum((model(values[fold][:, chosen]) - y[fold]) ** 2)
+        sizes = np.array([len(fold) for fold in folds])
         for k in range(settings.max_terms):
-            scores[(transform, k + 1)] = math.sqrt(errors[k] / len(y))
-    # Simplest model within the margin of the best CV error; errors at round-off level
-    # (exact data) count as equal.
-    best = min(scores.values())
-    good_enough = max(best * (1 + settings.simplicity_margin), 1e-9 * float(np.std(y)))
+            scores[(transform, k + 1)] = math.sqrt(errors[k].sum() / len(y))
+            fold_rmse = np.sqrt(errors[k] / sizes)
+            standard_errors[(transform, k + 1)] = (
+                float(fold_rmse.std(ddof=1) / math.sqrt(len(folds))) if len(folds) > 1 else 0.0)
+    # The one-standard-error rule: the simplest model whose CV error is within one standard
+    # error (over the folds) of the best's, or within the simplicity margin; errors at
+    # round-off level (exact data) count as equal.
+    best_key = min(scores, key=scores.get)
+    best = scores[best_key]
+    good_enough = max(best + standard_errors[best_key],
+                      best * (1 + settings.simplicity_margin), 1e-9 * float(np.std(y)))
     chosen_key = min((key for key, score in scores.items() if score <= good_enough),
                      key=lambda key: (key[1], scores[key]))
     cv_rmse = {_label(key): value for key, value in scores.items()}
+    cv_se = {_label(key): value for key, value in standard_errors.items()}
     others = sorted((key for key in scores if key != chosen_key), key=scores.get)  # stable
     paths: dict[str, list[list[int]]] = {}      # one path on all rows gives every size
     for transform, terms in [chosen_key] + others:
@@ -257,7 +274,7 @@ def rank_sisso(X: np.ndarray, y: np.ndarray, *, settings: SissoSettings = SissoS
                                            weights=_weights(y, transform))
         model = _linear_model(descriptors, values, paths[transform][terms - 1], y, transform)
         yield model, {"feature_space_size": len(descriptors), "cv_rmse": dict(cv_rmse),
-                      "model": _label((transform, terms))}
+                      "cv_se": dict(cv_se), "model": _label((transform, terms))}
 
 
 def _label(key: tuple[str, int]) -> str:
@@ -431,13 +448,14 @@ def _ols(values: np.ndarray, target: np.ndarray, weights: np.ndarray | None = No
 
 def refit_sisso(X: np.ndarray, y: np.ndarray, *, terms: int, log_target: bool,
                 in_y: bool = False, settings: SissoSettings = SissoSettings(),
-                domain: np.ndarray | None = None) -> LinearModel:
+                domain: np.ndarray | None = None, columns: list[int] | None = None
+                ) -> LinearModel:
     """SISSO with the number of terms and target transform fixed (no cross-validation):
     the re-fit used to measure how a model's accuracy varies over re-splits (``domain``
-    as in :func:`feature_space`)."""
+    and ``columns`` as in :func:`feature_space`)."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    descriptors, values = feature_space(X, settings.operators, domain)
+    descriptors, values = feature_space(X, settings.operators, domain, columns)
     transform = "log_in_y" if in_y else ("log" if log_target else "y")
     sized = SissoSettings(**{**settings.__dict__, "max_terms": terms})
     chosen = _sisso_path(values, _target(y, transform), sized, _single_input(descriptors),

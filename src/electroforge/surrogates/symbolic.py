@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from electroforge.atomic import atomic_write_text
 from electroforge.errors import BackendUnavailableError, InputError
 from electroforge.seeds import check_seed
 from electroforge.surrogates import backends
-from electroforge.surrogates.derived import augment, derived_for
+from electroforge.surrogates.derived import augment, definitions, derived_for, dimensionless_columns
 from electroforge.surrogates.derived import symbols as derived_symbols
 from electroforge.surrogates.expression_model import ExpressionModel
 from electroforge.surrogates.sisso import LinearModel, SissoSettings, finite_hex, rank_sisso
@@ -56,15 +56,20 @@ EQUATION_DIGITS = 4
 
 @dataclass(frozen=True)
 class Equation:
-    """One fitted equation: the output it predicts, readable text and the sympy expression."""
+    """One fitted equation: the output it predicts, readable text (in the inputs and the
+    dimensionless fractions defined in ``where``), the sympy expression of the inputs, and
+    the output's unit."""
 
     output: str
     text: str
     expression: Any
     unit: str = ""
+    where: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return f"{self.output} = {self.text}" + (f"   [{self.unit}]" if self.unit else "")
+        return (f"{self.output} = {self.text}" + (f"   [{self.unit}]" if self.unit else "")
+                + ("   where " + ", ".join(f"{k} = {v}" for k, v in self.where.items())
+                   if self.where else ""))
 
 
 class SymbolicSurrogate:
@@ -184,8 +189,9 @@ class SymbolicSurrogate:
         """(label, model, info) in order of preference for one output (SISSO: with
         descriptors defined over ``points`` when given)."""
         if backend == "sisso":
+            columns = self.primary_columns
             for rank, (model, info) in enumerate(rank_sisso(values, target, settings=settings,
-                                                            seed=seed)):
+                                                            seed=seed, columns=columns)):
                 yield ("as chosen" if rank == 0 else f"next best by CV: {info['model']}",
                        model, info)
             if points is None:
@@ -193,7 +199,7 @@ class SymbolicSurrogate:
             # none is defined over the whole space: search again with only the
             # descriptors that are (no log, sqrt or 1/x of what reaches 0 there)
             for model, info in rank_sisso(values, target, settings=settings, seed=seed,
-                                          domain=points):
+                                          domain=points, columns=columns):
                 info["descriptors_over_space"] = True
                 yield f"descriptors defined over the space: {info['model']}", model, info
             return
@@ -201,6 +207,13 @@ class SymbolicSurrogate:
         ranked, info = fit(values, target, seed=seed, **self.options)
         for rank, model in enumerate(ranked):
             yield f"hold-out rank {rank + 1}", model, dict(info)
+
+    @property
+    def primary_columns(self) -> list[int]:
+        """The columns (inputs, then derived) SISSO builds its features on: the
+        dimensionless fractions in place of the raw recipe inputs
+        (:func:`~electroforge.surrogates.derived.dimensionless_columns`)."""
+        return dimensionless_columns(self.feature_names_, self.derived_)
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         """Predictions, one column per output, index of ``X`` kept."""
@@ -217,13 +230,13 @@ class SymbolicSurrogate:
         from electroforge.properties import PROPERTIES
 
         self._check_fitted()
-        symbols = self._symbols()
+        symbols, named = self._symbols(), self._named_symbols()
         found = {}
         for name in self.output_names_:
             model = self.models_[name]
             unit = PROPERTIES[name].unit if name in PROPERTIES else ""
-            found[name] = Equation(name, model.text(symbols, digits=EQUATION_DIGITS),
-                                   model.to_sympy(symbols), unit)
+            text = model.text(named, digits=EQUATION_DIGITS)
+            found[name] = Equation(name, text, model.to_sympy(symbols), unit, self._where(text))
         return found
 
     def to_torch(self):
@@ -283,7 +296,7 @@ class SymbolicSurrogate:
                 bad = {"positive": ~(value > 0), "nonnegative": ~(value >= 0),
                        "nonzero": ~(value != 0)}[domain]
                 if bad.any():
-                    shown = argument.xreplace(dict(zip(plain, symbols)))
+                    shown = argument.xreplace(dict(zip(plain, self._named_symbols())))
                     return self._domain_error(name, model, points[np.argmax(bad)],
                                               f"{shown} must be {domain} for the equation "
                                               "to be defined")
@@ -455,11 +468,27 @@ class SymbolicSurrogate:
     def _symbols(self) -> list:
         return derived_symbols(self.feature_names_, self.derived_)
 
+    def _named_symbols(self) -> list:
+        """The inputs, then the derived columns by name (for text)."""
+        return derived_symbols(self.feature_names_, self.derived_, named=True)
+
+    def _where(self, text: str) -> dict[str, str]:
+        """The definitions of the derived columns ``text`` uses."""
+        import re
+
+        return {k: v for k, v in definitions(self.feature_names_, self.derived_).items()
+                if re.search(rf"\b{k}\b", text)}
+
+    def _where_text(self, text: str) -> str:
+        where = self._where(text)
+        return (" where " + ", ".join(f"{k} = {v}" for k, v in where.items())) if where else ""
+
     def _domain_error(self, output: str, model: LinearModel | ExpressionModel, point: np.ndarray,
                       problem: str) -> SurrogateError:
-        where = ", ".join(f"{n}={v:.4g}" for n, v in zip(self.feature_names_, point))
-        equation = model.text(self._symbols())
-        return SurrogateError(f"{problem} at {where}; equation {output} = {equation}",
+        at = ", ".join(f"{n}={v:.4g}" for n, v in zip(self.feature_names_, point))
+        equation = model.text(self._named_symbols(), digits=EQUATION_DIGITS)
+        return SurrogateError(f"{problem} at {at}; equation {output} = {equation}"
+                              + self._where_text(equation),
                               field=output, allowed="an equation finite, of the data's sign and "
                               "within its range widened by its span over the whole space (refit "
                               "with other operators or fewer terms)")

@@ -80,7 +80,8 @@ def validate_symbolic(X: pd.DataFrame, Y: pd.DataFrame, *, backend: str = "auto"
             if isinstance(model, LinearModel):
                 refit = refit_sisso(values[kept], truth[kept], terms=len(model.descriptors),
                                     log_target=model.log_target, in_y=model.in_y,
-                                    settings=settings, domain=domain)
+                                    settings=settings, domain=domain,
+                                    columns=surrogate.primary_columns)
                 predicted_held = refit.predict(values[held])
             else:  # genetic programming: the whole search again on the re-split
                 again = SymbolicSurrogate(backend=backend, seed=seed, **options).fit(
