@@ -64,6 +64,13 @@ def test_the_loop_corrects_the_open_loop_extrapolation_artefact(tmp_path, start_
     assert campaign.n_measured == 8 and len(lines) >= 4 and "round   1" in lines[0]
     assert "Closed loop" in Path(recommendation["path"]).read_text()
     assert campaign.status()["loop"]["stopped"] == "budget"
+    # the report: the loop's rounds, predicted beside measured, each model by its SHA-256
+    from electroforge.campaigns.report import write_report
+
+    _, markdown = write_report(campaign, tmp_path / "report", sensitivity_n=16)
+    text = markdown.read_text()
+    assert "## Closed loop: predicted beside measured, per round" in text
+    assert f"| 1 | {first['model_sha256'][:12]} | 16 |" in text and "pending" not in text
     # proposals of a round are distinct and away from what was measured before
     for content in rounds:
         x = [campaign.proposals().set_index("proposal_id").loc[i, "cr_pct"]

@@ -3,7 +3,8 @@
 Sections (each an ``<section id=...>``): the recommended recipe with its predicted or
 measured properties, each with its 95 % prediction interval calibrated on the model's
 held-out re-splits (where the model's validation table keeps one), and the cost's interval
-carried from them; verified values beside predicted ones; a radar chart
+carried from them; verified values beside predicted ones; for a closed loop, each round's
+model and its proposals' predicted cost beside the measured one; a radar chart
 of the optimum against the single-property extremes of the data (the reference's Figures
 4-5); convergence with the hedge's odds (Figure S2); partial-dependence maps of the GP
 with the optimum marked (Figure 3); Sobol' sensitivity of every property and of the cost
@@ -27,7 +28,7 @@ from electroforge.atomic import atomic_path, atomic_write_text, staged_folder
 
 __all__ = ["write_report", "SECTIONS"]
 
-SECTIONS = ("recommendation", "radar", "convergence", "partial-dependence", "sensitivity",
+SECTIONS = ("recommendation", "rounds", "radar", "convergence", "partial-dependence", "sensitivity",
             "validation", "provenance")
 
 _CSS = """
@@ -65,7 +66,7 @@ def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
     """
     from electroforge.errors import InputError
 
-    best = campaign.best()
+    best = campaign.recommended()
     if best is None:
         raise InputError("nothing measured yet: nothing to report", field="campaign",
                          value=campaign.name, allowed="run the campaign or tell results first")
@@ -203,6 +204,7 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
         "objective": problem.rate_note, "n": len(measurements), "budget": definition.budget,
         "evaluator": definition.evaluator, "validation": validation,
         "sensitivity": sensitivity, "verification": verified[-1] if verified else None,
+        "rounds": campaign.rounds() if definition.loop is not None else [],
         "provenance": [("campaign created", row["created_at"]),
                        ("electroforge (campaign / report)", f"{row['version']} / {__version__}"),
                        ("seed", definition.seed), ("evaluator", definition.evaluator),
@@ -285,13 +287,22 @@ def _rows(context) -> dict[str, tuple[list, list]]:
     if verification:
         from electroforge.campaigns.evaluators import verification_rows
 
-        by = {"surrogate": "predicted (surrogate)", "line": "campaign's (line, 1 seed)"}.get(
+        by = {"surrogate": "predicted (surrogate)", "line": "campaign's (line, 1 seed)",
+              "loop": "predicted (the loop's last model)"}.get(
             verification["predicted_by"], "predicted")
         tables["verification"] = (
             ["property", by, f"measured, mean of {len(verification['seeds'])} seeds",
              "sd over seeds"],
             [(name, "-" if p is None else f"{p:.4g}", f"{mean:.4g}", f"{sd:.2g}")
              for name, p, mean, sd in verification_rows(verification)])
+    if context["rounds"]:
+        tables["rounds"] = (
+            ["round", "model (SHA-256)", "recipes fitted", "proposal", "cost predicted",
+             "cost measured"],
+            [(r["round"], r["model_sha256"][:12], r["n_data"], p["proposal_id"],
+              f"{p['predicted']['cost']:.4f}",
+              f"{p['measured']['cost']:.4f}" if p["measured"] else "pending")
+             for r in context["rounds"] for p in r["proposals"]])
     if context["validation"]:
         tables["validation"] = (
             ["property", "RMSE%", "R2", "CI95 of R2", "reference RMSE% / R2"],
@@ -318,15 +329,21 @@ _TEXT = {
     "sensitivity": "Sobol' first-order (S1) and total-order (ST) indices with 95 % intervals.",
     "validation": "Test split (20 %) and 95 % interval of R2 over re-splits, beside the "
                   "reference's Table 1.",
+    "rounds": "Each round's equations were fitted on all the data so far (the model file's "
+              "SHA-256 names the version); its proposals' cost as the model predicted it "
+              "beside what was measured. The recommendation is the measured recipe the model "
+              "refitted on everything predicts best.",
 }
 _MISSING = {
+    "rounds": "Not a closed loop.",
     "radar": "Not available.", "convergence": "Not available.",
     "partial-dependence": "Needs two or more searched parameters.",
     "sensitivity": "Needs a surrogate model (a lab or line campaign has none to sample).",
     "validation": "No validation table recorded for this model (`electroforge fit` and "
                   "`electroforge demo` write it beside the model as MODEL.validation.json).",
 }
-_TITLES = {"recommendation": "Recommended recipe", "radar": "Against single-property extremes",
+_TITLES = {"recommendation": "Recommended recipe",
+           "rounds": "Closed loop: predicted beside measured, per round", "radar": "Against single-property extremes",
            "convergence": "Convergence", "partial-dependence": "Partial dependence",
            "sensitivity": "Sensitivity", "validation": "Surrogate validation",
            "provenance": "Provenance"}
@@ -355,7 +372,7 @@ def _verified_text(context) -> str:
     return (f"Made again on the virtual line with {len(verification['seeds'])} particle seeds "
             f"of its own (seeds {', '.join(map(str, verification['seeds']))}; grid "
             f"{verification['grid'] or 'default'}), beside what the campaign "
-            f"{'predicted' if verification['predicted_by'] == 'surrogate' else 'measured'}:")
+            f"{'measured' if verification['predicted_by'] == 'line' else 'predicted'}:")
 
 
 def _html(context, figures) -> str:
