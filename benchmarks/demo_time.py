@@ -9,6 +9,7 @@ Run: .venv/bin/python benchmarks/demo_time.py
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,7 @@ def main() -> None:
                                     "--workspace", folder], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
         for line in process.stdout:
-            if line.startswith("[") and "/5]" in line[:6]:
+            if re.match(r"\[\d+/\d+\]", line):
                 stages.append((line.strip()[:60], time.perf_counter() - start))
         code = process.wait()
         total = time.perf_counter() - start

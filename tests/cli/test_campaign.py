@@ -1,7 +1,10 @@
 """``electroforge campaign ...`` and ``electroforge scheduler`` on the analytic surrogate."""
 
+from pathlib import Path
+
 import pandas as pd
 
+from electroforge.campaigns.campaign import Campaign
 from electroforge.campaigns.store import Store
 
 from helpers import assert_one_line_error
@@ -100,3 +103,38 @@ def test_verify_prints_predicted_beside_measured(cli, tmp_path, model_file):
     assert "| cost |" in result.out and "| porosity | - |" in result.out
     assert "verifying the recommended recipe" in result.err
     assert_one_line_error(cli("campaign", "verify", "v", "--seeds", "0"), "--seeds")
+
+
+def test_a_lab_campaign_is_verified_by_the_labs_replicates(cli, tmp_path, model_file):
+    (tmp_path / "lab.toml").write_text(
+        'name = "lab"\nbudget = 2\n[space]\nfix = { c_rate = 1.0 }\n[evaluator]\n'
+        f'kind = "lab"\nmodel = "{model_file}"\n'
+        '[objective]\ntargets = [{ name = "density_g_cm3", direction = "max" }]\n')
+    assert cli("campaign", "create", "lab.toml").code == 0
+    assert cli("campaign", "ask", "lab", "--n", "2", "--out", "sheet.csv").code == 0
+    sheet = pd.read_csv(tmp_path / "sheet.csv")
+    sheet["density_g_cm3"] = [2.9, 3.1]
+    sheet.to_csv(tmp_path / "results.csv", index=False)
+    assert cli("campaign", "tell", "lab", "results.csv").code == 0
+    assert_one_line_error(cli("campaign", "verify", "lab"), "--results replicates.csv")
+    campaign = Campaign(Store(tmp_path / "electroforge-workspace"), "lab")
+    best = campaign.best()
+    once = best["properties"]["density_g_cm3"]
+    recipe = pd.Series(best["recipe"])
+    replicates = pd.DataFrame([{"am_wt_pct": recipe.am_wt_pct + 0.001,      # lab's rounding
+                                "sc_wt_pct": recipe.sc_wt_pct, "cr_pct": recipe.cr_pct,
+                                "density_g_cm3": d} for d in (3.0, 3.04, 2.96)])
+    replicates.to_csv(tmp_path / "replicates.csv", index=False)
+    # another recipe, or a property out of its physical range, is refused; nothing recorded
+    replicates.assign(cr_pct=recipe.cr_pct + 5).to_csv(tmp_path / "other.csv", index=False)
+    assert_one_line_error(cli("campaign", "verify", "lab", "--results", "other.csv"),
+                          "other.csv", "row 1", "not the recommended recipe")
+    replicates.assign(density_g_cm3=-1.0).to_csv(tmp_path / "bad.csv", index=False)
+    assert_one_line_error(cli("campaign", "verify", "lab", "--results", "bad.csv"),
+                          "bad.csv", "density_g_cm3", "not a physical value")
+    result = cli("campaign", "verify", "lab", "--results", "replicates.csv")
+    assert result.code == 0, result.err
+    assert "Verified in the lab, 3 replicates (replicates.csv)" in result.out
+    assert f"| density_g_cm3 | {once:.4g} | 3 | 0.04 |" in result.out
+    assert len(campaign.verifications()) == 1
+    assert "Verified in the lab" in Path(campaign.recommend()["path"]).read_text()

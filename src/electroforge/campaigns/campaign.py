@@ -611,6 +611,68 @@ class Campaign:
         with self.store.lock(self.name):
             return self._verify(n, workers=workers, progress=progress)
 
+    def verify_in_lab(self, table: pd.DataFrame, *, source: str = "replicates"
+                      ) -> dict[str, Any]:
+        """Record the lab's replicates of the recommended recipe (one row each: the recipe
+        and the objective's properties) as its verification, beside what the campaign
+        measured once; checked before anything is recorded."""
+        with self.store.lock(self.name):
+            best = self.recommended()
+            if best is None:
+                raise InputError("nothing measured yet: nothing to verify", field="campaign",
+                                 value=self.name, allowed="tell results first")
+            measured = self._replicates(table, best, source)
+            costs, feasible = self.problem.cost_of_table(measured)
+            columns = [c for c in measured.columns if c not in {*self.problem.names,
+                                                                 *self.problem.fixed}]
+            content = {"campaign": self.name, "created_at": utc_now(), "version": _version(),
+                       "measurement_id": best["measurement_id"], "predicted_by": "lab",
+                       "made_by": "lab", "source": source, "recipe": dict(best["recipe"]),
+                       "fixed": dict(best["fixed"]), "grid": None,
+                       "seeds": list(range(1, len(measured) + 1)),
+                       "predicted": {c: best["properties"][c] for c in columns
+                                     if c in best["properties"]},
+                       "predicted_cost": best["cost"],
+                       "measured": {c: [float(v) for v in measured[c]] for c in columns},
+                       "measured_cost": [float(c) for c in costs],
+                       "measured_feasible": [bool(f) for f in feasible]}
+            self.store.add_verification(self.name, best["measurement_id"], content, _version())
+            return content
+
+    def _replicates(self, table: pd.DataFrame, best: dict, source: str) -> pd.DataFrame:
+        """The replicate rows of ``best``'s recipe: its parameters (within the lab's
+        rounding) and the objective's properties, finite and physical."""
+        names = self.problem.names
+        properties = [c for c in self.problem.objective.columns if c not in self.problem.space]
+        if table.empty:
+            raise InputError("no replicate rows", source=source,
+                             allowed="one row per replicate of the recommended recipe")
+        for column in names + properties:
+            if column not in table.columns:
+                raise InputError("missing column", source=source, field=column,
+                                 allowed="columns " + ", ".join(names + properties))
+        others = [c for c in table.columns if c not in {*names, *properties, *self.problem.fixed,
+                                                        *_BOOKKEEPING}
+                  and pd.api.types.is_numeric_dtype(table[c])]
+        rows = []
+        for i, row in enumerate(table.to_dict("records"), start=1):
+            for column in names + properties:
+                value = cell_to_float(row[column])
+                if not math.isfinite(value):
+                    raise InputError("not a finite number", source=source, row=i, field=column,
+                                     value=repr(row[column]), allowed="a finite number")
+            for n in names:
+                width = self.problem.space[n].span
+                if abs(cell_to_float(row[n]) - best["recipe"][n]) > _ID_TOLERANCE * width:
+                    raise InputError("not the recommended recipe", source=source, row=i,
+                                     field=n, value=row[n],
+                                     allowed=f"{best['recipe'][n]:.6g} (the recommendation)")
+            self._check_fixed(row, source, i)
+            _check_physical(row, properties + others, source, i)
+            rows.append({**best["recipe"], **{c: cell_to_float(row[c]) for c in properties},
+                         **{c: float(row[c]) for c in others if pd.notna(row[c])}})
+        return pd.DataFrame(rows)
+
     def verifications(self) -> list[dict[str, Any]]:
         """Every verification of the campaign, oldest first."""
         return self.store.verifications(self.name)
@@ -619,8 +681,9 @@ class Campaign:
                 progress: Callable[[str], None] | None = None) -> dict[str, Any]:
         if self.definition.evaluator == "lab":
             raise InputError("a lab campaign is not verified on the line", field="campaign",
-                             value=self.name, allowed="make the recommended recipe again and "
-                             "tell it as a measurement")
+                             value=self.name, allowed="make the recommended recipe again in "
+                             "the lab and record the replicates: campaign verify NAME "
+                             "--results replicates.csv")
         if isinstance(n_seeds, bool) or not isinstance(n_seeds, int) or not (
                 1 <= n_seeds <= MAX_VERIFY_SEEDS):
             raise InputError("the number of verification seeds", field="seeds",
@@ -896,15 +959,24 @@ def round_line(content: dict[str, Any]) -> str:
             f"cost predicted->measured {pairs}")
 
 
+def verification_made(verification: dict[str, Any]) -> str:
+    """How a verification was made: on the line with its seeds, or in the lab."""
+    n = len(verification["seeds"])
+    if verification.get("made_by") == "lab":
+        return f"in the lab, {n} replicates ({verification.get('source', 'replicates')})"
+    return (f"on the virtual line with {n} particle seeds of its own "
+            f"({', '.join(map(str, verification['seeds']))})")
+
+
 def verification_lines(verification: dict[str, Any]) -> list[str]:
     """Markdown: predicted beside measured (mean +- sd over the verification's seeds)."""
-    n = len(verification["seeds"])
     by = {"surrogate": "surrogate", "line": "line, one seed",
-          "loop": "the loop's last model"}.get(
+          "loop": "the loop's last model", "lab": "the campaign's measurement"}.get(
         verification["predicted_by"], verification["predicted_by"])
-    lines = [f"Verified on the virtual line with {n} particle seeds of its own "
-             f"({', '.join(map(str, verification['seeds']))}):", "",
-             f"| property | predicted ({by}) | measured mean | sd over seeds |", "|---|---|---|---|"]
+    over = "replicates" if verification.get("made_by") == "lab" else "seeds"
+    lines = [f"Verified {verification_made(verification)}:", "",
+             f"| property | predicted ({by}) | measured mean | sd over {over} |",
+             "|---|---|---|---|"]
     for name, predicted, mean, sd in verification_rows(verification):
         shown = "-" if predicted is None else f"{predicted:.4g}"
         lines.append(f"| {name} | {shown} | {mean:.4g} | {sd:.2g} |")

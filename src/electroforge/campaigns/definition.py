@@ -179,7 +179,7 @@ class CampaignDefinition:
             raise InputError("a lab campaign is not verified on the line",
                              field="evaluator.verify_seeds", value=self.verify_seeds,
                              allowed="0 for a lab campaign (make the recommended recipe again "
-                             "and tell it as a measurement)")
+                             "and record the replicates: campaign verify NAME --results FILE)")
         if self.evaluator == "surrogate" and not self.model:
             raise InputError("a surrogate evaluator needs its model", field="evaluator.model",
                              allowed="the path of a model written by `electroforge fit`")

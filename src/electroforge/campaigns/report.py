@@ -288,7 +288,8 @@ def _rows(context) -> dict[str, tuple[list, list]]:
         from electroforge.campaigns.evaluators import verification_rows
 
         by = {"surrogate": "predicted (surrogate)", "line": "campaign's (line, 1 seed)",
-              "loop": "predicted (the loop's last model)"}.get(
+              "loop": "predicted (the loop's last model)",
+              "lab": "campaign's (lab, once)"}.get(
             verification["predicted_by"], "predicted")
         tables["verification"] = (
             ["property", by, f"measured, mean of {len(verification['seeds'])} seeds",
@@ -368,11 +369,13 @@ def _headline(context) -> str:
 
 
 def _verified_text(context) -> str:
+    from electroforge.campaigns.campaign import verification_made
+
     verification = context["verification"]
-    return (f"Made again on the virtual line with {len(verification['seeds'])} particle seeds "
-            f"of its own (seeds {', '.join(map(str, verification['seeds']))}; grid "
-            f"{verification['grid'] or 'default'}), beside what the campaign "
-            f"{'measured' if verification['predicted_by'] == 'line' else 'predicted'}:")
+    grid = ("" if verification.get("made_by") == "lab"
+            else f"; grid {verification['grid'] or 'default'}")
+    return (f"Made again {verification_made(verification)}{grid}, beside what the campaign "
+            f"{'predicted' if verification['predicted_by'] in ('surrogate', 'loop') else 'measured'}:")
 
 
 def _html(context, figures) -> str:

@@ -52,11 +52,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     _workspace(advance)
     advance.set_defaults(handler=run_run)
 
-    verify = sub.add_parser("verify", help="make the best recipe again on the virtual line "
-                            "with particle seeds of its own; print predicted beside measured")
+    verify = sub.add_parser("verify", help="make the recommended recipe again on the virtual "
+                            "line with particle seeds of its own (or record the lab's "
+                            "replicates of it); print predicted beside measured")
     verify.add_argument("name")
     verify.add_argument("--seeds", type=count, default=None,
                         help="particle seeds (default: the campaign's verify_seeds, else 3)")
+    verify.add_argument("--results", metavar="FILE",
+                        help="a lab campaign: the replicates of the recommended recipe (.csv "
+                        "or .parquet, one row each: the recipe and the objective's properties)")
     verify.add_argument("--workers", type=int, default=None, metavar="N",
                         help="line worker processes (default: in this process up to 3 seeds)")
     _workspace(verify)
@@ -221,8 +225,20 @@ def run_verify(args: argparse.Namespace) -> int:
     from electroforge.campaigns.campaign import verification_lines
 
     campaign = _campaign(args)
-    verification = campaign.verify(args.seeds, workers=args.workers,
-                                   progress=lambda text: print(text, file=sys.stderr, flush=True))
+    if args.results is not None:
+        from electroforge.datasets import SUFFIXES, read_dataset
+        from electroforge.errors import InputError
+        from electroforge.paths import check_input_file
+
+        if args.seeds is not None:
+            raise InputError("--seeds is for the line; --results records the lab's replicates",
+                             field="--seeds", value=args.seeds, allowed="one of the two")
+        check_input_file(args.results, suffixes=SUFFIXES, what="replicates table")
+        verification = campaign.verify_in_lab(read_dataset(args.results), source=args.results)
+    else:
+        verification = campaign.verify(
+            args.seeds, workers=args.workers,
+            progress=lambda text: print(text, file=sys.stderr, flush=True))
     recipe = ", ".join(f"{k}={v:.4g}" for k, v in {**verification["recipe"],
                                                    **verification["fixed"]}.items())
     print(f"verification of {campaign.name!r}: {recipe}")
@@ -368,8 +384,9 @@ def _print_recommendation(content: dict) -> None:
     if "verification" in content:
         from electroforge.campaigns.evaluators import spread
 
+        from electroforge.campaigns.campaign import verification_made
+
         verification = content["verification"]
         mean, sd = spread(verification["measured_cost"])
-        print(f"  verified on the line with {len(verification['seeds'])} particle seeds: "
-              f"cost {mean:.5f} +- {sd:.5f} (sd over seeds) against "
-              f"{verification['predicted_cost']:.5f} predicted")
+        print(f"  verified {verification_made(verification)}: cost {mean:.5f} +- {sd:.5f} "
+              f"(sd) against {verification['predicted_cost']:.5f}")
