@@ -139,3 +139,14 @@ def test_one_settings_object_for_the_optimizer_the_minimizer_and_the_saved_state
         HedgeSettings.from_dict({"gamma": 1}, prefix="optimizer")
     with pytest.raises(InputError, match="unknown key"):
         GPHedge([(0.0, 1.0)], gamma=1)
+
+
+def test_a_campaign_definition_keeps_every_setting_of_its_optimizer():
+    from electroforge.campaigns import HedgeSettings
+    from electroforge.campaigns.definition import CampaignDefinition
+
+    settings = HedgeSettings(acquisitions=("EI",), num_restarts=np.int64(2), eta=0.5)
+    assert settings.num_restarts == 2 and type(settings.num_restarts) is int
+    definition = CampaignDefinition(name="h", budget=3, evaluator="line", optimizer=settings)
+    again = CampaignDefinition.from_dict(json.loads(json.dumps(definition.to_dict())))
+    assert again.optimizer == settings and again == definition

@@ -120,7 +120,28 @@ def test_a_lab_loop_asks_a_round_and_is_told(tmp_path, start_data):
     measured = campaign.rounds()[0]["proposals"]
     assert [p["measured"]["density_g_cm3"] for p in measured] == pytest.approx(
         list(planted.true_density(sheet["cr_pct"])))
-    assert campaign.ask(2)["cr_pct"].notna().all() and len(campaign.rounds()) == 2
+    second = campaign.ask(2)
+    assert len(campaign.rounds()) == 2
+    # asked again before the lab answers: away from the pending recipes too
+    third = campaign.ask(2)
+    pending = np.concatenate([second["cr_pct"], third["cr_pct"]])
+    assert np.min(np.abs(third["cr_pct"].to_numpy()[:, None] - second["cr_pct"].to_numpy())) \
+        >= 0.02 * 50 - 1e-9 and len(set(np.round(pending, 9))) == 4
+    # replicates are the lab's way of verifying: a line campaign is refused them
+    with pytest.raises(InputError, match="replicates are recorded for a lab campaign"):
+        Campaign.create(Store(tmp_path / "line"), planted.definition(start_data)).verify_in_lab(
+            told)
+
+
+def test_a_stopped_loop_asks_no_more_and_its_data_are_pinned(tmp_path, start_data):
+    campaign, _, _ = run_loop(tmp_path / "ws", start_data, budget=40, patience=1)
+    assert campaign.loop_state()["stopped"].startswith("no better")
+    with pytest.raises(InputError, match="loop.patience.*has stopped"):
+        campaign.ask(1)
+    assert campaign.definition.loop.data_sha256 is not None
+    pd.read_csv(start_data).assign(density_g_cm3=2.0).to_csv(start_data, index=False)
+    with pytest.raises(InputError, match="start.csv.*loop.data.*changed since the campaign"):
+        Campaign(Store(tmp_path / "ws"), "loop")
 
 
 def test_loop_definitions_are_checked(tmp_path, start_data):
@@ -157,6 +178,12 @@ patience = 3
     path.write_text(text.replace("am_wt_pct = 95.0, ", "").replace(start_data.name,
                                                                    "flat.csv"))
     with pytest.raises(InputError, match="am_wt_pct.*does not vary in the starting data"):
+        Campaign.create(Store(tmp_path / "ws"), CampaignDefinition.load(path))
+    path.write_text(text.replace("patience = 3", "properties = 3"))
+    with pytest.raises(InputError, match="loop.properties.*list of column names"):
+        CampaignDefinition.load(path)
+    path.write_text(text.replace("patience = 3", 'properties = ["porosity"]'))
+    with pytest.raises(InputError, match="loop.properties.*density_g_cm3"):
         Campaign.create(Store(tmp_path / "ws"), CampaignDefinition.load(path))
     path.write_text(text.replace(start_data.name, "missing.csv"))
     with pytest.raises(InputError, match="missing.csv"):

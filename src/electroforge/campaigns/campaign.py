@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from electroforge.campaigns.definition import (DEFAULT_VERIFY_SEEDS, MAX_VERIFY_SEEDS,
@@ -99,6 +100,17 @@ class Campaign:
     def create(cls, store: Store, definition: CampaignDefinition, *,
                evaluator: Evaluator | None = None) -> Campaign:
         """Record a new campaign (its problem is built first, so that it is usable)."""
+        if definition.loop is not None and definition.loop.data_sha256 is None:
+            # the starting data are pinned: a file edited later is refused, not re-read
+            from dataclasses import replace
+
+            from electroforge.campaigns.loop import file_sha256
+            from electroforge.datasets import SUFFIXES
+            from electroforge.paths import check_input_file
+
+            check_input_file(definition.loop.data, suffixes=SUFFIXES, what="loop.data")
+            definition = replace(definition, loop=replace(
+                definition.loop, data_sha256=file_sha256(definition.loop.data)))
         optimizer = cls.prepare(definition)
         if definition.name in store.campaign_names():
             raise InputError("a campaign of this name exists", source=str(store.path),
@@ -161,6 +173,12 @@ class Campaign:
         optimizer = self.optimizer()
         round_content = None
         if self.definition.loop is not None:
+            state = self.loop_state()
+            if state["stopped"] not in (None, "budget"):
+                raise InputError("the closed loop has stopped: " + state["stopped"],
+                                 field="loop.patience", value=state["patience"],
+                                 allowed="a recommendation (campaign status / report), or a "
+                                 "new campaign with more patience")
             points, round_content = self._loop_points(n)
         else:
             # The budget's last recipe exploits the GP (no later recipe learns from
@@ -499,7 +517,9 @@ class Campaign:
                .trust_bounds(self.definition.trust_margin))
         points, predicted, surrogate_best = search_round(
             problem, box, n, loop=self.definition.loop,
-            seed=particle_seed(self.definition.seed, LOOP_STREAM, k), measured=X,
+            seed=particle_seed(self.definition.seed, LOOP_STREAM, k),
+            measured=np.vstack([X, self.proposals("pending")[self.problem.names]
+                                .to_numpy(dtype=float).reshape(-1, X.shape[1])]),
             settings=self.definition.optimizer,
             linear_constraints=_linear_constraints(self.definition, problem))
         columns = [c for c in predicted.columns if c not in self.problem.names
@@ -616,6 +636,10 @@ class Campaign:
         """Record the lab's replicates of the recommended recipe (one row each: the recipe
         and the objective's properties) as its verification, beside what the campaign
         measured once; checked before anything is recorded."""
+        if self.definition.evaluator != "lab":
+            raise InputError("replicates are recorded for a lab campaign", field="campaign",
+                             value=self.name, allowed="campaign verify NAME --seeds N (made "
+                             "again on the virtual line)")
         with self.store.lock(self.name):
             best = self.recommended()
             if best is None:
@@ -694,7 +718,7 @@ class Campaign:
             raise InputError("nothing measured yet: nothing to verify", field="campaign",
                              value=self.name, allowed="run the campaign or tell results first")
         done = [v for v in self.store.verifications(self.name, best["measurement_id"])
-                if len(v["seeds"]) == n_seeds]
+                if len(v["seeds"]) == n_seeds and v.get("made_by", "line") == "line"]
         if done:
             return done[-1]
         if progress is not None:
@@ -803,11 +827,23 @@ def _loop_problem(definition: CampaignDefinition) -> RecipeProblem:
 
     from electroforge.campaigns.loop import loop_properties, read_start_data
 
+    from electroforge.objectives.recipe import DERIVED
+
     spec, space = definition.objective, definition.space
     if spec.c_rate == "context" and spec.c_rate_value is not None and "c_rate" in space:
         space = space.fix({"c_rate": spec.c_rate_value})    # as the problem will hold it
-    start, _ = read_start_data(definition.loop, space,
-                               loop_properties(definition.loop, spec.columns, space.names))
+    properties = loop_properties(definition.loop, spec.columns, space.names)
+    for column in spec.columns:
+        needed = DERIVED[column][0] if column in DERIVED else (column,)
+        missing = [n for n in needed if n not in properties and n not in space.names]
+        if missing:
+            raise InputError("the loop does not fit a property the objective needs",
+                             field="loop.properties", value=repr(list(properties)),
+                             allowed=f"a list with {missing[0]} (for {column})")
+    start, _ = read_start_data(definition.loop, space, properties)
+    for column, (needed, function) in DERIVED.items():     # e.g. the specific power
+        if column in spec.columns and column not in start and all(n in start for n in needed):
+            start[column] = function(*(start[n].to_numpy() for n in needed))
     targets = tuple(t.with_bounds_from(start) if not t.scaled and t.name in start.columns
                     else t for t in spec.targets)
     return RecipeProblem(None, replace(spec, targets=targets), definition.space)

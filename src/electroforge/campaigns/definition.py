@@ -274,8 +274,7 @@ class CampaignDefinition:
                 "seed": self.seed,
                 "batch_size": self.batch_size, "iterations": self.iterations,
                 "schedule": self.schedule,
-                "optimizer": {k: v for k, v in self.optimizer.to_dict().items()
-                              if k in _OPTIMIZER_KEYS},
+                "optimizer": self.optimizer.to_dict(),
                 "constraints": list(self.constraints), "trust_margin": self.trust_margin,
                 "loop": self.loop.to_dict() if self.loop is not None else None}
 
@@ -289,6 +288,9 @@ class CampaignDefinition:
         values.setdefault("verify_seeds", 0)      # ... and no verification
         if values.get("loop") is not None:
             values["loop"] = LoopSettings.from_dict(values["loop"])
+        # every field of the settings is stored (a file's [optimizer] offers fewer)
+        values["optimizer"] = HedgeSettings.from_dict(dict(values.get("optimizer", {})),
+                                                      prefix="optimizer")
         return cls(**values)
 
 

@@ -31,6 +31,7 @@ is scrambled Sobol' (the first ``n_initial`` points asked, fewer if results are 
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -76,9 +77,12 @@ class HedgeSettings:
 
     def __post_init__(self) -> None:
         n = self.n_initial
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)
+                              or n < 1):
             raise InputError("n_initial must be a positive integer", field="n_initial",
                              value=n, allowed="an integer >= 1")
+        if n is not None:
+            object.__setattr__(self, "n_initial", int(n))
         if isinstance(self.acquisitions, str):
             raise InputError("acquisitions are a list", field="acquisitions",
                              value=repr(self.acquisitions), allowed=repr(list(PORTFOLIO)))
@@ -103,9 +107,10 @@ class HedgeSettings:
         object.__setattr__(self, "decay", float(decay))
         for name in ("num_restarts", "raw_samples"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise InputError("must be a positive integer", field=name, value=value,
                                  allowed="an integer >= 1")
+            object.__setattr__(self, name, int(value))
 
     @classmethod
     def from_dict(cls, data: Any, *, keys: Sequence[str] | None = None,

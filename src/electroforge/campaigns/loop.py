@@ -76,6 +76,8 @@ class LoopSettings:
     patience: int = 2
     surrogate_calls: int = 40
     min_distance: float = 0.02
+    #: the starting data's SHA-256, recorded when the campaign is created
+    data_sha256: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, str) or not self.data.strip():
@@ -83,7 +85,8 @@ class LoopSettings:
                              value=repr(self.data), allowed='a path, e.g. "line_174.parquet"')
         for key in ("properties", "inputs"):
             value = getattr(self, key)
-            if isinstance(value, str) or not all(isinstance(p, str) and p for p in value):
+            if not isinstance(value, (list, tuple)) or not all(
+                    isinstance(p, str) and p for p in value):
                 raise InputError(f"{key} are a list of column names", field=f"loop.{key}",
                                  value=repr(value), allowed='["density_g_cm3", ...]')
             object.__setattr__(self, key, tuple(value))
@@ -111,6 +114,10 @@ class LoopSettings:
         values = dict(table)
         if isinstance(values["data"], str) and values["data"].strip():
             values["data"] = str((base / values["data"]).resolve())
+        if "data_sha256" in values:
+            raise InputError("unknown key", field="loop.data_sha256",
+                             allowed=", ".join(_KEYS) + " (the data's hash is recorded by "
+                             "the campaign)")
         for key in ("properties", "inputs"):
             if isinstance(values.get(key, ()), list):
                 values[key] = tuple(values.get(key, ()))
@@ -156,6 +163,11 @@ def read_start_data(settings: LoopSettings, space, properties: list[str]
 
     path = settings.data
     check_input_file(path, suffixes=SUFFIXES, what="loop.data")
+    if settings.data_sha256 is not None and file_sha256(path) != settings.data_sha256:
+        raise InputError("the starting data changed since the campaign began", source=path,
+                         field="loop.data", value=f"sha256 {file_sha256(path)[:12]}",
+                         allowed=f"the file the campaign started from (sha256 "
+                         f"{settings.data_sha256[:12]}): restore it, or start a new campaign")
     table = read_dataset(path)
     if "error" in table.columns:
         table = table[table["error"].fillna("").astype(str) == ""].reset_index(drop=True)
@@ -260,11 +272,21 @@ def rounds_without_improvement(round_bests: list[float]) -> int:
 
 
 def all_data(start: pd.DataFrame, measured: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The starting data and the campaign's measurements, the rows with every column."""
+    """The starting data and the campaign's measurements (every one must hold every
+    fitted column: a lab's tell that left one out is refused, not dropped)."""
     frames = [start[columns]]
-    if not measured.empty and all(c in measured.columns for c in columns):
+    if not measured.empty:
+        for column in columns:
+            if column not in measured.columns or measured[column].isna().any():
+                rows = (measured if column not in measured.columns
+                        else measured[measured[column].isna()])
+                raise InputError("a measurement lacks a property the loop fits",
+                                 field=column, value=f"measurement "
+                                 f"{int(rows['measurement_id'].iloc[0])}",
+                                 allowed="every property of loop.properties told with each "
+                                 "measurement")
         frames.append(measured[columns])
-    return pd.concat(frames, ignore_index=True).dropna().reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True).reset_index(drop=True)
 
 
 def search_round(problem, box, n: int, *, loop: LoopSettings, seed: int,
