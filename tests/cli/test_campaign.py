@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from electroforge.campaigns.campaign import Campaign
 from electroforge.campaigns.store import Store
@@ -138,3 +139,28 @@ def test_a_lab_campaign_is_verified_by_the_labs_replicates(cli, tmp_path, model_
     assert f"| density_g_cm3 | {once:.4g} | 3 | 0.04 |" in result.out
     assert len(campaign.verifications()) == 1
     assert "Verified in the lab" in Path(campaign.recommend()["path"]).read_text()
+
+
+def test_a_closed_loop_from_the_command_line(cli, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "campaigns"))
+    import planted_loop
+
+    planted_loop.write_start_data(tmp_path / "start.csv")
+    (tmp_path / "loop.toml").write_text(
+        'name = "lab-loop"\nbudget = 4\nbatch_size = 2\n[space]\n'
+        'fix = { am_wt_pct = 95.0, sc_wt_pct = 65.0, c_rate = 1.0 }\n[objective]\n'
+        'targets = [{ name = "density_g_cm3", direction = "max", low = 2.0, high = 3.0 }]\n'
+        '[evaluator]\nkind = "lab"\n[loop]\ndata = "start.csv"\nmax_terms = 2\n'
+        'surrogate_calls = 12\n')
+    result = cli("campaign", "create", "loop.toml")
+    assert result.code == 0, result.err
+    assert "closed loop from " in result.out and "2-term equations" in result.out
+    assert cli("campaign", "ask", "lab-loop", "--n", "2", "--out", "sheet.csv").code == 0
+    sheet = pd.read_csv(tmp_path / "sheet.csv")
+    # round 1 is the open loop: the fitted line rises to the trust region's edge, cr 23 %
+    assert sheet["cr_pct"].max() == pytest.approx(23.0, abs=0.05)
+    status = cli("campaign", "status", "lab-loop")
+    assert "closed loop: 0 rounds measured" in status.out
+    assert "round   1: fitted on 16 recipes; cost predicted->measured 0.0064->?" in status.out

@@ -41,7 +41,7 @@ of ``batch_size`` candidates made::
     [loop]
     data = "line_174.parquet"   # the starting data (not counted in the budget)
     properties = []             # fitted properties (default: the objective's)
-    max_terms = 3               # SISSO terms per equation
+    max_terms = 4               # SISSO terms per equation
     patience = 2                # rounds without a better measured cost before stopping
     surrogate_calls = 40        # GP-Hedge evaluations of the equations per round
     min_distance = 0.02         # between candidates and measured recipes (unit cube)

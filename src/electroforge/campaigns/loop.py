@@ -62,7 +62,7 @@ class LoopSettings:
             dataset at several rates, the equations then taken at the fixed value). A
             fixed parameter left out pools the data over its values (structural
             properties, which do not depend on the discharge rate).
-        max_terms: Terms per equation (SISSO, 1-4).
+        max_terms: Terms per equation (SISSO, 1-4; 4 as the demo's equations).
         patience: Rounds without a better measured cost before the loop stops.
         surrogate_calls: GP-Hedge evaluations of the surrogate per round.
         min_distance: Least distance of a candidate to another candidate and to every
@@ -72,7 +72,7 @@ class LoopSettings:
     data: str
     properties: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()
-    max_terms: int = 3
+    max_terms: int = 4
     patience: int = 2
     surrogate_calls: int = 40
     min_distance: float = 0.02

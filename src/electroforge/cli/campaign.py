@@ -146,6 +146,12 @@ def run_create(args: argparse.Namespace) -> int:
           + (f"; fixed {', '.join(f'{k}={v:g}' for k, v in problem.fixed.items())}"
              if problem.fixed else ""))
     print(f"  objective: {problem.rate_note}")
+    if definition.loop is not None:
+        loop = campaign.definition.loop
+        print(f"  closed loop from {loop.data} (sha256 {loop.data_sha256[:12]}): each round "
+              f"refits {loop.max_terms}-term equations on all the data, {loop.surrogate_calls} "
+              f"GP-Hedge evaluations of them; stops after {loop.patience} rounds without a "
+              "better measured cost")
     if definition.schedule:
         print(f"  schedule: {definition.schedule} (run by `electroforge campaign run-due` or "
               "`electroforge scheduler`)")
