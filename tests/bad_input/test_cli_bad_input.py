@@ -348,6 +348,12 @@ CASES = [
     ("line-design-outside", "line run t.csv --out p.csv", ["t.csv", "am_wt_pct"],
      table("t.csv", {"am_wt_pct": [99.5], "sc_wt_pct": [60.0], "cr_pct": [10.0],
                      "c_rate": [1.0]})),
+    ("line-frames-design-missing", "line frames none.csv --out f", ["none.csv"], None),
+    ("line-frames-out-file", "line frames design.csv --out model.json",
+     ["model.json", "--out", "file"], None),
+    ("line-frames-design-outside", "line frames t.csv --out f", ["t.csv", "am_wt_pct"],
+     table("t.csv", {"am_wt_pct": [99.5], "sc_wt_pct": [60.0], "cr_pct": [10.0],
+                     "c_rate": [1.0]})),
     ("line-validate-out-folder", "line validate --out sub", ["sub", "folder"], folder("sub")),
     ("line-validate-grid", "line validate --grid abc", ["abc"], None),
     # -- fit ------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
+import numpy as np
 import pandas as pd
+import pytest
 
 from electroforge.datasets import read_dataset
 
@@ -43,3 +45,32 @@ def test_errors_before_any_work(cli, tmp_path):
                               "--scheduler", "tcp://127.0.0.1:1"), "not allowed with")
     assert_one_line_error(cli("line", "validate", "--workers", "-2"), "--workers")
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_frames_writes_the_calendering_series_with_their_conditions(cli, tmp_path):
+    from electroforge.datasets.frames import read_frames
+
+    write_design(tmp_path)
+    result = cli("line", "frames", "design.csv", "--out", "frames", "--workers", "0",
+                 "--grid", "48", "--cache-dir", "cache")
+    assert result.code == 0, result.err
+    assert "wrote 1 calendering series to frames (manifest.json)" in result.out
+    dataset = read_frames(tmp_path / "frames")
+    assert len(dataset) == 1 and dataset.manifest["line_version"]
+    entry = dataset.table.iloc[0]
+    assert entry["cr_pct"] == 20.0 and entry["shape"][1:] == [48, 48]
+    series = dataset.series(0)
+    labels = series["labels"]
+    assert labels.dtype == "uint8" and set(np.unique(labels)) <= {0, 1, 2, 3}
+    assert labels.shape[0] == entry["n_frames"] == len(series["strain"]) == len(series["phase"])
+    assert series["phase"][0] == "dried" and series["strain"][0] == 0.0
+    assert series["strain"].max() > 0.15 and {"loading", "unloading"} <= set(series["phase"])
+    # the AM volume is kept through the roll (the film's AM voxels move, none vanish)
+    am = (labels == 2).sum(axis=(1, 2, 3))
+    assert am.min() > 0.97 * am[0] and am.max() < 1.03 * am[0]
+    assert not (tmp_path / "frames" / ".line-frames").exists()
+    (tmp_path / "frames" / "manifest.json").write_text("{}")
+    from electroforge.errors import DatasetError
+
+    with pytest.raises(DatasetError, match="manifest.json.*not a frames manifest"):
+        read_frames(tmp_path / "frames")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from electroforge.cli.options import (
     add_space_options, check_dataset_output, check_space_input, command_line, count, seed,
@@ -41,6 +42,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_space_options(run)
     run.set_defaults(handler=run_line)
 
+    frames = actions.add_parser(
+        "frames", help="write the calendering frame series of a design (field surrogates)",
+        description="Simulate every recipe of DESIGN and write its calendering series (uint8 "
+        "voxel labels of every frame, with the compression, frame phase and strain) and a "
+        "manifest into DIR, for training the neural calendering surrogate.")
+    frames.add_argument("design", metavar="DESIGN", help="recipes, .csv or .parquet")
+    frames.add_argument("--out", required=True, metavar="DIR", help="the series' folder")
+    frames.add_argument("--grid", type=count, default=None,
+                        help="voxels across the box (default: 0.5 um voxels)")
+    frames.add_argument("--seed", type=seed, default=0, help="seed of the particles (default 0)")
+    frames.add_argument("--workers", type=workers, metavar="N",
+                        help="local worker processes (default: CPU count; 0: in this process)")
+    frames.add_argument("--cache-dir", metavar="DIR",
+                        help="finished recipes (default: $ELECTROFORGE_CACHE or "
+                        "~/.cache/electroforge)")
+    add_space_options(frames)
+    frames.set_defaults(handler=run_frames)
+
     validate = actions.add_parser(
         "validate", help="compare the line with the published anchors",
         description="Run a small set of recipes and print the line's porosity, tortuosity, "
@@ -56,6 +75,43 @@ def register(commands: argparse._SubParsersAction) -> None:
     validate.add_argument("--cache-dir", metavar="DIR", help="finished recipes (default as for run)")
     validate.add_argument("--out", metavar="FILE", help="also write the report to this text file")
     validate.set_defaults(handler=run_validate)
+
+
+def run_frames(args: argparse.Namespace) -> int:
+    import shutil
+
+    from electroforge import line
+    from electroforge.datasets.frames import write_frames
+    from electroforge.line.runner import _seeds, frames_files
+
+    check_space_input(args)
+    check_input_file(args.design, suffixes=SUFFIXES, what="design")
+    out = check_output_dir(args.out, option="--out", inputs=[args.design, args.space])
+    if args.cache_dir:
+        check_output_dir(args.cache_dir, option="--cache-dir",
+                         inputs=[args.design, args.space, args.out])
+    space = space_from_args(args)
+    recipes = read_dataset(args.design)
+    raw = Path(out) / ".line-frames"
+    try:
+        table = line.run(recipes, grid=args.grid, seed=args.seed, workers=args.workers,
+                         space=space, cache_dir=args.cache_dir, frames_dir=raw)
+    except InputError as error:
+        raise error.with_source(args.design) if error.source is None else error from None
+    made = table["error"] == ""
+    sources = frames_files(recipes, raw, grid=args.grid, seed=args.seed, space=space)
+    seeds = _seeds(args.seed, len(table))
+    keep = [i for i in range(len(table)) if made.iloc[i]]
+    manifest = write_frames([sources[i] for i in keep], table.iloc[keep], [seeds[i] for i in keep],
+                            out, meta={"command": command_line(args.argv),
+                                       "line_version": line.LINE_VERSION,
+                                       "line_parameters": line.LineParameters().to_dict()})
+    shutil.rmtree(raw, ignore_errors=True)
+    print(f"wrote {len(keep)} calendering series to {out} ({manifest.name}); "
+          f"{len(table) - len(keep)} recipes failed")
+    for index, row in table[~made].iterrows():
+        print(f"  failed: row {index + 1}: {row['error']}")
+    return 1 if len(keep) < len(table) else 0
 
 
 def run_line(args: argparse.Namespace) -> int:

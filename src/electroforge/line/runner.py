@@ -28,7 +28,7 @@ from electroforge.line.materials import LineParameters, default_grid
 from electroforge.seeds import check_seed
 from electroforge.space import Space, default_space
 
-__all__ = ["LINE_VERSION", "default_cache_dir", "local_cluster", "run"]
+__all__ = ["LINE_VERSION", "default_cache_dir", "frames_files", "local_cluster", "run"]
 
 #: Bump when the line's physics changes: cached results of other versions are not reused.
 LINE_VERSION = "4"
@@ -158,6 +158,18 @@ def _key(row: dict, grid: int, seed: int, params: LineParameters) -> str:
                        "revision": CACHE_REVISION,
                        "params": params.to_dict()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def frames_files(recipes: pd.DataFrame, frames_dir: str | os.PathLike[str], *,
+                 grid: int | None = None, seed: int | Sequence[int] = 0,
+                 params: LineParameters | None = None,
+                 space: Space | None = None) -> list[Path]:
+    """Where :func:`run` with the same arguments writes each recipe's frames file."""
+    params = params or LineParameters()
+    grid = default_grid(params) if grid is None else grid
+    table = _validated(recipes, space)
+    return [_frames_path(Path(frames_dir), _key(row, grid, s, params))
+            for row, s in zip(table.to_dict("records"), _seeds(seed, len(table)))]
 
 
 def _frames_path(frames: Path, key: str) -> Path:
