@@ -18,7 +18,8 @@ import traceback
 import warnings
 from collections.abc import Sequence
 
-from electroforge.cli import campaign, data, demo, doe, fit, line, optimize, sensitivity
+from electroforge.cli import (campaign, data, demo, doe, fit, line, optimize, sensitivity,
+                              surrogate)
 from electroforge.errors import ElectroforgeError, ElectroforgeWarning
 
 __all__ = ["main", "build_parser"]
@@ -51,7 +52,7 @@ def build_parser() -> Parser:
                         help="print the traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    for module in (doe, data, line, fit, optimize, sensitivity, campaign, demo):
+    for module in (doe, data, line, fit, optimize, sensitivity, surrogate, campaign, demo):
         module.register(commands)
     return parser
 

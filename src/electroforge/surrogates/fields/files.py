@@ -15,7 +15,8 @@ import torch
 
 from electroforge.errors import InputError
 
-__all__ = ["FORMAT", "load_field_model", "save_field_model"]
+__all__ = ["FORMAT", "load_checkpoint", "load_field_model", "save_checkpoint",
+           "save_field_model"]
 
 FORMAT = "electroforge-field-model"
 _ARCHITECTURES = ("FiLMUNet3d",)
@@ -66,3 +67,51 @@ def load_field_model(path: str | os.PathLike[str]) -> tuple[torch.nn.Module, dic
         raise InputError(f"not a field model of this electroforge ({type(error).__name__})",
                          source=str(path), allowed=allowed) from None
     return model.eval(), header
+
+
+def save_checkpoint(path: str | os.PathLike[str], model: torch.nn.Module, optimizer,
+                    epoch: int, header: dict[str, Any]) -> None:
+    """Weights, Adam's state and the epoch reached, atomically (safetensors + JSON)."""
+    from safetensors.torch import save_file
+
+    from electroforge.atomic import atomic_path
+
+    tensors = {f"model.{k}": v.detach().contiguous().cpu()
+               for k, v in model.state_dict().items()}
+    steps = {}
+    for index, state in optimizer.state_dict()["state"].items():
+        for name, value in state.items():
+            if torch.is_tensor(value) and value.dim() > 0:
+                tensors[f"optimizer.{index}.{name}"] = value.detach().contiguous().cpu()
+            else:
+                steps[f"{index}.{name}"] = float(value)
+    content = {"format": FORMAT + "-checkpoint", "epoch": int(epoch), "steps": steps,
+               "header": header}
+    with atomic_path(Path(path)) as temporary:
+        save_file(tensors, str(temporary), metadata={"electroforge": json.dumps(content)})
+
+
+def load_checkpoint(path: str | os.PathLike[str], model: torch.nn.Module, optimizer,
+                    header: dict[str, Any]) -> int:
+    """Restore a checkpoint of the same training (same header); returns its epoch."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    with safe_open(str(path), framework="pt") as handle:
+        content = json.loads((handle.metadata() or {}).get("electroforge", "{}"))
+    if content.get("format") != FORMAT + "-checkpoint" or content.get("header") != header:
+        raise InputError("the checkpoint belongs to another training", source=str(path),
+                         allowed="the same data, task and options (or delete the checkpoint)")
+    tensors = load_file(str(path))
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    state = optimizer.state_dict()
+    state["state"] = {}
+    for key, value in tensors.items():
+        if key.startswith("optimizer."):
+            _, index, name = key.split(".", 2)
+            state["state"].setdefault(int(index), {})[name] = value
+    for key, value in content["steps"].items():
+        index, name = key.split(".", 1)
+        state["state"].setdefault(int(index), {})[name] = torch.tensor(value)
+    optimizer.load_state_dict(state)
+    return int(content["epoch"])
