@@ -78,10 +78,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_frames(args: argparse.Namespace) -> int:
-    import shutil
-
     from electroforge import line
-    from electroforge.datasets.frames import write_frames
+    from electroforge.datasets.frames import MANIFEST, write_frames
     from electroforge.line.runner import _seeds, frames_files
 
     check_space_input(args)
@@ -90,23 +88,36 @@ def run_frames(args: argparse.Namespace) -> int:
     if args.cache_dir:
         check_output_dir(args.cache_dir, option="--cache-dir",
                          inputs=[args.design, args.space, args.out])
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise InputError("the output folder holds other files", source=str(out),
+                         field="--out", allowed="an empty or new folder, or one written by "
+                         "electroforge line frames (replaced as a whole)")
     space = space_from_args(args)
-    recipes = read_dataset(args.design)
-    raw = Path(out) / ".line-frames"
-    try:
-        table = line.run(recipes, grid=args.grid, seed=args.seed, workers=args.workers,
-                         space=space, cache_dir=args.cache_dir, frames_dir=raw)
-    except InputError as error:
-        raise error.with_source(args.design) if error.source is None else error from None
-    made = table["error"] == ""
-    sources = frames_files(recipes, raw, grid=args.grid, seed=args.seed, space=space)
-    seeds = _seeds(args.seed, len(table))
-    keep = [i for i in range(len(table)) if made.iloc[i]]
-    manifest = write_frames([sources[i] for i in keep], table.iloc[keep], [seeds[i] for i in keep],
-                            out, meta={"command": command_line(args.argv),
-                                       "line_version": line.LINE_VERSION,
-                                       "line_parameters": line.LineParameters().to_dict()})
-    shutil.rmtree(raw, ignore_errors=True)
+    # the calendering alone: a discharge failure must not cost a good series
+    recipes = read_dataset(args.design).drop(columns=["c_rate"], errors="ignore")
+    import tempfile
+
+    from electroforge.atomic import staged_folder
+
+    with tempfile.TemporaryDirectory(prefix="line-frames-") as raw:
+        try:
+            table = line.run(recipes, grid=args.grid, seed=args.seed, workers=args.workers,
+                             space=space, cache_dir=args.cache_dir, frames_dir=raw)
+        except InputError as error:
+            raise error.with_source(args.design) if error.source is None else error from None
+        made = table["error"] == ""
+        sources = frames_files(recipes, raw, grid=args.grid, seed=args.seed, space=space)
+        seeds = _seeds(args.seed, len(table))
+        keep = [i for i in range(len(table)) if made.iloc[i]]
+        with staged_folder(out) as stage:
+            manifest = write_frames(
+                [sources[i] for i in keep], table.iloc[keep], [seeds[i] for i in keep], stage,
+                meta={"command": command_line(args.argv), "line_version": line.LINE_VERSION,
+                      "line_parameters": line.LineParameters().to_dict()})
+            written = {p.name for p in stage.glob("series_*.npz")}
+    for old in out.glob("series_*.npz"):      # an earlier run's series beyond this one's
+        if old.name not in written:
+            old.unlink()
     print(f"wrote {len(keep)} calendering series to {out} ({manifest.name}); "
           f"{len(table) - len(keep)} recipes failed")
     for index, row in table[~made].iterrows():

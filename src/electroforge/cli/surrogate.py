@@ -41,6 +41,7 @@ def run_train(args: argparse.Namespace) -> int:
     read_frames(args.frames)                     # a readable folder, before any work
     check_output_file(args.out, option="--out", suffixes=(".safetensors",),
                       inputs=[args.frames])
+    check_output_file(args.out + ".checkpoint", option="--out", inputs=[args.frames])
     if args.device == "cuda":
         import torch
 

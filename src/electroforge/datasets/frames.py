@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ __all__ = ["FRAMES_FORMAT", "MANIFEST", "FrameSeries", "read_frames", "write_fra
 FRAMES_FORMAT = "electroforge-calendering-frames"
 MANIFEST = "manifest.json"
 _RECIPE = ("am_wt_pct", "sc_wt_pct", "cr_pct", "c_rate")
+_ARRAYS = ("labels", "phase", "strain", "cr_pct", "voxel_um")
+_SERIES_NAME = re.compile(r"series_\d{4}\.npz")
 
 
 def write_frames(sources: list[Path], recipes: pd.DataFrame, seeds: list[int],
@@ -82,19 +85,30 @@ class FrameSeries:
 
     def series(self, index: int) -> dict[str, np.ndarray]:
         """Every array of series ``index``."""
+        import zipfile
+        import zlib
+
         entry = self.manifest["series"][index]
         path = self.folder / entry["file"]
+        allowed = "a series written by electroforge line frames"
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, zipfile.BadZipFile, zlib.error) as error:
             raise DatasetError(f"cannot read the series ({error})", source=str(path),
-                               allowed="a series written by electroforge line frames") from None
-        if arrays["labels"].dtype != np.uint8 or arrays["labels"].shape[0] != entry["n_frames"]:
-            raise DatasetError("the series differs from its manifest", source=str(path),
-                               field="labels", value=f"{arrays['labels'].dtype} "
-                               f"{arrays['labels'].shape}",
-                               allowed=f"uint8, {entry['n_frames']} frames")
+                               allowed=allowed) from None
+        missing = [k for k in _ARRAYS if k not in arrays]
+        if missing:
+            raise DatasetError("the series lacks an array", source=str(path), field=missing[0],
+                               allowed=allowed)
+        labels = arrays["labels"]
+        if labels.dtype != np.uint8 or labels.ndim != 4 or labels.shape[0] != entry["n_frames"] \
+                or labels.max(initial=0) > 3 or len(arrays["strain"]) != len(labels):
+            raise DatasetError("the series differs from its manifest or holds unknown labels",
+                               source=str(path), field="labels",
+                               value=f"{labels.dtype} {labels.shape}",
+                               allowed=f"uint8 labels 0-3, {entry['n_frames']} frames, one "
+                               "strain and phase each")
         return arrays
 
 
@@ -113,6 +127,11 @@ def read_frames(folder: str | os.PathLike[str]) -> FrameSeries:
         raise DatasetError("not a frames manifest", source=str(path), field="format",
                            value=repr(manifest.get("format") if isinstance(manifest, dict)
                                       else manifest), allowed=allowed)
+    for entry in manifest["series"]:
+        if not isinstance(entry, dict) or not _SERIES_NAME.fullmatch(str(entry.get("file"))) \
+                or not all(k in entry for k in ("n_frames", "voxel_um", "cr_pct")):
+            raise DatasetError("a series entry of the manifest is malformed", source=str(path),
+                               field="series", value=repr(entry)[:80], allowed=allowed)
     missing = [e.get("file") for e in manifest["series"]
                if not (folder / str(e.get("file"))).is_file()]
     if missing:

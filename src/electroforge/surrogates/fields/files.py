@@ -94,15 +94,20 @@ def save_checkpoint(path: str | os.PathLike[str], model: torch.nn.Module, optimi
 def load_checkpoint(path: str | os.PathLike[str], model: torch.nn.Module, optimizer,
                     header: dict[str, Any]) -> int:
     """Restore a checkpoint of the same training (same header); returns its epoch."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
-    with safe_open(str(path), framework="pt") as handle:
-        content = json.loads((handle.metadata() or {}).get("electroforge", "{}"))
-    if content.get("format") != FORMAT + "-checkpoint" or content.get("header") != header:
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            content = json.loads((handle.metadata() or {}).get("electroforge", "{}"))
+        tensors = load_file(str(path))
+    except (OSError, SafetensorError, ValueError) as error:
+        raise InputError(f"cannot read the checkpoint ({error})", source=str(path),
+                         allowed="a checkpoint of this training (or delete it)") from None
+    if not isinstance(content, dict) or content.get("format") != FORMAT + "-checkpoint" \
+            or content.get("header") != header:
         raise InputError("the checkpoint belongs to another training", source=str(path),
                          allowed="the same data, task and options (or delete the checkpoint)")
-    tensors = load_file(str(path))
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     state = optimizer.state_dict()
     state["state"] = {}

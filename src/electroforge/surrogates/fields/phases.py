@@ -9,7 +9,8 @@ predicted frame must hold the dried structure's AM and CBD volumes. Two tools:
   each phase's total is its target (the soft form, differentiable, for training);
 - :func:`assign_phases`: hard labels with the AM and CBD voxel counts exact: the AM target
   count of voxels most likely AM, then the CBD count of the rest most likely CBD, then the
-  void count (if given) of the rest most likely void; what is left is pore.
+  void count (if given) of the rest most likely void; what is left is pore or void,
+  whichever is likelier.
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ def assign_phases(probabilities: torch.Tensor, am_voxels: int, cbd_voxels: int,
         >>> p = torch.tensor([[0.7, 0.1, 0.1, 0.1], [0.1, 0.2, 0.1, 0.1],
         ...                   [0.1, 0.6, 0.7, 0.1], [0.1, 0.1, 0.1, 0.7]])
         >>> assign_phases(p, am_voxels=1, cbd_voxels=1).tolist()
-        [0, 1, 2, 0]
+        [0, 1, 2, 3]
     """
     shape = probabilities.shape[1:]
     flat = probabilities.reshape(probabilities.shape[0], -1)
-    labels = torch.full((flat.shape[1],), PORE, dtype=torch.uint8)
+    # what no count claims is pore or void, whichever is likelier (void above the film)
+    labels = torch.where(flat[VOID] > flat[PORE], VOID, PORE).to(torch.uint8) \
+        if flat.shape[0] > VOID else torch.full((flat.shape[1],), PORE, dtype=torch.uint8)
     free = torch.ones(flat.shape[1], dtype=torch.bool)
     for phase, count in ((AM, am_voxels), (CBD, cbd_voxels), (VOID, void_voxels)):
         if count is None or count <= 0:

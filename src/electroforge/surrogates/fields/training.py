@@ -10,7 +10,8 @@ Two tasks, one network each, both conditioned on the compression:
 The loss is the voxel cross-entropy plus the squared error of the predicted AM and CBD
 volumes (the soft sums of their probabilities) against the truth's, relative to the
 voxels of a sample: material is neither made nor lost. Training is seeded and runs
-single-threaded on the CPU so that the same seed gives the same weights; after every
+single-threaded so that on the CPU the same seed gives the same weights (on a GPU,
+cuDNN's 3D convolutions are not bitwise reproducible); after every
 epoch a checkpoint (weights, optimizer state, epoch; safetensors with a JSON header)
 is written beside the output, and a run started again with the same arguments resumes
 from it.
@@ -135,8 +136,11 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
         net = FiLMUNet3d(**config).to(device)
         optimizer = torch.optim.Adam(net.parameters(), lr=lr)
         start = 0
+        # what makes a training the same one: everything but how the command was typed
+        identity = json.loads(json.dumps({k: v for k, v in content.items() if k != "command"}
+                                         | {"config": config}))
         if checkpoint.is_file():
-            start = load_checkpoint(checkpoint, net, optimizer, content)
+            start = load_checkpoint(checkpoint, net, optimizer, identity)
         inputs, conditions, targets = _stacked(data)
         order_rng = np.random.default_rng(seed)
         orders = [order_rng.permutation(len(data)) for _ in range(epochs)]
@@ -150,7 +154,7 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
                 loss.backward()
                 optimizer.step()
                 total += float(loss.detach()) * len(batch)
-            save_checkpoint(checkpoint, net, optimizer, epoch + 1, content)
+            save_checkpoint(checkpoint, net, optimizer, epoch + 1, identity)
             if progress is not None:
                 progress(epoch + 1, total / len(data))
     save_field_model(net.cpu(), out, content)

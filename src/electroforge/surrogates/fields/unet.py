@@ -16,6 +16,8 @@ the film's top is void, its bottom the current collector) and the output cropped
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -30,7 +32,7 @@ class _Block(nn.Module):
         super().__init__()
         self.convs = nn.ModuleList([nn.Conv3d(channels_in, channels, 3, padding=1),
                                     nn.Conv3d(channels, channels, 3, padding=1)])
-        groups = max(1, min(8, channels // 4))
+        groups = math.gcd(8, channels)       # divides the channels, whatever the width
         self.norms = nn.ModuleList([nn.GroupNorm(groups, channels) for _ in range(2)])
         self.film = nn.Linear(n_conditions, 4 * channels)
         nn.init.zeros_(self.film.weight)       # starts as the plain U-Net
