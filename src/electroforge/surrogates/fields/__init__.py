@@ -7,6 +7,7 @@
   (iterative proportional fitting), and :func:`assign_phases`: labels with the AM and CBD
   voxel counts exact;
 - :func:`voxel_r2`: the reference's voxel R2 (Eq. 3) on one-hot phases inside the film;
+- the baselines a surrogate must beat: :func:`copy_previous` and :func:`affine_z`;
 - :mod:`~electroforge.surrogates.fields.files`: weights as safetensors with a JSON header
   (no pickle: a shared model file is data).
 
@@ -15,10 +16,11 @@ FiLM is a few hundred lines of plain torch; the frameworks that ship one (MONAI,
 bring far more than the model needs.
 """
 
+from electroforge.surrogates.fields.baselines import affine_z, copy_previous
 from electroforge.surrogates.fields.files import load_field_model, save_field_model
 from electroforge.surrogates.fields.metrics import voxel_r2
 from electroforge.surrogates.fields.phases import PHASES, assign_phases, conserve_volumes
 from electroforge.surrogates.fields.unet import FiLMUNet3d
 
-__all__ = ["FiLMUNet3d", "PHASES", "assign_phases", "conserve_volumes", "load_field_model",
-           "save_field_model", "voxel_r2"]
+__all__ = ["FiLMUNet3d", "PHASES", "affine_z", "assign_phases", "conserve_volumes",
+           "copy_previous", "load_field_model", "save_field_model", "voxel_r2"]
