@@ -84,7 +84,7 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     seeds = _seeds(seed, len(table))
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     frames = Path(frames_dir) if frames_dir is not None else None
-    keys = [_key(row, grid, s, params) for row, s in zip(table.to_dict("records"), seeds)]
+    keys = _keys(table, grid, seeds, params)
     results: dict[int, dict] = {}
     for index, key in enumerate(keys):
         cached = cache / f"{key}.json"
@@ -168,8 +168,14 @@ def frames_files(recipes: pd.DataFrame, frames_dir: str | os.PathLike[str], *,
     params = params or LineParameters()
     grid = default_grid(params) if grid is None else grid
     table = _validated(recipes, space)
-    return [_frames_path(Path(frames_dir), _key(row, grid, s, params))
-            for row, s in zip(table.to_dict("records"), _seeds(seed, len(table)))]
+    return [_frames_path(Path(frames_dir), key)
+            for key in _keys(table, grid, _seeds(seed, len(table)), params)]
+
+
+def _keys(table: pd.DataFrame, grid: int, seeds: list[int], params: LineParameters
+          ) -> list[str]:
+    """The cache key of every recipe row (its results and its frames file are named by it)."""
+    return [_key(row, grid, s, params) for row, s in zip(table.to_dict("records"), seeds)]
 
 
 def _frames_path(frames: Path, key: str) -> Path:
