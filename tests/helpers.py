@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 
 def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -69,3 +72,77 @@ def snapshot(root: Path) -> dict[str, str]:
             dump = "empty"
         hashes[store.relative_to(root).as_posix() + " (dump)"] = dump
     return hashes
+
+
+# -- a tiny synthetic calendering for the field surrogates ----------------------------------
+SCHEDULE = (0.0, 0.5, 1.0, 0.8)     # the film top's strain over the series, x CR
+N, FILM = 16, 12
+
+
+def particle_frames(rng, cr):
+    """A rigid-particle calendering: AM and CBD spheres that do not touch, whose centres
+    move with the film top (to whole voxels, so each keeps its voxel count), through
+    SCHEDULE: the solid volume is kept while the pores close, as in the line, and the
+    spring-back is not the affine squeeze to the gap."""
+    scales = [1 - cr * k for k in SCHEDULE]
+    spheres = []
+    for _ in range(100_000):
+        if len(spheres) == 7:
+            break
+        kind = 2 if len(spheres) < 3 else 1      # AM, then CBD
+        r = 2.6 if kind == 2 else 1.2
+        # none reaches the layer on the current collector, which the models keep as it is
+        c = rng.uniform([(r + 1) / min(scales), 0, 0], [FILM - r - 0.5, N, N])
+        if all(_far(c, d, r, q, min(scales)) for d, q, _ in spheres):
+            spheres.append((c, r, kind))
+    else:
+        raise AssertionError("no room for the spheres")
+    z, y, x = np.mgrid[:N, :N, :N] + 0.5
+    frames = []
+    for s in scales:
+        labels = np.zeros((N, N, N), np.uint8)
+        for c, r, kind in spheres:
+            dy, dx = (((d - e) + N / 2) % N - N / 2 for d, e in ((y, c[1]), (x, c[2])))
+            labels[(z - np.round(c[0] * s) - 0.5) ** 2 + dy ** 2 + dx ** 2 < r ** 2] = kind
+        labels[int(np.ceil(FILM * s)):] = 3
+        frames.append(labels)
+    return np.stack(frames)
+
+
+def _far(c, d, r, q, scale):
+    lateral = ((c[1:] - d[1:]) + N / 2) % N - N / 2
+    return ((c[0] - d[0]) * scale) ** 2 + (lateral ** 2).sum() > (r + q + 1) ** 2
+
+
+def write_series(folder, crs=(0.1, 0.3)):
+    """A frames folder as `line frames` writes it, of :func:`particle_frames` series."""
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    entries = []
+    for i, cr in enumerate(crs):
+        frames = particle_frames(rng, cr)
+        np.savez_compressed(folder / f"series_{i:04d}.npz", labels=frames,
+                            phase=np.array(["dried", "loading", "loading", "unloading"]),
+                            strain=np.array(SCHEDULE) * cr, top_um=np.ones(4),
+                            roll_um=np.ones(4), cr_pct=np.float64(100 * cr),
+                            voxel_um=np.float64(0.5), am_volume_um3=np.float64(1.0),
+                            cbd_volume_um3=np.float64(1.0))
+        entries.append({"file": f"series_{i:04d}.npz", "am_wt_pct": 90.0, "sc_wt_pct": 60.0,
+                        "cr_pct": 100 * cr, "seed": i, "n_frames": 4, "shape": [N, N, N],
+                        "voxel_um": 0.5})
+    from electroforge.datasets.frames import FRAMES_FORMAT
+
+    (folder / "manifest.json").write_text(json.dumps(
+        {"format": FRAMES_FORMAT, "version": 1, "line_version": "test", "series": entries}))
+    return folder
+
+
+
+def tiny_calendering_model(folder: Path, *, epochs: int = 30) -> Path:
+    """A direct calendering model (0.5 um voxels) trained briefly on :func:`write_series`
+    in ``folder``: right in format, not in accuracy."""
+    from electroforge.surrogates.fields.training import train_calendering
+
+    frames = write_series(folder / "frames")
+    train_calendering(frames, folder / "tiny.safetensors", epochs=epochs, seed=0)
+    return folder / "tiny.safetensors"

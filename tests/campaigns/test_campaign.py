@@ -207,6 +207,37 @@ def test_definition_file_round_trip(tmp_path, model_file):
     assert CampaignDefinition.from_dict(json.loads(json.dumps(loaded.to_dict()))) == loaded
 
 
+def test_a_line_campaign_takes_the_neural_calendering(tmp_path, monkeypatch):
+    from electroforge.campaigns import evaluators
+    from electroforge.surrogates.fields.calendering import shipped_model_path
+
+    (tmp_path / "campaign.toml").write_text(
+        'name = "n"\nbudget = 2\n[space]\nfix = { c_rate = 1.0 }\n[objective]\n'
+        '[[objective.targets]]\nname = "porosity"\ndirection = "min"\nlow = 0.2\nhigh = 0.6\n'
+        '[evaluator]\n'
+        'kind = "line"\ncalendering = "neural"\n'
+        f'calendering_model = "{shipped_model_path()}"\n')
+    loaded = CampaignDefinition.load(tmp_path / "campaign.toml")
+    assert (loaded.calendering, loaded.calendering_model) == ("neural", str(shipped_model_path()))
+    assert CampaignDefinition.from_dict(json.loads(json.dumps(loaded.to_dict()))) == loaded
+    seen = {}
+    monkeypatch.setattr("electroforge.line.run", lambda recipes, **kw: seen.update(kw) or
+                        recipes.assign(porosity=0.3, error=""))
+    campaign = Campaign.create(Store(tmp_path / "ws"), loaded)
+    assert isinstance(campaign.evaluator, evaluators.LineEvaluator)
+    campaign.evaluator.evaluate(pd.DataFrame({"proposal_id": [0], "am_wt_pct": [90.0],
+                                              "sc_wt_pct": [60.0], "cr_pct": [30.0]}))
+    assert seen["calendering"] == "neural"
+    assert seen["calendering_model"] == str(shipped_model_path())
+    for text, fragment in (('kind = "line"\ncalendering = "fem"', "unknown calendering"),
+                           ('kind = "lab"\ncalendering = "neural"', "the virtual line's"),
+                           ('kind = "line"\ncalendering_model = "none.safetensors"',
+                            "calendering = ")):
+        (tmp_path / "bad.toml").write_text(f'name = "b"\nbudget = 2\n[evaluator]\n{text}\n')
+        with pytest.raises(InputError, match=fragment):
+            CampaignDefinition.load(tmp_path / "bad.toml")
+
+
 def test_proposals_meet_the_space_constraints(tmp_path, model_file):
     campaign = Campaign.create(Store(tmp_path), definition(
         model_file, budget=12, constraints=("am_wt_pct + 0.5 * cr_pct <= 100",)))

@@ -90,3 +90,13 @@ def test_malformed_files_are_refused_naming_the_file(saved, tmp_path, edit, fiel
     assert "edited.json" in str(error.value)
     if field:
         assert f"field '{field}'" in str(error.value)
+
+
+def test_a_field_model_file_loads_as_a_calendering_model_and_not_as_properties():
+    from electroforge.surrogates.fields.calendering import CalenderingModel, shipped_model_path
+
+    model = load_surrogate(shipped_model_path())
+    assert isinstance(model, CalenderingModel) and model.task == "direct"
+    assert model.voxel_um == 0.5 and model.header["line_version"] == "4"
+    with pytest.raises(SurrogateError, match="structures, not properties"):
+        load_surrogate(shipped_model_path(), properties=True)

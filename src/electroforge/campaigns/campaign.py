@@ -462,7 +462,9 @@ class Campaign:
         if self._evaluator is not None:
             return self._evaluator
         return make_evaluator(self.definition.evaluator, self.problem,
-                              seed=self.definition.seed, grid=self.definition.grid)
+                              seed=self.definition.seed, grid=self.definition.grid,
+                              calendering=self.definition.calendering,
+                              calendering_model=self.definition.calendering_model)
 
     def _evaluate(self, proposals: pd.DataFrame) -> pd.DataFrame:
         return self.evaluator.evaluate(proposals[["proposal_id"] + self.problem.names])
@@ -807,7 +809,7 @@ def _problem(definition: CampaignDefinition) -> RecipeProblem:
     if definition.model is not None:
         from electroforge.surrogates import load_surrogate
 
-        model = load_surrogate(definition.model)
+        model = load_surrogate(definition.model, properties=True)
     if definition.evaluator != "surrogate" and model is not None:
         # the model only lends its training data's ranges as scaling bounds
         bounds = getattr(model, "output_bounds_", {})

@@ -26,6 +26,8 @@ Example ``campaign.toml``::
     kind = "surrogate"          # surrogate (a fitted model), line (the virtual line), lab
     model = "model.json"        # surrogate: the model; line/lab: optional, for scaling bounds
     grid = 96                   # the line's grid (line evaluations and verification)
+    calendering = "dem"         # line: the roll by the DEM (default) or "neural" (a field
+    calendering_model = "m.safetensors"   # model: the shipped one, or this file)
     verify_seeds = 3            # the final recommendation re-made on the line with this
                                 # many particle seeds (default 3; 0: no verification)
 
@@ -76,7 +78,8 @@ _WORKSPACE_ENTRIES = ("electroforge.db", "locks")
 _KEYS = ("name", "seed", "budget", "batch_size", "iterations", "schedule", "space",
          "objective", "evaluator", "optimizer", "loop")
 _SPACE_KEYS = ("file", "bounds", "fix", "constraints", "trust_margin")
-_EVALUATOR_KEYS = ("kind", "model", "grid", "verify_seeds")
+_EVALUATOR_KEYS = ("kind", "model", "grid", "verify_seeds", "calendering",
+                   "calendering_model")
 #: Particle seeds of a verification: at least 3 by default, at most this many.
 DEFAULT_VERIFY_SEEDS = 3
 MAX_VERIFY_SEEDS = 20
@@ -105,6 +108,10 @@ class CampaignDefinition:
     model: str | None = None
     grid: int | None = None     # the line's grid; None: its default (0.5 um voxels)
     verify_seeds: int | None = None   # None: 3 (surrogate, line), 0 (lab)
+    #: the line's roll: "dem", or "neural" (a calendering field model; verification stays
+    #: on the DEM, the line's reference)
+    calendering: str = "dem"
+    calendering_model: str | None = None
     seed: int = 0
     batch_size: int = 1
     iterations: int | None = None
@@ -191,6 +198,19 @@ class CampaignDefinition:
                 raise InputError("a closed loop evaluates on the line or in the lab",
                                  field="evaluator.kind", value="surrogate",
                                  allowed="line or lab (the loop fits its own surrogates)")
+        if self.calendering not in ("dem", "neural"):
+            raise InputError("unknown calendering", field="evaluator.calendering",
+                             value=repr(self.calendering), allowed="dem or neural")
+        if (self.calendering == "neural" or self.calendering_model) and self.evaluator != "line":
+            raise InputError("the calendering is the virtual line's", field="evaluator.calendering",
+                             value=repr(self.calendering), allowed="kind = \"line\" for a "
+                             "neural calendering")
+        if self.calendering_model is not None and (self.calendering != "neural" or not
+                                                   Path(self.calendering_model).is_file()):
+            raise InputError("the calendering model needs calendering = \"neural\" and an "
+                             "existing file", field="evaluator.calendering_model",
+                             value=self.calendering_model,
+                             allowed="a file of `electroforge surrogate train calendering`")
         if self.model is not None and not Path(self.model).is_file():
             raise InputError("the model file does not exist", field="evaluator.model",
                              value=self.model, allowed="the path of a fitted model")
@@ -254,10 +274,16 @@ class CampaignDefinition:
             objective = ObjectiveSpec.from_dict(objective_table)
         evaluator = _table(data, "evaluator", _EVALUATOR_KEYS)
         model = _path_text(evaluator, "model", "evaluator.model") if "model" in evaluator else None
+        calendering_model = (_path_text(evaluator, "calendering_model",
+                                        "evaluator.calendering_model")
+                             if "calendering_model" in evaluator else None)
         return cls(name=data["name"], budget=data["budget"], space=space, objective=objective,
                    evaluator=evaluator.get("kind", "surrogate"),
                    model=str((base / model).resolve()) if model else None,
                    grid=evaluator.get("grid"), verify_seeds=evaluator.get("verify_seeds"),
+                   calendering=evaluator.get("calendering", "dem"),
+                   calendering_model=(str((base / calendering_model).resolve())
+                                      if calendering_model else None),
                    seed=data.get("seed", 0),
                    batch_size=data.get("batch_size", 1), iterations=data.get("iterations"),
                    schedule=data.get("schedule"),
@@ -271,6 +297,7 @@ class CampaignDefinition:
         return {"name": self.name, "budget": self.budget, "space": self.space.to_dict(),
                 "objective": self.objective.to_dict(), "evaluator": self.evaluator,
                 "model": self.model, "grid": self.grid, "verify_seeds": self.verify_seeds,
+                "calendering": self.calendering, "calendering_model": self.calendering_model,
                 "seed": self.seed,
                 "batch_size": self.batch_size, "iterations": self.iterations,
                 "schedule": self.schedule,

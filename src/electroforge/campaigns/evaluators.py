@@ -88,13 +88,16 @@ class LineEvaluator:
         stream: :data:`EVALUATION_STREAM` or :data:`VERIFICATION_STREAM`.
         workers: Line worker processes (None: up to :data:`IN_PROCESS_RECIPES` recipes in
             this process, more on the line's default cluster).
+        calendering, calendering_model: The line's roll (see :func:`electroforge.line.run`).
     """
 
     kind = "line"
 
     def __init__(self, problem: RecipeProblem, campaign_seed: int, *, grid: int | None = None,
-                 stream: int = EVALUATION_STREAM, workers: int | None = None) -> None:
+                 stream: int = EVALUATION_STREAM, workers: int | None = None,
+                 calendering: str = "dem", calendering_model: str | None = None) -> None:
         self.problem = problem
+        self.calendering, self.calendering_model = calendering, calendering_model
         self.campaign_seed = check_seed(campaign_seed)
         self.grid = grid
         self.stream = stream
@@ -121,7 +124,8 @@ class LineEvaluator:
         workers = self.workers if self.workers is not None else (
             0 if len(full) <= IN_PROCESS_RECIPES else None)
         props = line_run(full.assign(**missing), grid=self.grid, seed=seeds,
-                         space=self.problem.space, progress=False, workers=workers)
+                         space=self.problem.space, progress=False, workers=workers,
+                         calendering=self.calendering, calendering_model=self.calendering_model)
         failed = props.get("error", pd.Series([""] * len(props))).fillna("").astype(str) != ""
         if failed.any():
             raise InputError("the virtual line failed on a proposed recipe", field="evaluator",
@@ -144,12 +148,14 @@ class LabEvaluator:
 
 def make_evaluator(kind: str, problem: RecipeProblem, *, seed: int = 0,
                    grid: int | None = None, stream: int = EVALUATION_STREAM,
-                   workers: int | None = None) -> Evaluator:
+                   workers: int | None = None, calendering: str = "dem",
+                   calendering_model: str | None = None) -> Evaluator:
     """The evaluator of a campaign's ``[evaluator] kind``."""
     if kind == "surrogate":
         return SurrogateEvaluator(problem)
     if kind == "line":
-        return LineEvaluator(problem, seed, grid=grid, stream=stream, workers=workers)
+        return LineEvaluator(problem, seed, grid=grid, stream=stream, workers=workers,
+                             calendering=calendering, calendering_model=calendering_model)
     if kind == "lab":
         return LabEvaluator()
     raise InputError("unknown evaluator", field="evaluator.kind", value=kind,

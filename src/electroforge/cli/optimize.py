@@ -97,7 +97,7 @@ def problem_from_args(args: argparse.Namespace):
     out = check_output_dir(args.out, option="--out", inputs=inputs)
     for name in getattr(args, "outputs", ()):
         check_output_file(out / name, option="--out", inputs=inputs)
-    model = load_surrogate(args.model)
+    model = load_surrogate(args.model, properties=True)
     spec = ObjectiveSpec.load(args.objective) if args.objective else default_spec(model)
     space = space_from_args(args)
     try:

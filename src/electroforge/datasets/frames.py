@@ -25,7 +25,8 @@ import pandas as pd
 
 from electroforge.errors import DatasetError
 
-__all__ = ["FRAMES_FORMAT", "MANIFEST", "FrameSeries", "read_frames", "write_frames"]
+__all__ = ["FRAMES_FORMAT", "MANIFEST", "FrameSeries", "read_frames", "subset_frames",
+           "write_frames"]
 
 FRAMES_FORMAT = "electroforge-calendering-frames"
 MANIFEST = "manifest.json"
@@ -138,3 +139,25 @@ def read_frames(folder: str | os.PathLike[str]) -> FrameSeries:
         raise DatasetError("a series of the manifest is missing", source=str(folder),
                            field="file", value=missing[0], allowed=allowed)
     return FrameSeries(folder, manifest)
+
+
+def subset_frames(folder: str | os.PathLike[str], rows: list[int],
+                  out: str | os.PathLike[str]) -> FrameSeries:
+    """A new frames folder ``out`` holding the series ``rows`` of ``folder`` (renumbered;
+    e.g. the slurries a model trains on, apart from those it is validated on)."""
+    import shutil
+
+    from electroforge.atomic import atomic_write_text
+
+    source = read_frames(folder)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for new, row in enumerate(rows):
+        entry = dict(source.manifest["series"][row], file=f"series_{new:04d}.npz")
+        shutil.copyfile(source.folder / source.manifest["series"][row]["file"],
+                        out / entry["file"])
+        entries.append(entry)
+    manifest = dict(source.manifest, series=entries, subset_of=str(source.folder))
+    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    return read_frames(out)

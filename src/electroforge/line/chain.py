@@ -3,11 +3,20 @@
 Making and drying a slurry is shared by every recipe with the same (AM wt%, SC wt%), as
 in the reference's slurry-major design; each recipe then calenders its own copy of the
 dried film and is discharged at its own C-rate.
+
+The roll is the DEM by default; with a calendering field model
+(:mod:`electroforge.surrogates.fields.calendering`) the dried film's label image is
+calendered by the network instead, and the same property and discharge code measures the
+predicted image. Its properties are those of one image whose film is a whole number of
+layers (the DEM's are interpolated between the two images around the film's top), and its
+spring-back is read off the predicted film height, to a layer.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +28,11 @@ from electroforge.line.calendering import Calendering, calender
 from electroforge.line.dem import AM, ContactModel
 from electroforge.line.discharge import discharge
 from electroforge.line.drying import DriedFilm, dry
-from electroforge.line.film import film_labels, film_properties
+from electroforge.line.film import film_labels, film_properties, image_properties
 from electroforge.line.materials import LineParameters
 from electroforge.line.particles import Slurry, make_slurry, sauter_radius_um
 from electroforge.line.voxels import voxel_size_um
+from electroforge.surrogates.fields.baselines import film_height
 
 __all__ = ["Condition", "slurry_seed", "simulate_slurry", "check_grid"]
 
@@ -70,19 +80,85 @@ def check_grid(grid: int, params: LineParameters) -> None:
 
 
 def simulate_slurry(am_wt_pct: float, sc_wt_pct: float, conditions: Sequence[Condition], *,
-                    grid: int, seed: int, params: LineParameters) -> list[dict]:
+                    grid: int, seed: int, params: LineParameters,
+                    calendering_model: str | os.PathLike[str] | None = None) -> list[dict]:
     """Properties of every condition applied to one slurry; an exception per failed condition
-    is returned in place of its dict (key ``error``), never raised."""
+    is returned in place of its dict (key ``error``), never raised. ``calendering_model``: a
+    calendering field model's file, which then calenders in place of the DEM."""
     model = contact_model(params)
     slurry = make_slurry(am_wt_pct, sc_wt_pct, params, rng=slurry_seed(seed, am_wt_pct, sc_wt_pct))
     film = dry(slurry, params, model)
+    neural = _field_model(str(calendering_model)) if calendering_model is not None else None
     results = []
     for condition in conditions:
         try:
+            if neural is not None:
+                results.append(_neural_condition(slurry, film, condition, neural, grid=grid,
+                                                 params=params))
+                continue
             results.append(_condition(slurry, film, condition, grid=grid, params=params, model=model))
         except Exception as error:  # noqa: BLE001 - reported per recipe, the others go on
             results.append({"error": f"{type(error).__name__}: {error}"})
     return results
+
+
+@functools.lru_cache(maxsize=2)
+def _field_model(path: str):
+    from electroforge.surrogates.fields.calendering import load_calendering_model
+
+    return load_calendering_model(path)
+
+
+def _neural_condition(slurry: Slurry, film: DriedFilm, condition: Condition, neural, *,
+                      grid: int, params: LineParameters) -> dict:
+    """One recipe with the roll predicted by the field model ``neural`` (see the module
+    doc)."""
+    from electroforge.surrogates.fields.training import gap_ratio
+
+    voxel = voxel_size_um(params.footprint_um, grid)
+    if not math.isclose(voxel, neural.voxel_um, rel_tol=1e-6):
+        from electroforge.errors import InputError
+
+        raise InputError("the calendering model was trained at another voxel size",
+                         field="grid", value=grid,
+                         allowed=f"grid = {round(params.footprint_um / neural.voxel_um)} "
+                         f"({neural.voxel_um:g} um voxels, as the model)")
+    volumes = {"am_volume_um3": slurry.composition.am_volume_um3,
+               "cbd_volume_um3": slurry.composition.cbd_volume_um3}
+    dried = film_labels(film.state.positions, film.state.radii, film.state.kinds,
+                        top_um=film.thickness_um, grid=grid, params=params, **volumes)
+    final = neural.calender(dried, condition.cr_pct)
+    props = image_properties(final[:film_height(final)], voxel_um=voxel, params=params)
+    # the roll's gap, or the film at the porosity floor where the roll stops (as the DEM)
+    gap = gap_ratio(dried, condition.cr_pct / 100.0, neural.header["porosity_floor"])
+    props |= {
+        "dried_porosity": film.porosity,
+        "dried_thickness_um": film.thickness_um,
+        "spring_back_pct": 100.0 * (props["thickness_um"] / (gap * film.thickness_um) - 1.0),
+        "film_cr_pct": 100.0 * (1.0 - gap),
+        "unconverged_frames": 0,
+        "n_am_particles": int(np.count_nonzero(slurry.kinds == AM)),
+        "n_cbd_particles": int(np.count_nonzero(slurry.kinds != AM)),
+    }
+    if condition.c_rate is not None:
+        props |= _discharged(condition.c_rate, props, params)[0]
+    return {key: float(value) for key, value in props.items()}
+
+
+def _discharged(c_rate: float, props: dict, params: LineParameters) -> tuple[dict, dict]:
+    """The discharge of a measured film: its properties and its curve."""
+    result = discharge(
+        c_rate=c_rate, thickness_um=props["thickness_um"],
+        electrolyte_fraction=props["electrolyte_fraction"], am_fraction=props["am_fraction"],
+        tortuosity_factor=props["tortuosity_factor"],
+        conductivity_s_m=props["conductivity_s_m"],
+        particle_radius_um=sauter_radius_um(params),
+        am_density_g_cm3=params.am_density_g_cm3, cutoff_v=params.discharge_cutoff_v)
+    return ({"capacity_mah_g": result.capacity_mah_g, "energy_wh_kg": result.energy_wh_kg,
+             "mean_voltage_v": result.mean_voltage_v,
+             "practical_capacity_mah_g": result.practical_capacity_mah_g},
+            {"curve_time_s": result.time_s, "curve_voltage_v": result.voltage_v,
+             "curve_capacity_mah_g": result.capacity_curve_mah_g})
 
 
 def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: int,
@@ -105,18 +181,8 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
     }
     curve = None
     if condition.c_rate is not None:
-        result = discharge(
-            c_rate=condition.c_rate, thickness_um=props["thickness_um"],
-            electrolyte_fraction=props["electrolyte_fraction"], am_fraction=props["am_fraction"],
-            tortuosity_factor=props["tortuosity_factor"],
-            conductivity_s_m=props["conductivity_s_m"],
-            particle_radius_um=sauter_radius_um(params),
-            am_density_g_cm3=params.am_density_g_cm3, cutoff_v=params.discharge_cutoff_v)
-        props |= {"capacity_mah_g": result.capacity_mah_g, "energy_wh_kg": result.energy_wh_kg,
-                  "mean_voltage_v": result.mean_voltage_v,
-                  "practical_capacity_mah_g": result.practical_capacity_mah_g}
-        curve = {"curve_time_s": result.time_s, "curve_voltage_v": result.voltage_v,
-                 "curve_capacity_mah_g": result.capacity_curve_mah_g}
+        discharged, curve = _discharged(condition.c_rate, props, params)
+        props |= discharged
     if condition.frames_path is not None:
         _save_frames(condition.frames_path, slurry, calendered, grid, params, curve or {})
     return {key: float(value) for key, value in props.items()}

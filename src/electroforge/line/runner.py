@@ -51,7 +51,9 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
         client=None,
         workers: int | None = None, params: LineParameters | None = None,
         space: Space | None = None, cache_dir: str | os.PathLike[str] | None = None,
-        frames_dir: str | os.PathLike[str] | None = None, progress: bool = True) -> pd.DataFrame:
+        frames_dir: str | os.PathLike[str] | None = None, progress: bool = True,
+        calendering: str = "dem",
+        calendering_model: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Properties of every recipe, one row per recipe, recipe columns kept.
 
     Args:
@@ -71,6 +73,12 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
         cache_dir: Where finished recipes are kept (default :func:`default_cache_dir`).
         frames_dir: Also write every calendering frame of every recipe there (npz).
         progress: Show a progress bar on stderr.
+        calendering: ``"dem"`` (the particles through the roll, default) or ``"neural"``
+            (the dried film's voxel image calendered by a field model: the shipped one, or
+            ``calendering_model``; see :mod:`electroforge.line.chain`). Results are cached
+            apart, keyed by the model file's content.
+        calendering_model: A calendering model's file (``electroforge surrogate train
+            calendering``) for ``calendering="neural"``.
 
     Returns:
         The recipes with the property columns (``porosity``, ``density_g_cm3``,
@@ -80,11 +88,12 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     params = params or LineParameters()
     grid = default_grid(params) if grid is None else grid
     check_grid(grid, params)
+    model_path, model_sha = _calendering(calendering, calendering_model, frames_dir)
     table = _validated(recipes, space)
     seeds = _seeds(seed, len(table))
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     frames = Path(frames_dir) if frames_dir is not None else None
-    keys = _keys(table, grid, seeds, params)
+    keys = _keys(table, grid, seeds, params, model_sha)
     results: dict[int, dict] = {}
     for index, key in enumerate(keys):
         cached = cache / f"{key}.json"
@@ -117,7 +126,7 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     if tasks:
         if frames:
             frames.mkdir(parents=True, exist_ok=True)
-        _execute(tasks, record, grid=grid, params=params, client=client,
+        _execute(tasks, record, grid=grid, params=params, model=model_path, client=client,
                  workers=workers, progress=progress, total=len(todo))
     out = table.copy()
     properties = sorted({key for props in results.values() for key in props if key != "error"})
@@ -152,11 +161,38 @@ def _validated(recipes: pd.DataFrame, space: Space | None) -> pd.DataFrame:
     return validate_dataset(recipes, space=space, allow_duplicates=True).frame
 
 
-def _key(row: dict, grid: int, seed: int, params: LineParameters) -> str:
+def _calendering(calendering: str, model: str | os.PathLike[str] | None,
+                 frames_dir) -> tuple[str | None, str | None]:
+    """The calendering model's path and content hash (both None for the DEM)."""
+    if calendering not in ("dem", "neural"):
+        raise InputError("unknown calendering", field="calendering", value=repr(calendering),
+                         allowed="dem (the particles through the roll) or neural (a field "
+                         "model)")
+    if calendering == "dem":
+        if model is not None:
+            raise InputError("a calendering model is for calendering='neural'",
+                             field="calendering_model", value=str(model),
+                             allowed="calendering='neural', or no model")
+        return None, None
+    if frames_dir is not None:
+        raise InputError("frames are written by the DEM's roll", field="frames_dir",
+                         value=str(frames_dir), allowed="calendering='dem' for frames")
+    from electroforge.surrogates.fields.calendering import load_calendering_model
+
+    path = Path(model) if model is not None else None
+    loaded = load_calendering_model(path)      # refused here, before any work, if not one
+    source = Path(loaded.source)
+    return str(source.resolve()), hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+def _key(row: dict, grid: int, seed: int, params: LineParameters,
+         model_sha: str | None = None) -> str:
     recipe = {name: float(row[name]).hex() for name in RECIPE if name in row}
-    text = json.dumps({"recipe": recipe, "grid": grid, "seed": seed, "version": LINE_VERSION,
-                       "revision": CACHE_REVISION,
-                       "params": params.to_dict()}, sort_keys=True)
+    content = {"recipe": recipe, "grid": grid, "seed": seed, "version": LINE_VERSION,
+               "revision": CACHE_REVISION, "params": params.to_dict()}
+    if model_sha is not None:                  # the DEM's keys stay as they were
+        content["calendering_model_sha256"] = model_sha
+    text = json.dumps(content, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -172,22 +208,24 @@ def frames_files(recipes: pd.DataFrame, frames_dir: str | os.PathLike[str], *,
             for key in _keys(table, grid, _seeds(seed, len(table)), params)]
 
 
-def _keys(table: pd.DataFrame, grid: int, seeds: list[int], params: LineParameters
-          ) -> list[str]:
+def _keys(table: pd.DataFrame, grid: int, seeds: list[int], params: LineParameters,
+          model_sha: str | None = None) -> list[str]:
     """The cache key of every recipe row (its results and its frames file are named by it)."""
-    return [_key(row, grid, s, params) for row, s in zip(table.to_dict("records"), seeds)]
+    return [_key(row, grid, s, params, model_sha)
+            for row, s in zip(table.to_dict("records"), seeds)]
 
 
 def _frames_path(frames: Path, key: str) -> Path:
     return frames / f"{key}.npz"
 
 
-def _execute(tasks, record: Callable, *, grid, params, client, workers, progress, total):
+def _execute(tasks, record: Callable, *, grid, params, model, client, workers, progress,
+             total):
     bar = _progress(total, progress)
     try:
         if client is None and workers == 0:
             for (am, sc, seed, conditions), rows in tasks:
-                record(rows, _task(am, sc, conditions, grid, seed, params))
+                record(rows, _task(am, sc, conditions, grid, seed, params, model))
                 bar.update(len(rows))
             return
         from dask.distributed import Client, as_completed
@@ -197,7 +235,8 @@ def _execute(tasks, record: Callable, *, grid, params, client, workers, progress
             own = local_cluster(workers or os.cpu_count() or 1)
             client = Client(own)
         try:
-            futures = {client.submit(_task, am, sc, conditions, grid, seed, params, pure=False):
+            futures = {client.submit(_task, am, sc, conditions, grid, seed, params, model,
+                                     pure=False):
                        rows for (am, sc, seed, conditions), rows in tasks}
             for future in as_completed(futures):
                 rows = futures[future]
@@ -305,13 +344,14 @@ def _is_main_test(test) -> bool:
             and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
 
 
-def _task(am, sc, conditions, grid, seed, params):
+def _task(am, sc, conditions, grid, seed, params, model=None):
     """One slurry on a worker, single-threaded so results do not depend on the machine."""
     import torch
 
     torch.set_num_threads(1)
     try:
-        return simulate_slurry(am, sc, conditions, grid=grid, seed=seed, params=params)
+        return simulate_slurry(am, sc, conditions, grid=grid, seed=seed, params=params,
+                               calendering_model=model)
     except Exception as error:  # noqa: BLE001 - the slurry itself failed: report every recipe
         return [{"error": f"{type(error).__name__}: {error}"}] * len(conditions)
 

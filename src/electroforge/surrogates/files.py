@@ -1,4 +1,5 @@
-"""Read any fitted surrogate file (symbolic, GP or MLP) by the format it declares."""
+"""Read any surrogate file by the format it declares: the property surrogates (symbolic,
+GP or MLP; JSON) and the field models (calendering; safetensors with a JSON header)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from electroforge.surrogates.symbolic import SurrogateError, SymbolicSurrogate
 __all__ = ["load_surrogate"]
 
 
-def load_surrogate(path: str | os.PathLike[str]):
+def load_surrogate(path: str | os.PathLike[str], *, properties: bool = False):
     """The surrogate saved at ``path`` (``SymbolicSurrogate``, ``GPSurrogate`` or
-    ``MLPSurrogate``), or a :class:`SurrogateError` naming the file.
+    ``MLPSurrogate``; a ``.safetensors`` field model as a
+    :class:`~electroforge.surrogates.fields.calendering.CalenderingModel`), or a
+    :class:`SurrogateError` naming the file. ``properties=True`` refuses a field model
+    (it predicts structures, not a recipe's properties).
 
     Example:
         >>> load_surrogate("no-such-model.json")
@@ -25,6 +29,15 @@ def load_surrogate(path: str | os.PathLike[str]):
         electroforge.surrogates.symbolic.SurrogateError: no-such-model.json: cannot read the model file (No such file or directory); allowed: a JSON file written by `electroforge fit`
     """
     path = Path(path)
+    if path.suffix == ".safetensors":
+        if properties:
+            raise SurrogateError("a calendering field model predicts structures, not "
+                                 "properties", source=str(path),
+                                 allowed="a JSON model of `electroforge fit` (the field model "
+                                 "runs in the line: calendering = \"neural\")")
+        from electroforge.surrogates.fields.calendering import load_calendering_model
+
+        return load_calendering_model(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:

@@ -1,6 +1,7 @@
 """The field models' building blocks (electroforge.surrogates.fields) on a tiny synthetic
-calendering: a dried 16^3 structure of AM spheres and CBD voxels, compressed affinely in
-z by the compression rate (the film's material kept, void above)."""
+calendering: a dried 16^3 structure of AM spheres and CBD voxels, periodic in x and y as
+the line's box is, compressed affinely in z by the compression rate (the film's material
+kept, void above)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ def dried(rng, n=16):
     for _ in range(10):
         centre = rng.uniform([1, 0, 0], [FILM - 1, n, n])
         radius = rng.uniform(2, 3.5)
-        labels[((z - centre[0]) ** 2 + (y - centre[1]) ** 2 + (x - centre[2]) ** 2)
-               < radius ** 2] = AM
+        dy, dx = ((d + n / 2) % n - n / 2 for d in (y - centre[1], x - centre[2]))
+        labels[(z - centre[0]) ** 2 + dy ** 2 + dx ** 2 < radius ** 2] = AM
     labels[(labels == 0) & (rng.random(labels.shape) < 0.15)] = CBD
     labels[FILM:] = VOID
     return labels

@@ -1,0 +1,230 @@
+"""Benchmark: the calendering field surrogate on slurries it never saw, beside its two
+baselines and the calendering-deep-learning reference (issue 15).
+
+1. Frames: 24 slurries (scrambled Sobol over AM wt% x SC wt%, seed 15) x 3 compressions
+   (one in each third of 2-50 %) through line v4 at its default box (48 um, 0.5 um voxels):
+   ``electroforge line frames``.
+2. Leave-slurries-out: the last 6 slurries (18 series) are held out; the model trains on
+   the other 54 series (``electroforge surrogate train calendering``, direct task, random
+   32 x 32 columns of the box, full height).
+3. Validation (:func:`electroforge.surrogates.fields.validation.validate_calendering`):
+   voxel R2 of the final frame and the final structure's properties, each measured by the
+   line's own code on the DEM's image, the prediction, the affine baseline (the dried
+   structure squeezed to the DEM's final height) and the copy baseline (the dried
+   structure: the direct model's input).
+4. Time: the DEM's calendering of one slurry at the default box, per frame and per
+   calendering, against the model's prediction of the whole box.
+
+Run (CPU, about 12 min of frames with 2 workers and 40 min of training)::
+
+    python benchmarks/calendering_surrogate.py --work /tmp/calendering-bench
+
+``--frames DIR`` and ``--model FILE`` reuse a frames folder and a trained model (the
+model's header must name the same training series). Plots go to ``--plots`` (default
+``WORK/plots``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+SLURRIES, HELD_OUT = 24, 6
+CR_BANDS = ((2.0, 17.0), (17.0, 34.0), (34.0, 50.0))
+#: The reference's figures (calendering-deep-learning.txt: R2 > 0.90 every frame, about
+#: 0.95 mean; porosity and diffusivity errors 0.5-9.8 %; tortuosity +-5 %; contact
+#: surfaces about 10-15 %; 15 s a step against 47 min for its DEM).
+REFERENCE = {"r2_final": "~0.95 (>0.90)", "porosity": "0.5-9.8 %", "tortuosity_factor": "+-5 %",
+             "contact areas": "~10-15 %"}
+TARGETS = {"r2_final": ">= 0.95", "porosity": "<= 2 %", "tortuosity_factor": "<= 5 %",
+           "contact areas": "<= 10 %"}
+
+
+def design() -> pd.DataFrame:
+    from scipy.stats import qmc
+
+    points = qmc.Sobol(2, scramble=True, seed=15).random(32)[:SLURRIES]
+    rng = np.random.default_rng(15)
+    rows = []
+    for am, sc in zip(85.0 + 12.0 * points[:, 0], 55.0 + 17.0 * points[:, 1]):
+        for low, high in CR_BANDS:
+            rows.append((round(am, 2), round(sc, 2), round(rng.uniform(low, high), 1)))
+    return pd.DataFrame(rows, columns=["am_wt_pct", "sc_wt_pct", "cr_pct"])
+
+
+def split(frames: Path, work: Path) -> tuple[Path, Path]:
+    """The training and held-out folders: the last HELD_OUT slurries held out."""
+    from electroforge.datasets.frames import read_frames, subset_frames
+
+    table = read_frames(frames).table
+    slurries = list(dict.fromkeys(zip(table["am_wt_pct"], table["sc_wt_pct"])))
+    held = set(slurries[-HELD_OUT:])
+    test = [i for i, key in enumerate(zip(table["am_wt_pct"], table["sc_wt_pct"]))
+            if key in held]
+    train = [i for i in range(len(table)) if i not in test]
+    subset_frames(frames, train, work / "train")
+    subset_frames(frames, test, work / "test")
+    return work / "train", work / "test"
+
+
+def timings(row: pd.Series, surrogate, box_um: float) -> tuple[float, int, float]:
+    """Seconds of the DEM's calendering of one recipe in a ``box_um`` box, its frames, and
+    the surrogate's seconds on the same dried film."""
+    from electroforge.line.calendering import calender
+    from electroforge.line.chain import contact_model, slurry_seed
+    from electroforge.line.drying import dry
+    from electroforge.line.film import film_labels
+    from electroforge.line.materials import LineParameters, default_grid
+    from electroforge.line.particles import make_slurry
+
+    params = LineParameters(footprint_um=box_um)
+    model = contact_model(params)
+    slurry = make_slurry(row["am_wt_pct"], row["sc_wt_pct"], params,
+                         rng=slurry_seed(0, row["am_wt_pct"], row["sc_wt_pct"]))
+    film = dry(slurry, params, model)
+    start = time.perf_counter()
+    result = calender(film, row["cr_pct"], params, model)
+    dem = time.perf_counter() - start
+    dried = film_labels(film.state.positions, film.state.radii, film.state.kinds,
+                        top_um=film.thickness_um, grid=default_grid(params), params=params,
+                        am_volume_um3=slurry.composition.am_volume_um3,
+                        cbd_volume_um3=slurry.composition.cbd_volume_um3)
+    start = time.perf_counter()
+    surrogate.calender(dried, row["cr_pct"])
+    return dem, len(result.frames) - 1, time.perf_counter() - start
+
+
+def plots(result, folder: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    final = result.frames[result.frames["final"] & (result.frames["method"] != "dem")]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for method, rows in final.groupby("method"):
+        ax.plot(rows["cr_pct"], rows["r2"], "o", label=method)
+    ax.axhline(0.95, color="k", lw=0.8, ls="--")
+    ax.set(xlabel="CR (%)", ylabel="voxel R2, final frame", title="held-out slurries")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "r2_final.png", dpi=120)
+    plt.close(fig)
+    every = result.frames[result.frames["final"]]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    for ax, phase in zip(axes, ("pore_fraction", "cbd_fraction", "am_fraction")):
+        dem = every[every["method"] == "dem"].set_index("series")[phase]
+        for method in ("model", "affine", "copy"):
+            ours = every[every["method"] == method].set_index("series")[phase]
+            ax.plot(dem, ours.reindex(dem.index), "o", label=method, ms=4)
+        low, high = dem.min(), dem.max()
+        ax.plot([low, high], [low, high], "k-", lw=0.8)
+        ax.set(xlabel=f"DEM {phase}", ylabel="predicted")
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(folder / "volumes.png", dpi=120)
+    plt.close(fig)
+    names = ["dried", "dem", "model", "affine"]
+    fig, axes = plt.subplots(1, len(names), figsize=(3 * len(names), 3))
+    for ax, name in zip(axes, names):
+        ax.imshow(result.slices[name], origin="lower", cmap="viridis", vmin=0, vmax=3,
+                  interpolation="nearest")
+        ax.set(title=name, xticks=[], yticks=[])
+    fig.tight_layout()
+    fig.savefig(folder / "slice.png", dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work", type=Path, default=Path("calendering-bench"))
+    parser.add_argument("--frames", type=Path, help="an existing frames folder of design()")
+    parser.add_argument("--model", type=Path, help="an existing model")
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--crop", type=int, default=32)
+    parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--plots", type=Path)
+    parser.add_argument("--boxes", type=float, nargs="+", default=[48.0, 96.0],
+                        help="box sides (um) at which to time the DEM and the model")
+    args = parser.parse_args()
+    from electroforge.cli import main as electroforge
+    from electroforge.surrogates.fields.calendering import load_calendering_model
+    from electroforge.surrogates.fields.validation import validate_calendering
+
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    frames = args.frames
+    if frames is None:
+        design().to_csv(work / "design.csv", index=False)
+        frames = work / "frames"
+        start = time.perf_counter()
+        electroforge(["line", "frames", str(work / "design.csv"), "--out", str(frames),
+                      "--workers", str(args.workers)])
+        print(f"frames: {time.perf_counter() - start:.0f} s")
+    train, test = split(frames, work)
+    model_path = args.model
+    if model_path is None:
+        model_path = work / "calendering.direct.safetensors"
+        start = time.perf_counter()
+        electroforge(["surrogate", "train", "calendering", str(train), "--out", str(model_path),
+                      "--epochs", str(args.epochs), "--crop", str(args.crop),
+                      "--width", str(args.width)])
+        print(f"training: {(time.perf_counter() - start) / 60:.1f} min on the CPU (1 thread)")
+        from electroforge.surrogates.fields.calendering import shipped_model_path
+        from electroforge.surrogates.fields.files import load_field_model
+
+        ours, shipped = load_field_model(model_path)[0], load_field_model(shipped_model_path())[0]
+        same = all(np.array_equal(a.numpy(), b.numpy()) for a, b in
+                   zip(ours.state_dict().values(), shipped.state_dict().values()))
+        print(f"the weights are {'identical to' if same else 'NOT those of'} the shipped model")
+    model = load_calendering_model(model_path)
+    from electroforge.surrogates.fields.training import data_hash
+
+    trained_on = model.header.get("data_sha256")
+    print(f"model {model_path}: trained on {'these' if trained_on == data_hash(train) else 'OTHER'}"
+          f" {len(pd.read_json(train / 'manifest.json', typ='series')['series'])} series; "
+          f"held out {HELD_OUT} slurries")
+    result = validate_calendering(model, test)
+    summary = result.summary()
+    print(f"\nheld-out: {len(result.final['series'].unique())} series, box 48 um at 0.5 um "
+          f"voxels (the model sees the whole box; it trained on {args.crop}^2 columns)")
+    print(f"{'metric':<34}{'model':>10}{'affine':>10}{'copy':>10}   {'reference':<16}target")
+    print(f"{'voxel R2, final frame (mean)':<34}"
+          + "".join(f"{summary[f'r2_final_{m}']:>10.3f}" for m in ("model", "affine", "copy"))
+          + f"   {REFERENCE['r2_final']:<16}{TARGETS['r2_final']}")
+    worst = result.frames[result.frames["final"]].groupby("method")["r2"].min()
+    print(f"{'voxel R2, final frame (worst)':<34}"
+          + "".join(f"{worst[m]:>10.3f}" for m in ("model", "affine", "copy")))
+    for name, label in (("porosity", "porosity"), ("density_g_cm3", "density"),
+                        ("tortuosity_factor", "tortuosity_factor"),
+                        ("conductivity_s_m", "conductivity"),
+                        ("area_pore_am_um2", "contact areas"), ("area_pore_cbd_um2", None),
+                        ("area_am_cbd_um2", None)):
+        cells = "".join(f"{100 * summary[f'{name}_mean_err_{m}']:>9.1f}%"
+                        for m in ("model", "affine", "copy"))
+        ref = REFERENCE.get(label or "", "")
+        print(f"{name + ' |err| mean':<34}{cells}   {ref:<16}{TARGETS.get(label or '', '')}")
+    print()
+    for box in args.boxes:
+        seconds, n_frames, ours = timings(design().iloc[-1], model, box)
+        print(f"time (CPU, 1 thread, {box:g} um box): DEM {seconds:.1f} s per calendering "
+              f"({n_frames} frames, {seconds / n_frames:.2f} s per frame); model "
+              f"{ours:.2f} s per calendering (one step, the whole box): "
+              f"{seconds / ours:.0f}x faster")
+    result.final.to_csv(work / "final_properties.csv", index=False)
+    result.frames.to_csv(work / "frames_r2.csv", index=False)
+    plots(result, args.plots or work / "plots")
+    print(f"tables in {work}, plots in {args.plots or work / 'plots'}")
+
+
+if __name__ == "__main__":
+    main()

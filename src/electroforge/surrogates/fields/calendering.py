@@ -1,0 +1,152 @@
+"""Calendering a voxel structure with a trained field model (``electroforge surrogate train
+calendering``): the final structure of a dried one at a compression (``direct`` models),
+or a rollout frame by frame (``next`` models).
+
+The line's box is periodic in x and y, so the structure is wrapped around by
+:data:`WRAP` voxels on each side before the network sees it and the margin is cut off
+after: the edges are predicted as the interior is. Every prediction keeps the source's AM
+and CBD voxel counts exactly (:func:`~electroforge.surrogates.fields.phases.assign_phases`):
+calendering moves material; it makes and loses none.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from electroforge.errors import InputError
+from electroforge.surrogates.fields.phases import AM, CBD, PHASES, VOID, assign_phases
+
+__all__ = ["WRAP", "CalenderingModel", "load_calendering_model", "shipped_model_path"]
+
+#: Voxels wrapped around each periodic side before the network (its receptive field's
+#: reach at depth 2 is about this).
+WRAP = 8
+SHIPPED = "calendering.direct.safetensors"
+
+
+def shipped_model_path() -> Path:
+    """The small direct calendering model that ships with electroforge."""
+    from importlib.resources import files
+
+    return Path(str(files("electroforge.data") / SHIPPED))
+
+
+class CalenderingModel:
+    """A trained calendering field model and its header (task, input, voxel size)."""
+
+    def __init__(self, net: torch.nn.Module, header: dict[str, Any],
+                 source: str = "") -> None:
+        self.net, self.header, self.source = net.eval(), header, source
+        if header.get("input") != "affine_z_squeeze" or header.get("task") not in ("direct",
+                                                                                   "next"):
+            raise InputError("not a calendering model of this electroforge",
+                             source=source or None, field="task",
+                             value=repr(header.get("task")),
+                             allowed="a model of `electroforge surrogate train calendering`")
+
+    @property
+    def task(self) -> str:
+        return str(self.header["task"])
+
+    @property
+    def voxel_um(self) -> float:
+        """The voxel size of the structures it was trained on."""
+        return float(self.header["voxel_um"])
+
+    def probabilities(self, source: np.ndarray, conditions: Sequence[float],
+                      thickness_ratio: float) -> torch.Tensor:
+        """Phase probabilities ``(phases, z, y, x)`` of the structure that ``source``
+        becomes (see the module doc)."""
+        from electroforge.surrogates.fields.training import model_input
+        from electroforge.threads import single_threaded
+
+        wrap = min(WRAP, source.shape[1], source.shape[2])
+        x = np.pad(source, ((0, 0), (wrap, wrap), (wrap, wrap)), mode="wrap")
+        with torch.no_grad(), single_threaded():
+            logits = self.net(model_input(x, thickness_ratio)[None],
+                              torch.tensor([list(map(float, conditions))], dtype=torch.float32))
+        probabilities = logits.softmax(dim=1)[0]
+        probabilities = probabilities[:, :, wrap:probabilities.shape[2] - wrap,
+                                      wrap:probabilities.shape[3] - wrap].clone()
+        # the layer on the current collector stays as it was: the roll presses the film onto
+        # the collector, whose contacts with the particles it neither makes nor breaks (and
+        # which carry the electrons out: a network that missed them would not conduct)
+        probabilities[:, 0] = torch.nn.functional.one_hot(
+            torch.as_tensor(source[0], dtype=torch.long), len(PHASES)).permute(2, 0, 1)
+        return probabilities
+
+    def step(self, source: np.ndarray, conditions: Sequence[float], thickness_ratio: float,
+             counts: tuple[int, int]) -> np.ndarray:
+        """Labels of one prediction, with ``counts`` (AM, CBD) voxels exactly."""
+        probabilities = self.probabilities(source, conditions, thickness_ratio)
+        return assign_phases(probabilities, *counts).numpy().astype(np.uint8)
+
+    def calender(self, dried: np.ndarray, cr_pct: float) -> np.ndarray:
+        """The final (sprung-back) labels of the dried labels ``(z, y, x)`` (pore 0, CBD 1,
+        AM 2, void 3 above the film) calendered at ``cr_pct``, at this model's voxel size.
+        A ``next`` model rolls out through a linear loading to the gap; a ``direct`` one
+        maps in one step. The gap is the roll's, or the film at the line's porosity floor
+        where that is thicker (:func:`~electroforge.surrogates.fields.training.gap_ratio`)."""
+        dried = _checked_labels(dried)
+        counts = (int((dried == AM).sum()), int((dried == CBD).sum()))
+        from electroforge.surrogates.fields.training import gap_ratio
+
+        cr = float(cr_pct) / 100.0
+        if self.task == "direct":
+            ratio = gap_ratio(dried, cr, self.header["porosity_floor"])
+            return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
+        ratio = gap_ratio(dried, cr, self.header.get("porosity_floor", 0.0))
+        frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio))
+        return frames[-1]
+
+    def rollout(self, dried: np.ndarray, cr_pct: float,
+                schedule: Sequence[tuple[str, float]]) -> np.ndarray:
+        """Frames ``(1 + len(schedule), z, y, x)`` of a ``next`` model: the dried labels,
+        then one frame per ``(phase, strain)`` of ``schedule`` (phase ``loading`` or
+        ``unloading``, strain the film top's compression), each from the one before."""
+        from electroforge.surrogates.fields.training import PHASE_CODES
+
+        if self.task != "next":
+            raise InputError("a rollout needs a next-frame model", field="task",
+                             value=self.task, allowed="a model trained with --task next")
+        dried = _checked_labels(dried)
+        counts = (int((dried == AM).sum()), int((dried == CBD).sum()))
+        frames, previous = [dried], 0.0
+        for phase, strain in schedule:
+            conditions = [float(cr_pct) / 100.0, PHASE_CODES[phase], float(strain)]
+            frames.append(self.step(frames[-1], conditions,
+                                    (1.0 - strain) / (1.0 - previous), counts))
+            previous = float(strain)
+        return np.stack(frames)
+
+
+def default_schedule(strain: float, steps: int = 20) -> list[tuple[str, float]]:
+    """A linear loading to ``strain`` in ``steps`` frames, then one unloading frame at it
+    (the line's roll schedule; the spring-back is the model's to predict)."""
+    return [("loading", strain * (k + 1) / steps) for k in range(steps)] + [
+        ("unloading", strain)]
+
+
+def load_calendering_model(path: str | os.PathLike[str] | None = None) -> CalenderingModel:
+    """The calendering model at ``path`` (default: the shipped one)."""
+    from electroforge.surrogates.fields.files import load_field_model
+
+    path = Path(path) if path is not None else shipped_model_path()
+    net, header = load_field_model(path)
+    return CalenderingModel(net, header, source=str(path))
+
+
+def _checked_labels(labels: np.ndarray) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.ndim != 3 or labels.dtype.kind not in "ui" or labels.size == 0 \
+            or labels.min() < 0 or labels.max() > VOID:
+        raise InputError("not a label image", field="labels",
+                         value=f"{labels.dtype} {labels.shape}",
+                         allowed=f"3D integer labels 0-{VOID} ({', '.join(PHASES)})")
+    return labels.astype(np.uint8)

@@ -1,0 +1,146 @@
+"""Validation of a calendering surrogate on series it never saw, beside the baselines
+(issue 15), with the calendering-deep-learning reference's metrics:
+
+- the voxel R2 of every frame (its Eq. 3 on one-hot phases inside the film,
+  :func:`~electroforge.surrogates.fields.metrics.voxel_r2`);
+- the phase volumes over the frames (fractions of the film);
+- for the final structure: porosity, density, tortuosity factor, conductivity and the
+  three contact areas, each measured by the line's own code
+  (:func:`~electroforge.line.film.image_properties`) on the DEM's image, the prediction and
+  the baselines, and each as a relative error against the DEM.
+
+Baselines, measured in the same run: ``copy`` (the model's input frame copied: the dried
+structure for a ``direct`` model, the DEM's previous frame for a ``next`` model) and
+``affine`` (the dried structure squeezed in z to the DEM's final film height, its AM and
+CBD voxels kept: :func:`~electroforge.surrogates.fields.baselines.affine_conserving`; it is
+given the true thickness, so its porosity is right by construction and it is judged on the
+rest).
+A ``next`` model is rolled out from the dried structure with the DEM's roll schedule
+(phases and strains), each frame from its own previous prediction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from electroforge.surrogates.fields.baselines import affine_conserving, film_height
+from electroforge.surrogates.fields.metrics import voxel_r2
+from electroforge.surrogates.fields.phases import AM, CBD, PORE
+
+__all__ = ["FINAL_PROPERTIES", "CalenderingValidation", "validate_calendering"]
+
+#: Properties of the final structure compared with the DEM.
+FINAL_PROPERTIES = ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
+                    "area_pore_am_um2", "area_pore_cbd_um2", "area_am_cbd_um2")
+METHODS = ("model", "affine", "copy")
+
+
+@dataclass
+class CalenderingValidation:
+    """Per-series tables of a validation run (see :func:`validate_calendering`)."""
+
+    #: one row per (series, frame, method): voxel R2 and the phase fractions of the film
+    frames: pd.DataFrame
+    #: one row per (series, method, property): DEM value, predicted value, relative error
+    final: pd.DataFrame
+    #: seconds of the model per predicted frame
+    seconds_per_frame: float
+    #: a slice (y = middle) of the final structure per method, of the first series
+    slices: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers: R2 of the final frame and the worst frame, and the mean and
+        worst absolute relative error of each final property, per method."""
+        out: dict[str, Any] = {}
+        last = self.frames[self.frames["final"]]
+        for method in METHODS:
+            rows = self.frames[self.frames["method"] == method]
+            out[f"r2_final_{method}"] = float(last.loc[last["method"] == method, "r2"].mean())
+            out[f"r2_worst_frame_{method}"] = float(
+                rows.groupby("frame")["r2"].mean().min()) if len(rows) else float("nan")
+            for name in FINAL_PROPERTIES:
+                errors = self.final[(self.final["method"] == method)
+                                    & (self.final["property"] == name)]["rel_error"].abs()
+                out[f"{name}_mean_err_{method}"] = float(errors.mean())
+                out[f"{name}_max_err_{method}"] = float(errors.max())
+        return out
+
+
+def validate_calendering(model, frames_dir, *, params=None, transport: bool = True,
+                         progress=None) -> CalenderingValidation:
+    """Validate ``model`` (a :class:`~electroforge.surrogates.fields.calendering.
+    CalenderingModel`) on every series of ``frames_dir`` (see the module doc);
+    ``progress(done, total)`` after each series."""
+    from electroforge.datasets.frames import read_frames
+    from electroforge.line.film import image_properties
+    from electroforge.line.materials import LineParameters
+
+    params = params or LineParameters()
+    dataset = read_frames(frames_dir)
+    frame_rows, final_rows, slices = [], [], {}
+    seconds, predicted_frames = 0.0, 0
+    for index in range(len(dataset)):
+        series = dataset.series(index)
+        truth, cr_pct = series["labels"], float(series["cr_pct"])
+        voxel_um = float(series["voxel_um"])
+        dried = truth[0]
+        start = time.perf_counter()
+        if model.task == "direct":
+            predicted = {len(truth) - 1: model.calender(dried, cr_pct)}
+        else:
+            schedule = list(zip(map(str, series["phase"][1:]), series["strain"][1:]))
+            rolled = model.rollout(dried, cr_pct, schedule)
+            predicted = dict(enumerate(rolled))
+            del predicted[0]
+        seconds += time.perf_counter() - start
+        predicted_frames += len(predicted)
+        ratio = film_height(truth[-1]) / film_height(dried)
+        for t, labels in predicted.items():
+            copy = truth[0] if model.task == "direct" else truth[t - 1]
+            candidates = {"model": labels, "copy": copy}
+            if t == len(truth) - 1:
+                candidates["affine"] = affine_conserving(dried, ratio)
+            for method, image in candidates.items():
+                frame_rows.append({"series": index, "cr_pct": cr_pct, "frame": t,
+                                   "final": t == len(truth) - 1, "method": method,
+                                   "r2": voxel_r2(image, truth[t]),
+                                   **_fractions(image)})
+            frame_rows.append({"series": index, "cr_pct": cr_pct, "frame": t,
+                               "final": t == len(truth) - 1, "method": "dem", "r2": 1.0,
+                               **_fractions(truth[t])})
+        final = {"dem": truth[-1], "model": predicted[len(truth) - 1],
+                 "affine": affine_conserving(dried, ratio),
+                 "copy": truth[0] if model.task == "direct" else truth[-2]}
+        measured = {method: image_properties(image, voxel_um=voxel_um, params=params,
+                                             transport=transport)
+                    for method, image in final.items()}
+        for method in METHODS:
+            for name in FINAL_PROPERTIES:
+                if name not in measured["dem"]:
+                    continue
+                dem, value = measured["dem"][name], measured[method][name]
+                final_rows.append({"series": index, "cr_pct": cr_pct, "method": method,
+                                   "property": name, "dem": dem, "value": value,
+                                   "rel_error": (value - dem) / dem if dem else float("nan")})
+        if index == 0:
+            middle = dried.shape[1] // 2
+            slices = {method: image[:, middle, :].copy() for method, image in final.items()}
+            slices["dried"] = dried[:, middle, :].copy()
+        if progress is not None:
+            progress(index + 1, len(dataset))
+    return CalenderingValidation(pd.DataFrame(frame_rows), pd.DataFrame(final_rows),
+                                 seconds / max(predicted_frames, 1), slices)
+
+
+def _fractions(labels: np.ndarray) -> dict[str, float]:
+    """Fractions of pore, CBD and AM in the film (below its void), and its height."""
+    film = labels[:film_height(labels)]
+    counts = np.bincount(film.ravel(), minlength=4)[:3].astype(float)
+    total = counts.sum() or 1.0
+    return {"pore_fraction": counts[PORE] / total, "cbd_fraction": counts[CBD] / total,
+            "am_fraction": counts[AM] / total, "film_layers": int(len(film))}

@@ -1,0 +1,46 @@
+"""Validation of a calendering surrogate beside its baselines
+(electroforge.surrogates.fields.validation), on the synthetic rigid-particle series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from electroforge.surrogates.fields import load_field_model
+from electroforge.surrogates.fields.calendering import CalenderingModel
+from electroforge.surrogates.fields.training import train_calendering
+from electroforge.surrogates.fields.validation import FINAL_PROPERTIES, validate_calendering
+
+from helpers import write_series
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("validation")
+    frames = write_series(folder / "frames")
+    train_calendering(frames, folder / "m.safetensors", epochs=400, seed=1)
+    return frames, CalenderingModel(*load_field_model(folder / "m.safetensors"))
+
+
+def test_the_validation_scores_the_model_and_both_baselines_on_every_series(trained):
+    frames, model = trained
+    result = validate_calendering(model, frames)
+    final = result.frames[result.frames["final"]]
+    assert sorted(final["method"].unique()) == ["affine", "copy", "dem", "model"]
+    assert len(final) == 2 * 4                                # 2 series x 4 methods
+    r2 = final.groupby("method")["r2"].mean()
+    assert r2["dem"] == 1.0 and r2["model"] > 0.95 > max(r2["affine"], r2["copy"])
+    # the model keeps the AM: its film's AM fraction is the DEM's to a voxel
+    dem = final[final["method"] == "dem"].set_index("series")
+    ours = final[final["method"] == "model"].set_index("series")
+    assert np.allclose(ours["am_fraction"] * ours["film_layers"],
+                       dem["am_fraction"] * dem["film_layers"], rtol=0.05)
+    # every final property for every method, errors against the DEM's own value
+    assert set(result.final["property"]) == set(FINAL_PROPERTIES)
+    row = result.final.iloc[0]
+    assert row["rel_error"] == pytest.approx((row["value"] - row["dem"]) / row["dem"])
+    summary = result.summary()
+    assert summary["porosity_mean_err_model"] < 0.05
+    assert summary["r2_final_model"] == pytest.approx(r2["model"])
+    assert result.seconds_per_frame > 0
+    assert set(result.slices) == {"dem", "model", "affine", "copy", "dried"}
