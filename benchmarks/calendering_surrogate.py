@@ -15,7 +15,8 @@ baselines and the calendering-deep-learning reference (issue 15).
 4. Time: the DEM's calendering of one slurry at the default box, per frame and per
    calendering, against the model's prediction of the whole box.
 
-Run (CPU, about 12 min of frames with 2 workers and 40 min of training)::
+Run (CPU: about 12 min of frames with 2 workers, 14 min of training, 6 min of
+validation)::
 
     python benchmarks/calendering_surrogate.py --work /tmp/calendering-bench
 

@@ -201,16 +201,20 @@ class CampaignDefinition:
         if self.calendering not in ("dem", "neural"):
             raise InputError("unknown calendering", field="evaluator.calendering",
                              value=repr(self.calendering), allowed="dem or neural")
-        if (self.calendering == "neural" or self.calendering_model) and self.evaluator != "line":
-            raise InputError("the calendering is the virtual line's", field="evaluator.calendering",
-                             value=repr(self.calendering), allowed="kind = \"line\" for a "
+        if self.calendering == "neural" and self.evaluator != "line":
+            raise InputError("the calendering is the virtual line's", field="evaluator.kind",
+                             value=repr(self.evaluator), allowed="kind = \"line\" for a "
                              "neural calendering")
-        if self.calendering_model is not None and (self.calendering != "neural" or not
-                                                   Path(self.calendering_model).is_file()):
-            raise InputError("the calendering model needs calendering = \"neural\" and an "
-                             "existing file", field="evaluator.calendering_model",
-                             value=self.calendering_model,
-                             allowed="a file of `electroforge surrogate train calendering`")
+        if self.calendering_model is not None:
+            if self.calendering != "neural":
+                raise InputError("a calendering model is for calendering = \"neural\"",
+                                 field="evaluator.calendering", value=repr(self.calendering),
+                                 allowed="calendering = \"neural\" with a calendering_model")
+            if not Path(self.calendering_model).is_file():
+                raise InputError("the calendering model file does not exist",
+                                 field="evaluator.calendering_model",
+                                 value=self.calendering_model,
+                                 allowed="a file of `electroforge surrogate train calendering`")
         if self.model is not None and not Path(self.model).is_file():
             raise InputError("the model file does not exist", field="evaluator.model",
                              value=self.model, allowed="the path of a fitted model")

@@ -208,6 +208,9 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
         "provenance": [("campaign created", row["created_at"]),
                        ("electroforge (campaign / report)", f"{row['version']} / {__version__}"),
                        ("seed", definition.seed), ("evaluator", definition.evaluator),
+                       ("line calendering", definition.calendering
+                        + (f" ({definition.calendering_model or 'shipped model'})"
+                           if definition.calendering == "neural" else "")),
                        ("model", definition.model or "-"),
                        ("dataset of the model",
                         (validation or [{}])[0].get("dataset") or "not recorded"),

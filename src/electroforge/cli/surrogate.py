@@ -9,6 +9,10 @@ import sys
 from electroforge.cli.options import _bounded, command_line, count, seed
 from electroforge.errors import InputError
 
+#: Voxels a user's image may have at the model's voxel size (the U-Net's activations take
+#: about 1 kB a voxel on the CPU: 16 M voxels, e.g. 256 x 256 x 256, need ~16 GB).
+MAX_VOXELS = 16_777_216
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -117,10 +121,16 @@ def run_calender(args: argparse.Namespace) -> int:
     dried = read_label_image(args.image, cbd_fraction=args.cbd_fraction)
     dried = resample_labels(dried, args.voxel_um, model.voxel_um)
     if film_height(dried) < 4:
-        raise InputError("the image holds no film (fewer than 4 layers of solid at the "
-                         "model's voxel size)", source=args.image, field="labels",
-                         allowed=f"a dried electrode; the model's voxels are "
-                         f"{model.voxel_um:g} um")
+        raise InputError("the image holds no film at the model's voxel size",
+                         source=args.image, field="labels",
+                         value=f"{film_height(dried)} layers of film",
+                         allowed=f"at least 4 layers of {model.voxel_um:g} um")
+    if dried.size > MAX_VOXELS:
+        raise InputError("the image is too large for the network at the model's voxel size",
+                         source=args.image, field="--voxel-um",
+                         value=f"{args.voxel_um:g} um -> {' x '.join(map(str, dried.shape))}",
+                         allowed=f"at most {MAX_VOXELS:,} voxels at {model.voxel_um:g} um "
+                         "(crop the image, e.g. to 256 x 256 in plane)")
     calendered = model.calender(dried, args.cr)
     params = LineParameters()
     measured = {name: image_properties(image[:film_height(image)], voxel_um=model.voxel_um,

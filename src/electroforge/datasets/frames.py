@@ -144,20 +144,26 @@ def read_frames(folder: str | os.PathLike[str]) -> FrameSeries:
 def subset_frames(folder: str | os.PathLike[str], rows: list[int],
                   out: str | os.PathLike[str]) -> FrameSeries:
     """A new frames folder ``out`` holding the series ``rows`` of ``folder`` (renumbered;
-    e.g. the slurries a model trains on, apart from those it is validated on)."""
+    e.g. the slurries a model trains on, apart from those it is validated on), written as
+    a whole; ``out`` must be new or empty."""
     import shutil
 
-    from electroforge.atomic import atomic_write_text
+    from electroforge.atomic import staged_folder
 
-    source = read_frames(folder)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for new, row in enumerate(rows):
-        entry = dict(source.manifest["series"][row], file=f"series_{new:04d}.npz")
-        shutil.copyfile(source.folder / source.manifest["series"][row]["file"],
-                        out / entry["file"])
-        entries.append(entry)
-    manifest = dict(source.manifest, series=entries, subset_of=str(source.folder))
-    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise DatasetError("the subset must go to a new or empty folder", source=str(out),
+                           field="out", allowed="another folder than the series' own")
+    source = read_frames(folder)
+    series = source.manifest["series"]
+    bad = [r for r in rows if not isinstance(r, int | np.integer) or not 0 <= r < len(series)]
+    if bad:
+        raise DatasetError("no such series", source=str(source.folder), field="rows",
+                           value=bad[0], allowed=f"0 to {len(series) - 1}")
+    entries = [dict(series[row], file=f"series_{new:04d}.npz") for new, row in enumerate(rows)]
+    with staged_folder(out) as stage:
+        for entry, row in zip(entries, rows):
+            shutil.copyfile(source.folder / series[row]["file"], stage / entry["file"])
+        manifest = dict(source.manifest, series=entries, subset_of=str(source.folder))
+        (stage / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return read_frames(out)

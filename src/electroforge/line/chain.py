@@ -81,14 +81,14 @@ def check_grid(grid: int, params: LineParameters) -> None:
 
 def simulate_slurry(am_wt_pct: float, sc_wt_pct: float, conditions: Sequence[Condition], *,
                     grid: int, seed: int, params: LineParameters,
-                    calendering_model: str | os.PathLike[str] | None = None) -> list[dict]:
+                    calendering_model: tuple[str, str] | None = None) -> list[dict]:
     """Properties of every condition applied to one slurry; an exception per failed condition
     is returned in place of its dict (key ``error``), never raised. ``calendering_model``: a
-    calendering field model's file, which then calenders in place of the DEM."""
+    calendering field model's (path, sha256), which then calenders in place of the DEM."""
     model = contact_model(params)
     slurry = make_slurry(am_wt_pct, sc_wt_pct, params, rng=slurry_seed(seed, am_wt_pct, sc_wt_pct))
     film = dry(slurry, params, model)
-    neural = _field_model(str(calendering_model)) if calendering_model is not None else None
+    neural = _field_model(*calendering_model) if calendering_model is not None else None
     results = []
     for condition in conditions:
         try:
@@ -103,9 +103,17 @@ def simulate_slurry(am_wt_pct: float, sc_wt_pct: float, conditions: Sequence[Con
 
 
 @functools.lru_cache(maxsize=2)
-def _field_model(path: str):
+def _field_model(path: str, sha256: str):
+    """The model at ``path``, which must still be the file of hash ``sha256`` (the results
+    are cached under it)."""
+    import hashlib
+
+    from electroforge.errors import InputError
     from electroforge.surrogates.fields.calendering import load_calendering_model
 
+    if hashlib.sha256(Path(path).read_bytes()).hexdigest() != sha256:
+        raise InputError("the calendering model file changed during the run", source=path,
+                         allowed="leave the model file as it is while the line runs")
     return load_calendering_model(path)
 
 
@@ -115,26 +123,20 @@ def _neural_condition(slurry: Slurry, film: DriedFilm, condition: Condition, neu
     doc)."""
     from electroforge.surrogates.fields.training import gap_ratio
 
-    voxel = voxel_size_um(params.footprint_um, grid)
-    if not math.isclose(voxel, neural.voxel_um, rel_tol=1e-6):
-        from electroforge.errors import InputError
-
-        raise InputError("the calendering model was trained at another voxel size",
-                         field="grid", value=grid,
-                         allowed=f"grid = {round(params.footprint_um / neural.voxel_um)} "
-                         f"({neural.voxel_um:g} um voxels, as the model)")
+    voxel = voxel_size_um(params.footprint_um, grid)      # the model's (checked by run)
     volumes = {"am_volume_um3": slurry.composition.am_volume_um3,
                "cbd_volume_um3": slurry.composition.cbd_volume_um3}
     dried = film_labels(film.state.positions, film.state.radii, film.state.kinds,
                         top_um=film.thickness_um, grid=grid, params=params, **volumes)
-    final = neural.calender(dried, condition.cr_pct)
+    final = neural.calender(dried, condition.cr_pct, porosity_floor=params.porosity_floor)
     props = image_properties(final[:film_height(final)], voxel_um=voxel, params=params)
     # the roll's gap, or the film at the porosity floor where the roll stops (as the DEM)
-    gap = gap_ratio(dried, condition.cr_pct / 100.0, neural.header["porosity_floor"])
+    gap = gap_ratio(dried, condition.cr_pct / 100.0, params.porosity_floor)
     props |= {
         "dried_porosity": film.porosity,
         "dried_thickness_um": film.thickness_um,
-        "spring_back_pct": 100.0 * (props["thickness_um"] / (gap * film.thickness_um) - 1.0),
+        # both in whole layers, as the image measures the film
+        "spring_back_pct": 100.0 * (film_height(final) / (gap * film_height(dried)) - 1.0),
         "film_cr_pct": 100.0 * (1.0 - gap),
         "unconverged_frames": 0,
         "n_am_particles": int(np.count_nonzero(slurry.kinds == AM)),

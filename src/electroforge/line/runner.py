@@ -88,7 +88,8 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     params = params or LineParameters()
     grid = default_grid(params) if grid is None else grid
     check_grid(grid, params)
-    model_path, model_sha = _calendering(calendering, calendering_model, frames_dir)
+    model = _calendering(calendering, calendering_model, frames_dir, grid, params)
+    model_sha = model[1] if model is not None else None
     table = _validated(recipes, space)
     seeds = _seeds(seed, len(table))
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -126,7 +127,7 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     if tasks:
         if frames:
             frames.mkdir(parents=True, exist_ok=True)
-        _execute(tasks, record, grid=grid, params=params, model=model_path, client=client,
+        _execute(tasks, record, grid=grid, params=params, model=model, client=client,
                  workers=workers, progress=progress, total=len(todo))
     out = table.copy()
     properties = sorted({key for props in results.values() for key in props if key != "error"})
@@ -161,9 +162,15 @@ def _validated(recipes: pd.DataFrame, space: Space | None) -> pd.DataFrame:
     return validate_dataset(recipes, space=space, allow_duplicates=True).frame
 
 
-def _calendering(calendering: str, model: str | os.PathLike[str] | None,
-                 frames_dir) -> tuple[str | None, str | None]:
-    """The calendering model's path and content hash (both None for the DEM)."""
+#: Raised when the neural roll's inference changes (input, wrap, phase assignment,
+#: spring-back), so that cached neural results of the old one are not reused.
+NEURAL_REVISION = 1
+
+
+def _calendering(calendering: str, model: str | os.PathLike[str] | None, frames_dir,
+                 grid: int, params: LineParameters) -> tuple[str, str] | None:
+    """The calendering model's path and content hash (None for the DEM), refused before
+    any work if it cannot run on this grid."""
     if calendering not in ("dem", "neural"):
         raise InputError("unknown calendering", field="calendering", value=repr(calendering),
                          allowed="dem (the particles through the roll) or neural (a field "
@@ -173,14 +180,25 @@ def _calendering(calendering: str, model: str | os.PathLike[str] | None,
             raise InputError("a calendering model is for calendering='neural'",
                              field="calendering_model", value=str(model),
                              allowed="calendering='neural', or no model")
-        return None, None
+        return None
     if frames_dir is not None:
         raise InputError("frames are written by the DEM's roll", field="frames_dir",
                          value=str(frames_dir), allowed="calendering='dem' for frames")
     from electroforge.surrogates.fields.calendering import load_calendering_model
 
+    import math
+
+    from electroforge.line.voxels import voxel_size_um
+
     path = Path(model) if model is not None else None
     loaded = load_calendering_model(path)      # refused here, before any work, if not one
+    voxel = voxel_size_um(params.footprint_um, grid)
+    if not math.isclose(voxel, loaded.voxel_um, rel_tol=1e-6):
+        raise InputError("the calendering model was trained at another voxel size",
+                         source=loaded.source, field="grid", value=grid,
+                         allowed=f"grid = {round(params.footprint_um / loaded.voxel_um)} "
+                         f"({loaded.voxel_um:g} um voxels over the {params.footprint_um:g} um "
+                         "box, as the model)")
     source = Path(loaded.source)
     return str(source.resolve()), hashlib.sha256(source.read_bytes()).hexdigest()
 
@@ -192,6 +210,7 @@ def _key(row: dict, grid: int, seed: int, params: LineParameters,
                "revision": CACHE_REVISION, "params": params.to_dict()}
     if model_sha is not None:                  # the DEM's keys stay as they were
         content["calendering_model_sha256"] = model_sha
+        content["neural_revision"] = NEURAL_REVISION
     text = json.dumps(content, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -35,9 +35,14 @@ def load_surrogate(path: str | os.PathLike[str], *, properties: bool = False):
                                  "properties", source=str(path),
                                  allowed="a JSON model of `electroforge fit` (the field model "
                                  "runs in the line: calendering = \"neural\")")
+        from electroforge.errors import InputError
         from electroforge.surrogates.fields.calendering import load_calendering_model
 
-        return load_calendering_model(path)
+        try:
+            return load_calendering_model(path)
+        except InputError as error:
+            raise SurrogateError(error.problem, source=str(path), field=error.field,
+                                 value=error.value, allowed=error.allowed) from None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:

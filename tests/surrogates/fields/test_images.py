@@ -89,6 +89,9 @@ def test_bad_images_are_refused_in_one_line(cli, tmp_path, model):
                           "lab.npy", "two-phase", "2")
     assert_one_line_error(cli("surrogate", "calender", "lab.npy", *common, "--out", "o.txt"),
                           "o.txt", ".npy")
+    np.save(tmp_path / "two.npy", np.arange(512).reshape(8, 8, 8) % 2 == 0)
+    assert_one_line_error(cli("surrogate", "calender", "two.npy", *common, "--out", "o.npy"),
+                          "two.npy", "no AM", "--cbd-fraction")
     assert not (tmp_path / "o.npy").exists()
     with pytest.raises(InputError, match="unknown label"):
         read_label_image(tmp_path / "five.npy")

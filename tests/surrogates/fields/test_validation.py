@@ -44,3 +44,19 @@ def test_the_validation_scores_the_model_and_both_baselines_on_every_series(trai
     assert summary["r2_final_model"] == pytest.approx(r2["model"])
     assert result.seconds_per_frame > 0
     assert set(result.slices) == {"dem", "model", "affine", "copy", "dried"}
+
+
+def test_a_subset_of_a_frames_folder_is_written_as_a_whole(trained, tmp_path):
+    from electroforge.datasets.frames import read_frames, subset_frames
+    from electroforge.errors import DatasetError
+
+    frames, _ = trained
+    subset = subset_frames(frames, [1], tmp_path / "one")
+    assert len(subset) == 1 and subset.table["cr_pct"].tolist() == [30.0]
+    assert (tmp_path / "one" / "series_0000.npz").read_bytes() == \
+        (frames / "series_0001.npz").read_bytes()
+    with pytest.raises(DatasetError, match="new or empty folder"):
+        subset_frames(frames, [0], frames)
+    with pytest.raises(DatasetError, match="no such series"):
+        subset_frames(frames, [5], tmp_path / "none")
+    assert not (tmp_path / "none").exists() and len(read_frames(frames)) == 2

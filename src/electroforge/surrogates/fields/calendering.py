@@ -43,12 +43,15 @@ class CalenderingModel:
     def __init__(self, net: torch.nn.Module, header: dict[str, Any],
                  source: str = "") -> None:
         self.net, self.header, self.source = net.eval(), header, source
-        if header.get("input") != "affine_z_squeeze" or header.get("task") not in ("direct",
-                                                                                   "next"):
-            raise InputError("not a calendering model of this electroforge",
-                             source=source or None, field="task",
-                             value=repr(header.get("task")),
-                             allowed="a model of `electroforge surrogate train calendering`")
+        if header.get("task") not in ("direct", "next"):
+            raise InputError("not a calendering model", source=source or None, field="task",
+                             value=repr(header.get("task")), allowed="direct or next (a model "
+                             "of `electroforge surrogate train calendering`)")
+        if header.get("input") != "affine_z_squeeze":
+            raise InputError("a calendering model of another electroforge",
+                             source=source or None, field="input",
+                             value=repr(header.get("input")),
+                             allowed="affine_z_squeeze (retrain with this electroforge)")
 
     @property
     def task(self) -> str:
@@ -87,21 +90,28 @@ class CalenderingModel:
         probabilities = self.probabilities(source, conditions, thickness_ratio)
         return assign_phases(probabilities, *counts).numpy().astype(np.uint8)
 
-    def calender(self, dried: np.ndarray, cr_pct: float) -> np.ndarray:
+    def calender(self, dried: np.ndarray, cr_pct: float, *,
+                 porosity_floor: float | None = None) -> np.ndarray:
         """The final (sprung-back) labels of the dried labels ``(z, y, x)`` (pore 0, CBD 1,
         AM 2, void 3 above the film) calendered at ``cr_pct``, at this model's voxel size.
         A ``next`` model rolls out through a linear loading to the gap; a ``direct`` one
         maps in one step. The gap is the roll's, or the film at the line's porosity floor
-        where that is thicker (:func:`~electroforge.surrogates.fields.training.gap_ratio`)."""
+        where that is thicker (:func:`~electroforge.surrogates.fields.training.gap_ratio`;
+        ``porosity_floor`` default: the training line's). A ``next`` model given the roll's
+        schedule alone ends its unloading at the gap: it was trained on the DEM's film-top
+        strains, spring-back included, so its own spring-back is not predicted; use a
+        ``direct`` model for the final structure."""
         dried = _checked_labels(dried)
         counts = (int((dried == AM).sum()), int((dried == CBD).sum()))
         from electroforge.surrogates.fields.training import gap_ratio
 
         cr = float(cr_pct) / 100.0
+        floor = self.header.get("porosity_floor", 0.0) if porosity_floor is None \
+            else porosity_floor
         if self.task == "direct":
-            ratio = gap_ratio(dried, cr, self.header["porosity_floor"])
+            ratio = gap_ratio(dried, cr, floor)
             return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
-        ratio = gap_ratio(dried, cr, self.header.get("porosity_floor", 0.0))
+        ratio = gap_ratio(dried, cr, floor)
         frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio))
         return frames[-1]
 

@@ -5,7 +5,8 @@ has only two phases, and resampled to the model's voxel size.
 Axis 0 runs through the electrode's thickness, from the current collector (layer 0) up;
 axes 1 and 2 are in plane. Labels are the line's (pore 0, CBD 1, AM 2, void 3 above the
 film) or, for a two-phase image, pore 0 and solid 1. Everything above the highest layer
-holding solid is void (a tomography shows the electrolyte or air above the film as pore).
+holding solid is void (a tomography shows the electrolyte or air above the film as pore),
+and void below it is pore.
 
 A two-phase image does not say which solid is CBD. We state the split and make it
 explicitly: the CBD is the ``cbd_fraction`` of the solid voxels nearest the pore (by the
@@ -55,6 +56,11 @@ def read_label_image(path: str | os.PathLike[str], *,
         raise InputError("unknown label in the image", source=str(path), field="labels",
                          value=unknown[0], allowed="0 pore, 1 CBD, 2 AM, 3 void (or a "
                          "two-phase image, 0 pore and 1 solid, with --cbd-fraction)")
+    if AM not in found:
+        raise InputError("the image holds no AM (label 2): a two-phase image?",
+                         source=str(path), field="labels", value=found,
+                         allowed="0 pore, 1 CBD, 2 AM, 3 void; a two-phase image (0 pore, "
+                         "1 solid) with --cbd-fraction F")
     return with_void_above(image.astype(np.uint8))
 
 
@@ -82,10 +88,14 @@ def split_solid(solid: np.ndarray, cbd_fraction: float) -> np.ndarray:
 
 
 def with_void_above(labels: np.ndarray) -> np.ndarray:
-    """``labels`` with every layer above the highest one holding solid made void."""
+    """``labels`` with every layer above the highest one holding solid made void, and void
+    below it made pore (inside the film, what is not solid is electrolyte)."""
     solid = np.flatnonzero(((labels == AM) | (labels == CBD)).any(axis=(1, 2)))
+    top = solid[-1] + 1 if len(solid) else 0
     out = labels.copy()
-    out[(solid[-1] + 1 if len(solid) else 0):] = VOID
+    film = out[:top]
+    film[film == VOID] = PORE
+    out[top:] = VOID
     return out
 
 

@@ -118,13 +118,6 @@ def model_input(source: np.ndarray, thickness_ratio: float) -> torch.Tensor:
     return affine_fractions(source, thickness_ratio)
 
 
-def _one_hot(labels: np.ndarray) -> torch.Tensor:
-    """One-hot phases ``(phases, z, y, x)`` of labels ``(z, y, x)``, or ``(batch, phases,
-    z, y, x)`` of a batch."""
-    hot = F.one_hot(torch.as_tensor(np.asarray(labels), dtype=torch.long), len(PHASES))
-    return hot.movedim(-1, -4).float()
-
-
 def _stacked(data) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Sources, ratios, conditions and targets of every sample as arrays (labels kept uint8;
     the inputs are made per batch), each structure padded with void to the tallest (the
