@@ -229,6 +229,22 @@ def test_a_line_campaign_takes_the_neural_calendering(tmp_path, monkeypatch):
                                               "sc_wt_pct": [60.0], "cr_pct": [30.0]}))
     assert seen["calendering"] == "neural"
     assert seen["calendering_model"] == str(shipped_model_path())
+    # the model is pinned: a campaign whose model file was replaced refuses to open
+    import shutil
+
+    from electroforge.campaigns.loop import file_sha256
+
+    shutil.copyfile(shipped_model_path(), tmp_path / "mine.safetensors")
+    (tmp_path / "mine.toml").write_text(
+        (tmp_path / "campaign.toml").read_text().replace('name = "n"', 'name = "m"').replace(
+            str(shipped_model_path()), "mine.safetensors"))
+    mine = Campaign.create(Store(tmp_path / "ws"), CampaignDefinition.load(tmp_path / "mine.toml"))
+    assert mine.definition.calendering_model_sha256 == file_sha256(shipped_model_path())
+    Campaign(Store(tmp_path / "ws"), "m")                      # the same file opens
+    (tmp_path / "mine.safetensors").write_bytes(b"another model")
+    with pytest.raises(InputError, match="not the file the campaign started with"):
+        Campaign(Store(tmp_path / "ws"), "m")
+    Campaign(Store(tmp_path / "ws"), "n")                       # the other is untouched
     for text, fragment in (('kind = "line"\ncalendering = "fem"', "unknown calendering"),
                            ('kind = "lab"\ncalendering = "neural"', "the virtual line's"),
                            ('kind = "line"\ncalendering_model = "none.safetensors"',

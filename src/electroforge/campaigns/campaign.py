@@ -13,6 +13,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,7 @@ class Campaign:
                                 f"{type(error).__name__}: {error}") from None
         where = f"campaign {name!r}" + (f" (model {self.definition.model})"
                                         if self.definition.model else "")
+        self._check_calendering_model(where)
         try:
             self.problem = _problem(self.definition)
         except InputError as error:
@@ -69,6 +71,21 @@ class Campaign:
                 raise
             raise error.with_source(where) from None
         self._check_searched_box(where)
+
+    def _check_calendering_model(self, where: str) -> None:
+        """A neural-roll campaign's calendering model must be the file it started with."""
+        pinned = self.definition.calendering_model_sha256
+        if self.definition.calendering != "neural" or pinned is None:
+            return
+        from electroforge.campaigns.loop import file_sha256
+        from electroforge.surrogates.fields.calendering import shipped_model_path
+
+        path = self.definition.calendering_model or shipped_model_path()
+        if not Path(path).is_file() or file_sha256(path) != pinned:
+            raise InputError("the calendering model is not the file the campaign started "
+                             "with", source=where, field="evaluator.calendering_model",
+                             value=str(path), allowed=f"the file of sha256 {pinned[:12]}... "
+                             "(or a new campaign)")
 
     def _check_searched_box(self, where: str) -> None:
         """The parameters searched now must be those the campaign started with: a model
@@ -111,6 +128,15 @@ class Campaign:
             check_input_file(definition.loop.data, suffixes=SUFFIXES, what="loop.data")
             definition = replace(definition, loop=replace(
                 definition.loop, data_sha256=file_sha256(definition.loop.data)))
+        if definition.calendering == "neural" and definition.calendering_model_sha256 is None:
+            # the roll's model is pinned too: a file replaced later is refused
+            from dataclasses import replace
+
+            from electroforge.campaigns.loop import file_sha256
+            from electroforge.surrogates.fields.calendering import shipped_model_path
+
+            definition = replace(definition, calendering_model_sha256=file_sha256(
+                definition.calendering_model or shipped_model_path()))
         optimizer = cls.prepare(definition)
         if definition.name in store.campaign_names():
             raise InputError("a campaign of this name exists", source=str(store.path),
@@ -878,14 +904,15 @@ def search_bounds(definition: CampaignDefinition, problem: RecipeProblem
 
 
 def _stored_paths(data: dict[str, Any], store: Store, *, absolute: bool) -> dict[str, Any]:
-    """The definition with its model path as stored (relative to the workspace when the
-    model lies inside it, else absolute: never relative to the working directory) or as
-    used (``absolute``)."""
-    model = data.get("model")
-    if not model:
-        return data
-    return {**data, "model": str(store.resolve_path(model)) if absolute
-            else store.stored_path(model)}
+    """The definition with its model paths (the property model's, the calendering
+    model's) as stored (relative to the workspace when the file lies inside it, else
+    absolute: never relative to the working directory) or as used (``absolute``)."""
+    out = dict(data)
+    for key in ("model", "calendering_model"):
+        if out.get(key):
+            out[key] = (str(store.resolve_path(out[key])) if absolute
+                        else store.stored_path(out[key]))
+    return out
 
 
 def _linear_constraints(definition: CampaignDefinition, problem: RecipeProblem) -> list:

@@ -112,6 +112,8 @@ class CampaignDefinition:
     #: on the DEM, the line's reference)
     calendering: str = "dem"
     calendering_model: str | None = None
+    #: the calendering model file's sha256, pinned when the campaign is created
+    calendering_model_sha256: str | None = None
     seed: int = 0
     batch_size: int = 1
     iterations: int | None = None
@@ -302,6 +304,7 @@ class CampaignDefinition:
                 "objective": self.objective.to_dict(), "evaluator": self.evaluator,
                 "model": self.model, "grid": self.grid, "verify_seeds": self.verify_seeds,
                 "calendering": self.calendering, "calendering_model": self.calendering_model,
+                "calendering_model_sha256": self.calendering_model_sha256,
                 "seed": self.seed,
                 "batch_size": self.batch_size, "iterations": self.iterations,
                 "schedule": self.schedule,
