@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,19 +131,22 @@ def _neural_condition(slurry: Slurry, film: DriedFilm, condition: Condition, neu
     props = image_properties(final[:film_height(final)], voxel_um=voxel, params=params)
     # the roll's gap, or the film at the porosity floor where the roll stops (as the DEM)
     gap = gap_ratio(dried, condition.cr_pct / 100.0, params.porosity_floor)
-    props |= {
-        "dried_porosity": film.porosity,
-        "dried_thickness_um": film.thickness_um,
+    props |= _film_facts(slurry, film) | {
         # both in whole layers, as the image measures the film
         "spring_back_pct": 100.0 * (film_height(final) / (gap * film_height(dried)) - 1.0),
         "film_cr_pct": 100.0 * (1.0 - gap),
         "unconverged_frames": 0,
-        "n_am_particles": int(np.count_nonzero(slurry.kinds == AM)),
-        "n_cbd_particles": int(np.count_nonzero(slurry.kinds != AM)),
     }
     if condition.c_rate is not None:
         props |= _discharged(condition.c_rate, props, params)[0]
     return {key: float(value) for key, value in props.items()}
+
+
+def _film_facts(slurry: Slurry, film: DriedFilm) -> dict[str, float]:
+    """What a recipe reports of its slurry and dried film, whatever calenders it."""
+    return {"dried_porosity": film.porosity, "dried_thickness_um": film.thickness_um,
+            "n_am_particles": int(np.count_nonzero(slurry.kinds == AM)),
+            "n_cbd_particles": int(np.count_nonzero(slurry.kinds != AM))}
 
 
 def _discharged(c_rate: float, props: dict, params: LineParameters) -> tuple[dict, dict]:
@@ -171,15 +173,11 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
                             top_um=final.top_um, grid=grid,
                             am_volume_um3=slurry.composition.am_volume_um3,
                             cbd_volume_um3=slurry.composition.cbd_volume_um3, params=params)
-    props |= {
-        "dried_porosity": film.porosity,
-        "dried_thickness_um": film.thickness_um,
+    props |= _film_facts(slurry, film) | {
         "spring_back_pct": calendered.spring_back_pct,
         # the compression the film took: below the nominal CR where the floor stopped it
         "film_cr_pct": 100.0 * (1.0 - calendered.min_roll_um / calendered.dried_thickness_um),
         "unconverged_frames": calendered.unconverged_frames,
-        "n_am_particles": int(np.count_nonzero(slurry.kinds == AM)),
-        "n_cbd_particles": int(np.count_nonzero(slurry.kinds != AM)),
     }
     curve = None
     if condition.c_rate is not None:

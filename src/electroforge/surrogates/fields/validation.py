@@ -99,12 +99,12 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             del predicted[0]
         seconds += time.perf_counter() - start
         predicted_frames += len(predicted)
-        ratio = film_height(truth[-1]) / film_height(dried)
+        affine = affine_conserving(dried, film_height(truth[-1]) / film_height(dried))
         for t, labels in predicted.items():
             copy = truth[0] if model.task == "direct" else truth[t - 1]
             candidates = {"model": labels, "copy": copy}
             if t == len(truth) - 1:
-                candidates["affine"] = affine_conserving(dried, ratio)
+                candidates["affine"] = affine
             for method, image in candidates.items():
                 frame_rows.append({"series": index, "cr_pct": cr_pct, "frame": t,
                                    "final": t == len(truth) - 1, "method": method,
@@ -114,7 +114,7 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
                                "final": t == len(truth) - 1, "method": "dem", "r2": 1.0,
                                **_fractions(truth[t])})
         final = {"dem": truth[-1], "model": predicted[len(truth) - 1],
-                 "affine": affine_conserving(dried, ratio),
+                 "affine": affine,
                  "copy": truth[0] if model.task == "direct" else truth[-2]}
         measured = {method: image_properties(image, voxel_um=voxel_um, params=params,
                                              transport=transport)
