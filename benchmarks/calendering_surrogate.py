@@ -119,6 +119,32 @@ def plots(result, folder: Path) -> None:
     fig.tight_layout()
     fig.savefig(folder / "r2_final.png", dpi=120)
     plt.close(fig)
+    per_frame = result.frames[result.frames["method"] != "dem"].groupby(
+        ["method", "frame"])["r2"].mean()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for method in per_frame.index.get_level_values(0).unique():
+        rows = per_frame[method]
+        ax.plot(rows.index, rows.values, "o-" if len(rows) > 1 else "o", label=method, ms=3)
+    ax.axhline(0.95, color="k", lw=0.8, ls="--")
+    ax.set(xlabel="frame", ylabel="voxel R2 (mean over series)", title="held-out slurries")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "r2_frames.png", dpi=120)
+    plt.close(fig)
+    over_time = result.frames.groupby(["method", "frame"])[
+        ["pore_fraction", "cbd_fraction", "film_layers"]].mean()
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    for ax, column in zip(axes, over_time.columns):
+        for method in ("dem", "model", "one_step"):
+            if method in over_time.index.get_level_values(0):
+                rows = over_time.loc[method, column]
+                ax.plot(rows.index, rows.values, "o-" if len(rows) > 1 else "o", ms=3,
+                        label=method)
+        ax.set(xlabel="frame", ylabel=f"{column} (mean over series)")
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(folder / "volumes_frames.png", dpi=120)
+    plt.close(fig)
     every = result.frames[result.frames["final"]]
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
     for ax, phase in zip(axes, ("pore_fraction", "cbd_fraction", "am_fraction")):
@@ -159,7 +185,7 @@ def main() -> None:
     args = parser.parse_args()
     from electroforge.cli import main as electroforge
     from electroforge.surrogates.fields.calendering import load_calendering_model
-    from electroforge.surrogates.fields.validation import validate_calendering
+    from electroforge.surrogates.fields.validation import METHODS, validate_calendering
 
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -198,29 +224,40 @@ def main() -> None:
     summary = result.summary()
     print(f"\nheld-out: {len(result.final['series'].unique())} series, box 48 um at 0.5 um "
           f"voxels (the model sees the whole box; it trained on {args.crop}^2 columns)")
-    print(f"{'metric':<34}{'model':>10}{'affine':>10}{'copy':>10}   {'reference':<16}target")
+    methods = [m for m in METHODS if f"r2_final_{m}" in summary]
+    print(f"{'metric':<34}" + "".join(f"{m:>10}" for m in methods)
+          + f"   {'reference':<16}target")
     print(f"{'voxel R2, final frame (mean)':<34}"
-          + "".join(f"{summary[f'r2_final_{m}']:>10.3f}" for m in ("model", "affine", "copy"))
+          + "".join(f"{summary[f'r2_final_{m}']:>10.3f}" for m in methods)
           + f"   {REFERENCE['r2_final']:<16}{TARGETS['r2_final']}")
     worst = result.frames[result.frames["final"]].groupby("method")["r2"].min()
-    print(f"{'voxel R2, final frame (worst)':<34}"
-          + "".join(f"{worst[m]:>10.3f}" for m in ("model", "affine", "copy")))
+    print(f"{'voxel R2, final frame (worst)':<34}" + "".join(f"{worst[m]:>10.3f}" for m in methods))
+    if model.task == "next":
+        print(f"{'voxel R2, worst frame (mean)':<34}"
+              + "".join(f"{summary[f'r2_worst_frame_{m}']:>10.3f}" if m != "affine" else
+                        f"{'':>10}" for m in methods) + f"   {'> 0.90':<16}>= 0.95 every frame")
     for name, label in (("porosity", "porosity"), ("density_g_cm3", "density"),
                         ("tortuosity_factor", "tortuosity_factor"),
                         ("conductivity_s_m", "conductivity"),
                         ("area_pore_am_um2", "contact areas"), ("area_pore_cbd_um2", None),
                         ("area_am_cbd_um2", None)):
-        cells = "".join(f"{100 * summary[f'{name}_mean_err_{m}']:>9.1f}%"
-                        for m in ("model", "affine", "copy"))
+        cells = "".join(f"{100 * summary[f'{name}_mean_err_{m}']:>9.1f}%" for m in methods)
         ref = REFERENCE.get(label or "", "")
         print(f"{name + ' |err| mean':<34}{cells}   {ref:<16}{TARGETS.get(label or '', '')}")
+    if model.task == "next":
+        print("(next-frame model: 'model' is its rollout from the dried structure on the DEM's "
+              "schedule, 'one_step' each frame from the DEM's frame before, as the reference "
+              "scored its network; 'copy' is the DEM's frame before)")
     print()
     for box in args.boxes:
         seconds, n_frames, ours = timings(design().iloc[-1], model, box)
+        steps = 1 if model.task == "direct" else 21      # the rollout of default_schedule
+        ratio = seconds / ours
         print(f"time (CPU, 1 thread, {box:g} um box): DEM {seconds:.1f} s per calendering "
               f"({n_frames} frames, {seconds / n_frames:.2f} s per frame); model "
-              f"{ours:.2f} s per calendering (one step, the whole box): "
-              f"{seconds / ours:.0f}x faster")
+              f"{ours:.2f} s per calendering ({steps} step{'s' if steps > 1 else ''} of the "
+              f"whole box, {ours / steps:.2f} s per step): "
+              + (f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"))
     result.final.to_csv(work / "final_properties.csv", index=False)
     result.frames.to_csv(work / "frames_r2.csv", index=False)
     plots(result, args.plots or work / "plots")

@@ -118,6 +118,19 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     # structure is
     for t in range(1, len(truth)):
         assert voxel_r2(rolled[t], truth[t]) > max(0.7, voxel_r2(truth[0], truth[t]) + 0.2)
+    # scored as the reference scored its network too: each frame from the true one before
+    from electroforge.surrogates.fields.validation import validate_calendering
+
+    result = validate_calendering(model, frames, transport=False)
+    one_step = result.frames[result.frames["method"] == "one_step"]
+    assert sorted(one_step["frame"].unique()) == [1, 2, 3] and len(one_step) == 2 * 3
+    first = one_step[(one_step["series"] == 1) & (one_step["frame"] == 1)]["r2"].item()
+    step = model.step(truth[0], [0.3, 0.5, strains[1]], 1.0 - strains[1],
+                      ((truth[0] == AM).sum(), (truth[0] == 1).sum()))
+    assert first == pytest.approx(voxel_r2(step, truth[1]))
+    by_frame = result.frames.groupby(["method", "frame"])["r2"].mean()
+    assert (by_frame["one_step"] > 0.8).all() and (by_frame["one_step"] > by_frame["copy"]).all()
+    assert "one_step" in set(result.final["method"])
     train_calendering(frames, tmp_path / "direct.safetensors", epochs=1)
     direct = CalenderingModel(*load_field_model(tmp_path / "direct.safetensors"))
     with pytest.raises(InputError, match="next-frame model"):

@@ -16,7 +16,9 @@ CBD voxels kept: :func:`~electroforge.surrogates.fields.baselines.affine_conserv
 given the true thickness, so its porosity is right by construction and it is judged on the
 rest).
 A ``next`` model is rolled out from the dried structure with the DEM's roll schedule
-(phases and strains), each frame from its own previous prediction.
+(phases and strains), each frame from its own previous prediction (method ``model``), and
+is also scored as the reference scored its network, one step at a time: each frame from
+the DEM's frame before it (method ``one_step``, whose ``copy`` baseline is that frame).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ __all__ = ["FINAL_PROPERTIES", "CalenderingValidation", "validate_calendering"]
 #: Properties of the final structure compared with the DEM.
 FINAL_PROPERTIES = ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
                     "area_pore_am_um2", "area_pore_cbd_um2", "area_am_cbd_um2")
-METHODS = ("model", "affine", "copy")
+METHODS = ("model", "one_step", "affine", "copy")
 
 
 @dataclass
@@ -60,9 +62,11 @@ class CalenderingValidation:
         last = self.frames[self.frames["final"]]
         for method in METHODS:
             rows = self.frames[self.frames["method"] == method]
+            if not len(rows):
+                continue
             out[f"r2_final_{method}"] = float(last.loc[last["method"] == method, "r2"].mean())
             out[f"r2_worst_frame_{method}"] = float(
-                rows.groupby("frame")["r2"].mean().min()) if len(rows) else float("nan")
+                rows.groupby("frame")["r2"].mean().min())
             for name in FINAL_PROPERTIES:
                 errors = self.final[(self.final["method"] == method)
                                     & (self.final["property"] == name)]["rel_error"].abs()
@@ -99,10 +103,13 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             del predicted[0]
         seconds += time.perf_counter() - start
         predicted_frames += len(predicted)
+        one_step = {} if model.task == "direct" else _one_step(model, series)
         affine = affine_conserving(dried, film_height(truth[-1]) / film_height(dried))
         for t, labels in predicted.items():
             copy = truth[0] if model.task == "direct" else truth[t - 1]
             candidates = {"model": labels, "copy": copy}
+            if t in one_step:
+                candidates["one_step"] = one_step[t]
             if t == len(truth) - 1:
                 candidates["affine"] = affine
             for method, image in candidates.items():
@@ -116,10 +123,12 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         final = {"dem": truth[-1], "model": predicted[len(truth) - 1],
                  "affine": affine,
                  "copy": truth[0] if model.task == "direct" else truth[-2]}
+        if one_step:
+            final["one_step"] = one_step[len(truth) - 1]
         measured = {method: image_properties(image, voxel_um=voxel_um, params=params,
                                              transport=transport)
                     for method, image in final.items()}
-        for method in METHODS:
+        for method in (m for m in METHODS if m in final):
             for name in FINAL_PROPERTIES:
                 if name not in measured["dem"]:
                     continue
@@ -135,6 +144,23 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             progress(index + 1, len(dataset))
     return CalenderingValidation(pd.DataFrame(frame_rows), pd.DataFrame(final_rows),
                                  seconds / max(predicted_frames, 1), slices)
+
+
+def _one_step(model, series) -> dict[int, np.ndarray]:
+    """Each frame of a series predicted by a ``next`` model from the DEM's frame before it
+    (the reference's protocol: no error carried from frame to frame)."""
+    from electroforge.surrogates.fields.training import PHASE_CODES
+
+    truth, cr = series["labels"], float(series["cr_pct"]) / 100.0
+    strain = np.asarray(series["strain"], dtype=float)
+    out = {}
+    for t in range(1, len(truth)):
+        source = truth[t - 1]
+        counts = (int((source == AM).sum()), int((source == CBD).sum()))
+        conditions = [cr, PHASE_CODES[str(series["phase"][t])], strain[t]]
+        out[t] = model.step(source, conditions, (1.0 - strain[t]) / (1.0 - strain[t - 1]),
+                            counts)
+    return out
 
 
 def _fractions(labels: np.ndarray) -> dict[str, float]:

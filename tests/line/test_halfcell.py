@@ -1,0 +1,128 @@
+"""The voxel half-cell (electroforge.line.halfcell): bad input refused before the solve,
+conservation of charge, lithium and salt, the layered geometry against PyBaMM's DFN,
+the open-circuit limit and grid refinement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from electroforge.errors import InputError
+from electroforge.line.halfcell import HalfCellParameters, build_mesh, halfcell_discharge
+from electroforge.line.halfcell.checks import layered_against_pybamm, layered_image
+from electroforge.line.halfcell.solver import FIELD_NAMES
+
+
+def small_electrode():
+    """8 layers x 6 x 6 voxels: AM blocks bridged by CBD, pores between."""
+    labels = np.zeros((8, 6, 6), dtype=np.uint8)
+    labels[0:3, 0:3, 0:3] = 2
+    labels[3:6, 3:6, 2:5] = 2
+    labels[5:8, 0:2, 4:6] = 2
+    labels[0:8, 2:3, 3:4] = 1          # a CBD pillar from the collector up
+    labels[3, 2:4, 2:4] = 1
+    labels[7, :, :] = np.where(labels[7] == 0, 3, labels[7])   # void at the top
+    return labels
+
+
+def test_bad_input_is_refused_before_the_solve_with_one_clear_line():
+    params = HalfCellParameters()
+    labels = small_electrode()
+    with pytest.raises(InputError, match="unknown labels"):
+        build_mesh(np.where(labels == 1, 7, labels), 0.5, params)
+    with pytest.raises(InputError, match="no AM"):
+        build_mesh(np.where(labels == 2, 0, labels), 0.5, params)
+    with pytest.raises(InputError, match="no CBD"):
+        build_mesh(np.where(labels == 1, 2, labels), 0.5, params)
+    lifted = labels.copy()
+    lifted[0] = 0                        # the film lifted off the collector
+    with pytest.raises(InputError, match="no path for the current"):
+        build_mesh(lifted, 0.5, params)
+    with pytest.raises(InputError, match="C-rate"):
+        halfcell_discharge(labels, voxel_um=0.5, c_rate=0.0)
+    with pytest.raises(InputError, match="C-rate"):
+        halfcell_discharge(labels, voxel_um=0.5, c_rate=50.0)
+    with pytest.raises(InputError, match="cutoff"):
+        halfcell_discharge(labels, voxel_um=0.5, c_rate=1.0, cutoff_v=4.5)
+    with pytest.raises(InputError, match="voxel"):
+        halfcell_discharge(labels, voxel_um=-1.0, c_rate=1.0)
+    with pytest.raises(InputError, match="separator_porosity"):
+        HalfCellParameters(separator_porosity=1.5)
+
+
+def test_the_network_counts_what_the_image_holds():
+    labels = small_electrode()
+    params = HalfCellParameters(separator_layers=3)
+    mesh = build_mesh(labels, 0.5, params)
+    h = 0.5e-6
+    assert mesh.film_layers == 8 and mesh.phases.shape == (11, 6, 6)
+    assert mesh.n_am == (labels == 2).sum()
+    assert mesh.am_volume_m3.sum() == pytest.approx((labels == 2).sum() * h**3)
+    # electrolyte: pores and void in full, CBD at its porosity, separator at its own
+    pores = ((labels == 0) | (labels == 3)).sum()
+    expected = (pores + params.cbd_porosity * (labels == 1).sum()) * h**3 \
+        + params.separator_porosity * 36 * h * h * params.separator_thickness_um * 1e-6
+    assert mesh.electrolyte_volume_m3.sum() == pytest.approx(expected)
+    # every AM face against pore or CBD is a reaction face, scaled by the voxel correction
+    assert mesh.reaction[3].max() == pytest.approx(h * h * params.reaction_area_factor)
+
+
+@pytest.fixture(scope="module")
+def discharged():
+    return halfcell_discharge(small_electrode(), voxel_um=0.5, c_rate=2.0, frames=5,
+                              tolerance=1e-8)
+
+
+def test_charge_lithium_and_salt_are_conserved_to_the_solver_tolerance(discharged):
+    # iterated to 1e-8 V and 1e-8 of the concentrations (the default 1e-6 leaves
+    # ~1e-4 of the current and ~1e-6 of the lithium)
+    assert discharged.conservation["charge"] < 1e-5
+    assert discharged.conservation["lithium"] < 1e-7
+    assert discharged.conservation["salt"] < 1e-10
+    curve = discharged.discharge
+    assert curve.voltage_v[-1] == pytest.approx(3.0)
+    assert np.all(np.diff(curve.capacity_curve_mah_g) >= 0)
+    assert 100 < curve.capacity_mah_g <= curve.practical_capacity_mah_g
+
+
+def test_fields_are_stored_at_the_frames_on_their_phases(discharged):
+    labels = discharged.labels
+    assert set(discharged.fields) == set(FIELD_NAMES)
+    lithiation = discharged.fields["lithiation"]
+    assert lithiation.dtype == np.float16 and lithiation.shape[1:] == labels.shape
+    assert len(lithiation) == len(discharged.frame_times_s) >= 4
+    am = labels == 2
+    assert np.all(lithiation[:, ~am] == 0)
+    mean = lithiation[:, am].astype(float).mean(axis=1)
+    assert np.all(np.diff(mean) > 0) and 0.45 < mean[0] and mean[-1] <= 1.0
+    # the AM's mean lithiation at a frame is the charge passed by then (within float16)
+    p = HalfCellParameters()
+    charge = np.interp(discharged.frame_times_s, discharged.discharge.time_s,
+                       discharged.discharge.capacity_curve_mah_g)
+    expected = p.initial_lithiation + charge / (
+        96485.33212 * p.c_max_mol_m3 / (p.am_density_g_cm3 * 1e6) / 3.6)
+    assert mean == pytest.approx(expected, abs=2e-3)
+    assert 0 < discharged.reacting_share <= 1
+
+
+@pytest.mark.parametrize("c_rate", [0.5, 2.0])
+def test_a_layered_electrode_matches_pybamm(c_rate):
+    check = layered_against_pybamm(c_rate, thickness_um=10.0)
+    assert abs(check["capacity_error"]) < 0.02
+    assert check["voltage_rms_mv"] < 10.0
+
+
+def test_a_slow_discharge_reaches_the_practical_window():
+    labels = layered_image(5.0, 0.5)
+    slow = halfcell_discharge(labels, voxel_um=0.5, c_rate=0.02, frames=1, require_cbd=False,
+                              params=HalfCellParameters(reaction_area_factor=1.0))
+    assert slow.capacity_mah_g == pytest.approx(slow.discharge.practical_capacity_mah_g,
+                                                rel=0.02)
+
+
+def test_refining_the_grid_changes_the_capacity_little():
+    params = HalfCellParameters(reaction_area_factor=1.0)
+    coarse, fine = (halfcell_discharge(layered_image(24.0, voxel, am_voxels=2, pore_voxels=2),
+                                       voxel_um=voxel, c_rate=2.0, frames=1, params=params,
+                                       require_cbd=False) for voxel in (1.0, 0.5))
+    assert fine.capacity_mah_g == pytest.approx(coarse.capacity_mah_g, rel=0.02)
