@@ -126,3 +126,48 @@ def test_refining_the_grid_changes_the_capacity_little():
                                        voxel_um=voxel, c_rate=2.0, frames=1, params=params,
                                        require_cbd=False) for voxel in (1.0, 0.5))
     assert fine.capacity_mah_g == pytest.approx(coarse.capacity_mah_g, rel=0.02)
+
+
+def test_the_line_discharges_with_the_voxel_half_cell(tmp_path):
+    import pandas as pd
+
+    from electroforge import line
+    from electroforge.line.frames import load_frames
+    from electroforge.line.runner import frames_files
+    from helpers import small_line
+
+    GRID = 16               # 0.75 um voxels: the half-cell's network a third of 0.5 um's
+
+    recipe = pd.DataFrame({"am_wt_pct": [92.0], "sc_wt_pct": [62.0], "cr_pct": [30.0],
+                           "c_rate": [2.0]})
+
+    def run(**kwargs):
+        return line.run(recipe, grid=GRID, seed=0, workers=0, params=small_line(),
+                        cache_dir=tmp_path / "cache", progress=False, **kwargs)
+
+    dfn = run()
+    cell = run(discharge="halfcell", frames_dir=tmp_path / "frames")
+    assert cell.at[0, "error"] == "" and dfn.at[0, "error"] == ""
+    # the same film: every property but the discharge's is the DFN run's
+    for name in ("porosity", "tortuosity_factor", "conductivity_s_m", "thickness_um"):
+        assert cell.at[0, name] == dfn.at[0, name]
+    practical = cell.at[0, "practical_capacity_mah_g"]
+    assert 0.5 * practical < cell.at[0, "capacity_mah_g"] <= practical
+    assert abs(cell.at[0, "capacity_mah_g"] - dfn.at[0, "capacity_mah_g"]) < 0.15 * practical
+    assert 0 < cell.at[0, "reacting_surface_share"] <= 1
+    # its fields lie beside the calendering frames, float16 on the film's voxels
+    (stored,) = frames_files(recipe, tmp_path / "frames", grid=GRID, params=small_line(),
+                             discharge="halfcell")
+    frames = load_frames(stored)
+    lithiation = frames["halfcell_lithiation"]
+    assert lithiation.dtype == np.float16
+    assert lithiation.shape[1:] == frames["halfcell_labels"].shape
+    assert len(frames["halfcell_frame_times_s"]) == len(lithiation) >= 10
+    # cached apart from the DFN's results, and found again
+    pd.testing.assert_frame_equal(run(discharge="halfcell"), cell)
+    with pytest.raises(InputError, match="unknown discharge"):
+        run(discharge="comsol")
+    with pytest.raises(InputError, match="needs a C-rate"):
+        line.run(recipe.drop(columns="c_rate"), grid=GRID, workers=0,
+                 params=small_line(), cache_dir=tmp_path / "cache", progress=False,
+                 discharge="halfcell")

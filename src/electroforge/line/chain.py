@@ -43,6 +43,9 @@ class Condition:
     cr_pct: float
     c_rate: float | None
     frames_path: Path | None = None
+    #: "dfn" (the homogenized PyBaMM DFN on the image's properties) or "halfcell" (the
+    #: voxel half-cell on the image itself, :mod:`electroforge.line.halfcell`)
+    discharge: str = "dfn"
 
 
 def contact_model(params: LineParameters) -> ContactModel:
@@ -138,7 +141,7 @@ def _neural_condition(slurry: Slurry, film: DriedFilm, condition: Condition, neu
         "unconverged_frames": 0,
     }
     if condition.c_rate is not None:
-        props |= _discharged(condition.c_rate, props, params)[0]
+        props |= _discharged(condition, props, params, final[:film_height(final)], voxel)[0]
     return {key: float(value) for key, value in props.items()}
 
 
@@ -149,20 +152,36 @@ def _film_facts(slurry: Slurry, film: DriedFilm) -> dict[str, float]:
             "n_cbd_particles": int(np.count_nonzero(slurry.kinds != AM))}
 
 
-def _discharged(c_rate: float, props: dict, params: LineParameters) -> tuple[dict, dict]:
-    """The discharge of a measured film: its properties and its curve."""
-    result = discharge(
-        c_rate=c_rate, thickness_um=props["thickness_um"],
-        electrolyte_fraction=props["electrolyte_fraction"], am_fraction=props["am_fraction"],
-        tortuosity_factor=props["tortuosity_factor"],
-        conductivity_s_m=props["conductivity_s_m"],
-        particle_radius_um=sauter_radius_um(params),
-        am_density_g_cm3=params.am_density_g_cm3, cutoff_v=params.discharge_cutoff_v)
+def _discharged(condition: Condition, props: dict, params: LineParameters,
+                labels: np.ndarray | None = None,
+                voxel_um: float | None = None) -> tuple[dict, dict]:
+    """The discharge of a measured film at the condition's C-rate: its figures of merit
+    and its curve (and, from the voxel half-cell, the share of the AM surface that reacts
+    and its fields, to be stored beside the frames)."""
+    if condition.discharge == "halfcell":
+        from electroforge.line.halfcell import HalfCellParameters, halfcell_discharge
+
+        cell = halfcell_discharge(labels, voxel_um=voxel_um, c_rate=condition.c_rate,
+                                  params=HalfCellParameters.from_line(params),
+                                  cutoff_v=params.discharge_cutoff_v)
+        result = cell.discharge
+        extra = {"reacting_surface_share": cell.reacting_share}
+        stored = {f"halfcell_{name}": values for name, values in cell.fields.items()} | {
+            "halfcell_frame_times_s": cell.frame_times_s, "halfcell_labels": cell.labels}
+    else:
+        result = discharge(
+            c_rate=condition.c_rate, thickness_um=props["thickness_um"],
+            electrolyte_fraction=props["electrolyte_fraction"],
+            am_fraction=props["am_fraction"], tortuosity_factor=props["tortuosity_factor"],
+            conductivity_s_m=props["conductivity_s_m"],
+            particle_radius_um=sauter_radius_um(params),
+            am_density_g_cm3=params.am_density_g_cm3, cutoff_v=params.discharge_cutoff_v)
+        extra, stored = {}, {}
     return ({"capacity_mah_g": result.capacity_mah_g, "energy_wh_kg": result.energy_wh_kg,
              "mean_voltage_v": result.mean_voltage_v,
-             "practical_capacity_mah_g": result.practical_capacity_mah_g},
+             "practical_capacity_mah_g": result.practical_capacity_mah_g} | extra,
             {"curve_time_s": result.time_s, "curve_voltage_v": result.voltage_v,
-             "curve_capacity_mah_g": result.capacity_curve_mah_g})
+             "curve_capacity_mah_g": result.capacity_curve_mah_g} | stored)
 
 
 def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: int,
@@ -181,7 +200,15 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
     }
     curve = None
     if condition.c_rate is not None:
-        discharged, curve = _discharged(condition.c_rate, props, params)
+        labels = None
+        if condition.discharge == "halfcell":
+            labels = film_labels(final.positions_um, calendered.radii_um, calendered.kinds,
+                                 top_um=final.top_um, grid=grid, params=params,
+                                 am_volume_um3=slurry.composition.am_volume_um3,
+                                 cbd_volume_um3=slurry.composition.cbd_volume_um3)
+            labels = labels[:film_height(labels)]
+        discharged, curve = _discharged(condition, props, params, labels,
+                                        voxel_size_um(params.footprint_um, grid))
         props |= discharged
     if condition.frames_path is not None:
         _save_frames(condition.frames_path, slurry, calendered, grid, params, curve or {})

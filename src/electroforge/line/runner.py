@@ -53,7 +53,8 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
         space: Space | None = None, cache_dir: str | os.PathLike[str] | None = None,
         frames_dir: str | os.PathLike[str] | None = None, progress: bool = True,
         calendering: str = "dem",
-        calendering_model: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+        calendering_model: str | os.PathLike[str] | None = None,
+        discharge: str = "dfn") -> pd.DataFrame:
     """Properties of every recipe, one row per recipe, recipe columns kept.
 
     Args:
@@ -79,6 +80,11 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
             apart, keyed by the model file's content.
         calendering_model: A calendering model's file (``electroforge surrogate train
             calendering``) for ``calendering="neural"``.
+        discharge: ``"dfn"`` (PyBaMM's homogenized DFN on the image's properties, default)
+            or ``"halfcell"`` (the pore-resolved voxel half-cell on the image itself,
+            :mod:`electroforge.line.halfcell`: minutes to hours a recipe on a CPU at the
+            default box; it adds ``reacting_surface_share`` and stores its fields in the
+            frames files). Results are cached apart.
 
     Returns:
         The recipes with the property columns (``porosity``, ``density_g_cm3``,
@@ -90,11 +96,18 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     check_grid(grid, params)
     model = _calendering(calendering, calendering_model, frames_dir, grid, params)
     model_sha = model[1] if model is not None else None
+    if discharge not in DISCHARGES:
+        raise InputError("unknown discharge", field="discharge", value=repr(discharge),
+                         allowed=", ".join(DISCHARGES))
     table = _validated(recipes, space)
+    if discharge != "dfn" and "c_rate" not in table:
+        raise InputError("a discharge needs a C-rate", field="c_rate",
+                         value="no c_rate column",
+                         allowed=f"recipes with a c_rate column for discharge={discharge!r}")
     seeds = _seeds(seed, len(table))
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     frames = Path(frames_dir) if frames_dir is not None else None
-    keys = _keys(table, grid, seeds, params, model_sha)
+    keys = _keys(table, grid, seeds, params, model_sha, discharge)
     results: dict[int, dict] = {}
     for index, key in enumerate(keys):
         cached = cache / f"{key}.json"
@@ -114,7 +127,8 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
             chunk = rows[start:start + CHUNK]
             conditions = [Condition(float(table.at[i, "cr_pct"]),
                                     float(table.at[i, "c_rate"]) if "c_rate" in table else None,
-                                    _frames_path(frames, keys[i]) if frames else None)
+                                    _frames_path(frames, keys[i]) if frames else None,
+                                    discharge)
                           for i in chunk]
             tasks.append(((float(am), float(sc), particle_seed, conditions), chunk))
 
@@ -165,6 +179,9 @@ def _validated(recipes: pd.DataFrame, space: Space | None) -> pd.DataFrame:
 #: Raised when the neural roll's inference changes (input, wrap, phase assignment,
 #: spring-back), so that cached neural results of the old one are not reused.
 NEURAL_REVISION = 1
+DISCHARGES = ("dfn", "halfcell")
+#: Revision of the voxel half-cell's results (in the cache keys of its recipes only).
+HALFCELL_REVISION = 1
 
 
 def _calendering(calendering: str, model: str | os.PathLike[str] | None, frames_dir,
@@ -204,13 +221,16 @@ def _calendering(calendering: str, model: str | os.PathLike[str] | None, frames_
 
 
 def _key(row: dict, grid: int, seed: int, params: LineParameters,
-         model_sha: str | None = None) -> str:
+         model_sha: str | None = None, discharge: str = "dfn") -> str:
     recipe = {name: float(row[name]).hex() for name in RECIPE if name in row}
     content = {"recipe": recipe, "grid": grid, "seed": seed, "version": LINE_VERSION,
                "revision": CACHE_REVISION, "params": params.to_dict()}
     if model_sha is not None:                  # the DEM's keys stay as they were
         content["calendering_model_sha256"] = model_sha
         content["neural_revision"] = NEURAL_REVISION
+    if discharge != "dfn":                     # the DFN's keys stay as they were
+        content["discharge"] = discharge
+        content["halfcell_revision"] = HALFCELL_REVISION
     text = json.dumps(content, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -218,19 +238,20 @@ def _key(row: dict, grid: int, seed: int, params: LineParameters,
 def frames_files(recipes: pd.DataFrame, frames_dir: str | os.PathLike[str], *,
                  grid: int | None = None, seed: int | Sequence[int] = 0,
                  params: LineParameters | None = None,
-                 space: Space | None = None) -> list[Path]:
+                 space: Space | None = None, discharge: str = "dfn") -> list[Path]:
     """Where :func:`run` with the same arguments writes each recipe's frames file."""
     params = params or LineParameters()
     grid = default_grid(params) if grid is None else grid
     table = _validated(recipes, space)
     return [_frames_path(Path(frames_dir), key)
-            for key in _keys(table, grid, _seeds(seed, len(table)), params)]
+            for key in _keys(table, grid, _seeds(seed, len(table)), params,
+                             discharge=discharge)]
 
 
 def _keys(table: pd.DataFrame, grid: int, seeds: list[int], params: LineParameters,
-          model_sha: str | None = None) -> list[str]:
+          model_sha: str | None = None, discharge: str = "dfn") -> list[str]:
     """The cache key of every recipe row (its results and its frames file are named by it)."""
-    return [_key(row, grid, s, params, model_sha)
+    return [_key(row, grid, s, params, model_sha, discharge)
             for row, s in zip(table.to_dict("records"), seeds)]
 
 
