@@ -18,7 +18,8 @@ def test_report_runs_every_section(tmp_path):
                     "Conductivity vs CBD content", "Discharge of the reference optimum",
                     "porosity falls monotonically with CR: yes", "Meyer et al. 2017",
                     "Pores percolate", "Seed-to-seed spread: 2 particle seeds",
-                    "Table 3 is not mass-consistent", "MOBO (96.5, 60.3, 9.11)"):
+                    "Table 3 is not mass-consistent", "MOBO (96.5, 60.3, 9.11)",
+                    "Voxel half-cell against PyBaMM's DFN", "C/50", "refinement 1 -> 0.5 um"):
         assert section in report, section
     assert report.count("within") + report.count("departs") >= 12
     assert "FAILED" not in report

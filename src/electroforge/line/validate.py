@@ -223,9 +223,38 @@ def _report(table: pd.DataFrame, spreads: list[pd.DataFrame], seconds: float, gr
     at_1c = ok[ok.c_rate == 1.0].capacity_mah_g
     lines.append(f"  1C capacity over this report's recipes: {at_1c.min():.1f}-{at_1c.max():.1f} "
                  f"mAh/g ({100 * (at_1c.max() - at_1c.min()) / at_1c.mean():.1f} % spread)")
+    lines += _halfcell_lines()
     if spreads:
         lines += _spread_lines(pd.concat(spreads), params)
     return "\n".join(lines)
+
+
+def _halfcell_lines() -> list[str]:
+    """The voxel half-cell's checks (issue 16): a layered electrode against PyBaMM's DFN
+    with matched physics, the open-circuit limit, refinement of the layered film."""
+    from electroforge.line.halfcell import HalfCellParameters, halfcell_discharge
+    from electroforge.line.halfcell.checks import layered_against_pybamm, layered_image
+
+    lines = ["", "Voxel half-cell against PyBaMM's DFN, layered electrode of 20 um, 0.5 um "
+             "voxels (matched physics; targets: capacity within 2 %, voltage RMS <= 10 mV)",
+             "  C-rate  half-cell mAh/g  DFN mAh/g  error %  voltage RMS mV"]
+    for rate in (0.5, 1.0, 2.0):
+        check = layered_against_pybamm(rate)
+        lines.append(f"  {rate:>6.1f}  {check['capacity_halfcell_mah_g']:>15.2f}  "
+                     f"{check['capacity_pybamm_mah_g']:>9.2f}  "
+                     f"{100 * check['capacity_error']:>7.2f}  {check['voltage_rms_mv']:>14.2f}")
+    flat = HalfCellParameters(reaction_area_factor=1.0)
+    slow = halfcell_discharge(layered_image(5.0, 0.5), voxel_um=0.5, c_rate=0.02, frames=1,
+                              require_cbd=False, params=flat)
+    lines.append(f"  C/50: {slow.capacity_mah_g:.1f} of the practical "
+                 f"{slow.discharge.practical_capacity_mah_g:.1f} mAh/g "
+                 f"({100 * slow.capacity_mah_g / slow.discharge.practical_capacity_mah_g:.1f} %)")
+    coarse, fine = (halfcell_discharge(layered_image(24.0, voxel), voxel_um=voxel, c_rate=2.0,
+                                       frames=1, require_cbd=False, params=flat).capacity_mah_g
+                    for voxel in (1.0, 0.5))
+    lines.append(f"  refinement 1 -> 0.5 um (2C, 24 um film): {coarse:.2f} -> {fine:.2f} mAh/g "
+                 f"({100 * (fine - coarse) / coarse:+.2f} %)")
+    return lines
 
 
 def _meyer_lines(params: LineParameters, seed: int) -> list[str]:
