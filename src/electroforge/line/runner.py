@@ -94,11 +94,18 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     params = params or LineParameters()
     grid = default_grid(params) if grid is None else grid
     check_grid(grid, params)
-    model = _calendering(calendering, calendering_model, frames_dir, grid, params)
-    model_sha = model[1] if model is not None else None
     if discharge not in DISCHARGES:
         raise InputError("unknown discharge", field="discharge", value=repr(discharge),
                          allowed=", ".join(DISCHARGES))
+    if discharge == "halfcell":                 # the cell's constants, refused up front
+        from electroforge.line.halfcell import HalfCellParameters
+
+        if not params.face_count_correction > 0:
+            raise InputError("must be > 0", field="face_count_correction",
+                             value=params.face_count_correction, allowed="> 0")
+        HalfCellParameters.from_line(params)
+    model = _calendering(calendering, calendering_model, frames_dir, grid, params)
+    model_sha = model[1] if model is not None else None
     table = _validated(recipes, space)
     if discharge != "dfn" and "c_rate" not in table:
         raise InputError("a discharge needs a C-rate", field="c_rate",

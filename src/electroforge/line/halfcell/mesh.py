@@ -17,12 +17,16 @@ Every voxel is a control volume. Its fields live on the phases it holds:
 Neighbours exchange through their shared face with the series (harmonic) conductance of
 their two half-cells; an AM face against a voxel that holds electrolyte (pore, CBD or
 separator) is a reaction face (Butler-Volmer, Eq. 8), of the face's area times
-:attr:`~HalfCellParameters.reaction_area_factor` (times the separator's porosity there).
+:attr:`~HalfCellParameters.reaction_area_factor`: as in [T1], the CBD (and the separator)
+are homogeneous porous media whose electrolyte meets the AM over the whole interface.
 The solids of layer 0 touch the current collector through half a voxel; the separator's
-top layer touches the lithium.
+top layer touches the lithium through half its thickness (in series with the lithium's
+kinetics and SEI).
 
-Nodes that no current can reach (a CBD pocket sealed in AM, a solid fleck touching
-nothing) are left out: they would make the network singular and carry nothing.
+Nodes that no current can reach are left out: they would make the network singular and
+carry nothing. The solid and the electrolyte are two networks, joined only at reaction
+faces, so a CBD particle adrift in a pore (touching no AM and not the collector) keeps
+its electrolyte, which carries ions, and loses its solid, whose potential nothing fixes.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from electroforge.errors import InputError
-from electroforge.line.halfcell.parameters import HalfCellParameters
+from electroforge.line.halfcell.parameters import HalfCellParameters, _real
 
 __all__ = ["PORE", "CBD", "AM", "VOID", "SEPARATOR", "HalfCellMesh", "build_mesh"]
 
@@ -61,6 +65,7 @@ class HalfCellMesh:
     reaction: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     collector: tuple[np.ndarray, np.ndarray]     # solid node, conductance S
     lithium: tuple[np.ndarray, np.ndarray]       # electrolyte node, area m2
+    lithium_gap_m: float                         # the top layer's centre to the lithium
     am_volume_m3: np.ndarray                     # per AM node
     electrolyte_volume_m3: np.ndarray            # porosity x volume per electrolyte node
     footprint_m2: float
@@ -113,7 +118,7 @@ def build_mesh(labels: np.ndarray, voxel_um: float, params: HalfCellParameters, 
     if unknown:
         raise InputError("unknown labels", source=source, field="labels", value=unknown,
                          allowed="0 pore, 1 CBD, 2 AM, 3 void above the film")
-    if not (np.isfinite(voxel_um) and voxel_um > 0):
+    if not (_real(voxel_um) and np.isfinite(voxel_um) and voxel_um > 0):
         raise InputError("the voxel size must be > 0", source=source, field="voxel_um",
                          value=voxel_um, allowed="> 0 um")
     solid_layers = np.flatnonzero(((labels == AM) | (labels == CBD)).any(axis=(1, 2)))
@@ -169,9 +174,8 @@ def build_mesh(labels: np.ndarray, voxel_um: float, params: HalfCellParameters, 
         am_edges.append((a[both], b[both], area[both] / (half_a[both] + half_b[both])))
         for am_side, other in ((a, b), (b, a)):
             face = (flat[am_side] == AM) & (weight[other] > 0)
-            factor = np.where(flat[other[face]] == SEPARATOR, params.separator_porosity, 1.0)
             reaction.append((am_side[face], other[face],
-                             area[face] * params.reaction_area_factor * factor))
+                             area[face] * params.reaction_area_factor))
 
     def joined(parts):
         return tuple(np.concatenate(column) for column in zip(*parts))
@@ -188,14 +192,18 @@ def build_mesh(labels: np.ndarray, voxel_um: float, params: HalfCellParameters, 
     collector_g = h * h * sigma[bottom] / (dz[0] / 2)
     top = np.flatnonzero(layer == shape[0] - 1)
 
-    # what the current reaches: the lithium (node n), the collector (node n + 1)
+    # what the current reaches: solid node v, electrolyte node n + v (a CBD voxel holds
+    # both), joined only by reaction faces; the lithium 2n, the collector 2n + 1
     n = flat.size
-    rows = np.concatenate([s_a, e_a, r_am, bottom, top])
-    cols = np.concatenate([s_b, e_b, r_el, np.full(bottom.size, n + 1), np.full(top.size, n)])
-    graph = sp.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n + 2, n + 2))
+    rows = np.concatenate([s_a, n + e_a, r_am, bottom, n + top])
+    cols = np.concatenate([s_b, n + e_b, n + r_el, np.full(bottom.size, 2 * n + 1),
+                           np.full(top.size, 2 * n)])
+    graph = sp.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(2 * n + 2, 2 * n + 2))
     _, component = connected_components(graph, directed=False)
-    live = component[:n] == component[n]
-    if component[n + 1] != component[n]:
+    grounded = component == component[2 * n]
+    solid_live, elec_live = grounded[:n] & (sigma > 0), grounded[n:2 * n] & (weight > 0)
+    reacting = solid_live[r_am] & elec_live[r_el]
+    if not grounded[2 * n + 1] or not reacting.any():
         raise InputError("no path for the current: no AM is reached both by the current "
                          "collector's electrons (through AM and CBD) and by the separator's "
                          "ions (through pores and CBD)", source=source, field="labels",
@@ -208,9 +216,9 @@ def build_mesh(labels: np.ndarray, voxel_um: float, params: HalfCellParameters, 
         index[mask] = np.arange(int(mask.sum()))
         return index
 
-    solid_index = numbered((sigma > 0) & live)
-    elec_index = numbered((weight > 0) & live)
-    am_index = numbered((flat == AM) & live)
+    solid_index = numbered(solid_live)
+    elec_index = numbered(elec_live)
+    am_index = numbered(solid_live & (flat == AM))
 
     def kept(a, b, g, index):
         keep = (index[a] >= 0) & (index[b] >= 0)
@@ -230,5 +238,6 @@ def build_mesh(labels: np.ndarray, voxel_um: float, params: HalfCellParameters, 
         reaction=reaction_out,
         collector=(solid_index[bottom[keep_bottom]], collector_g[keep_bottom]),
         lithium=(elec_index[top], np.full(top.size, h * h)),
+        lithium_gap_m=dz[-1] / 2,
         am_volume_m3=volume[am_index >= 0], electrolyte_volume_m3=(porosity * volume)[elec_index >= 0],
         footprint_m2=h * h * ny * nx)

@@ -120,7 +120,9 @@ class HalfCellParameters:
         return self.li_exchange_ref * self.li_metal_mol_m3**0.7 * np.maximum(c_e, 0.0)**0.3
 
     def practical_capacity_mah_g(self, cutoff_v: float) -> float:
-        return nmc111.practical_capacity_mah_g(cutoff_v, self.am_density_g_cm3)
+        """F c_max (x(cutoff) - x0) / rho_AM, mAh per gram, with this cell's constants."""
+        window = nmc111.lithiation_at_v(cutoff_v) - self.initial_lithiation
+        return FARADAY * self.c_max_mol_m3 * window / (self.am_density_g_cm3 * 1e6) / 3.6
 
     def __post_init__(self) -> None:
         from electroforge.errors import InputError
@@ -130,15 +132,29 @@ class HalfCellParameters:
                      "separator_thickness_um", "li_exchange_ref", "li_metal_mol_m3",
                      "am_density_g_cm3", "reaction_area_factor"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            if not (_real(value) and math.isfinite(value) and value > 0):
                 raise InputError("must be a finite number > 0", field=name, value=value,
                                  allowed="> 0")
         for name in ("initial_lithiation", "cbd_porosity", "cbd_transport_factor",
                      "separator_porosity"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and 0 < value < 1):
+            if not (_real(value) and 0 < value < 1):
                 raise InputError("must lie in (0, 1)", field=name, value=value,
                                  allowed="0 < value < 1")
-        if not (isinstance(self.separator_layers, int) and self.separator_layers >= 1):
+        for name, low in (("sei_resistance_ohm_m2", 0.0), ("separator_bruggeman", 0.0)):
+            value = getattr(self, name)
+            if not (_real(value) and math.isfinite(value) and value >= low
+                    and (value > low or name == "sei_resistance_ohm_m2")):
+                raise InputError("must be a finite number >= 0 (the Bruggeman exponent > 0)",
+                                 field=name, value=value, allowed=">= 0")
+        if not (isinstance(self.separator_layers, int) and not isinstance(
+                self.separator_layers, bool) and self.separator_layers >= 1):
             raise InputError("must be a whole number >= 1", field="separator_layers",
                              value=self.separator_layers, allowed=">= 1")
+
+
+def _real(value) -> bool:
+    """A plain or numpy real number, not a bool."""
+    import numbers
+
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))

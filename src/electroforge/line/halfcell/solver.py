@@ -38,7 +38,9 @@ Why our own solver: no public package solves this on voxel images (taufactor's
 from __future__ import annotations
 
 import math
+import numbers
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,7 +49,7 @@ import scipy.sparse as sp
 
 from electroforge.errors import InputError
 from electroforge.line.halfcell.mesh import AM, CBD, PORE, HalfCellMesh, build_mesh
-from electroforge.line.halfcell.parameters import FARADAY, HalfCellParameters
+from electroforge.line.halfcell.parameters import FARADAY, HalfCellParameters, _real
 
 __all__ = ["MAX_C_RATE", "HalfCellDischarge", "halfcell_discharge"]
 
@@ -61,7 +63,11 @@ DIRECT_SIZE = 4000
 #: a layered cell at C/50: 2048 s steps oscillate, 1024 s steps converge in 6-17 sweeps).
 MAX_STEP_S = 1000.0
 ANDERSON_DEPTH = 5
-FIELD_NAMES = ("lithiation", "electrolyte_rel", "phi_s_v", "phi_e_v", "reaction_a_m2")
+#: Stored fields: AM lithiation, electrolyte concentration over its initial one, the solid
+#: potential's drop from the collector (phi_s - V: mV-sized, which float16 keeps; phi_s
+#: itself, ~4 V, it would round to 2-4 mV), the electrolyte potential against the lithium,
+#: the reaction current density per AM voxel's reacting faces (A/m2, anodic > 0)
+FIELD_NAMES = ("lithiation", "electrolyte_rel", "phi_s_minus_v", "phi_e_v", "reaction_a_m2")
 
 
 @dataclass
@@ -82,6 +88,8 @@ class HalfCellDischarge:
     conservation: dict[str, float]
     steps: int
     seconds: float
+    #: whether the voltage reached the cutoff (else the run stopped at 1.5 x 1/C hours)
+    reached_cutoff: bool
     history: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -166,12 +174,15 @@ class _Cell:
         return current, conductance, d_current_dc
 
     def lithium(self, phi_e_top, c_e_top):
-        """Anodic current density from the lithium into the electrolyte (SEI in series)
-        and its derivative with respect to the electrolyte potential (negative)."""
+        """Anodic current density from the lithium into the electrolyte (the SEI and half
+        the top separator layer in series) and its derivative with respect to the top
+        nodes' electrolyte potential (negative)."""
         p = self.params
         vt = p.thermal_v
         i0 = p.li_exchange_current_a_m2(c_e_top)
-        r = p.sei_resistance_ohm_m2
+        # the SEI and the half separator layer between the top nodes and the lithium
+        r = p.sei_resistance_ohm_m2 + self.mesh.lithium_gap_m / (
+            p.conductivity_s_m(c_e_top) * p.separator_porosity ** p.separator_bruggeman)
         current = np.zeros_like(phi_e_top)
         for _ in range(50):                     # i = 2 i0 sinh((-phi_e - R i) / 2 vt)
             arg = np.clip((-phi_e_top - r * current) / (2 * vt), -60, 60)
@@ -318,14 +329,23 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
     if device != "cpu":
         raise InputError("the voxel half-cell runs on the CPU in this version",
                          field="device", value=device, allowed="cpu")
-    if not (isinstance(c_rate, (int, float)) and math.isfinite(c_rate)
-            and 0 < c_rate <= MAX_C_RATE):
+    if not (_real(c_rate) and math.isfinite(c_rate) and 0 < c_rate <= MAX_C_RATE):
         raise InputError("C-rate out of range", field="c_rate", value=c_rate,
                          allowed=f"0 < c_rate <= {MAX_C_RATE:g}")
-    cutoff_v = nmc111.check_cutoff(cutoff_v)
-    if not (isinstance(frames, int) and frames >= 1):
+    cutoff_v = nmc111.check_cutoff(float(cutoff_v) if _real(cutoff_v) else cutoff_v)
+    if not (isinstance(frames, numbers.Integral) and not isinstance(frames, bool)
+            and frames >= 1):
         raise InputError("the number of frames must be a whole number >= 1", field="frames",
                          value=frames, allowed=">= 1")
+    for name, value, high in (("tolerance", tolerance, 1e-2),
+                              ("max_lithiation_step", max_lithiation_step, 0.2)):
+        if not (_real(value) and 0 < value <= high):
+            raise InputError("out of range", field=name, value=value,
+                             allowed=f"0 < {name} <= {high:g}")
+    if not (_real(voxel_um) and math.isfinite(voxel_um) and voxel_um > 0):
+        raise InputError("the voxel size must be > 0", source=source, field="voxel_um",
+                         value=voxel_um, allowed="> 0 um")
+    c_rate, frames, voxel_um = float(c_rate), int(frames), float(voxel_um)
     mesh = build_mesh(labels, voxel_um, params, require_cbd=require_cbd,
                       solid_diffusion=solid_diffusion, source=source)
     cell = _Cell(mesh, params)
@@ -473,6 +493,13 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
         dt = min(max(min(dt, step * growth) if landing else step * growth,
                      1e-6 * period_s), MAX_STEP_S)
 
+    reached_cutoff = voltages[-1] <= cutoff_v
+    if not reached_cutoff:
+        from electroforge.errors import ElectroforgeWarning
+
+        warnings.warn(f"the voxel half-cell stopped at {t:.0f} s (1.5 x 1/C) at "
+                      f"{voltages[-1]:.3f} V, above the {cutoff_v:g} V cutoff: its capacity "
+                      "is a lower bound", ElectroforgeWarning, stacklevel=2)
     time_s = np.array(times)
     voltage_v = np.array(voltages)
     if voltage_v[-1] < cutoff_v and len(voltage_v) > 1:        # end on the cutoff
@@ -502,6 +529,7 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
         labels=film.copy(), voxel_um=float(voxel_um),
         reacting_share=charge_weighted_share / max(charge_total, 1e-30),
         conservation=conservation, steps=steps, seconds=time.perf_counter() - started,
+        reached_cutoff=bool(reached_cutoff),
         history={"sweeps": np.array(sweeps),
                  "cg_iterations": np.array([potential_solver.iterations,
                                             electrolyte_solver.iterations]),
@@ -522,7 +550,7 @@ def _store(stored, cell: _Cell, phi, c_s, c_e, i_used) -> None:
     stored["lithiation"].append(scatter(mesh.am_index, c_s / p.c_max_mol_m3))
     stored["electrolyte_rel"].append(scatter(mesh.electrolyte_index,
                                              c_e / p.initial_electrolyte_mol_m3))
-    stored["phi_s_v"].append(scatter(mesh.solid_index, phi[:cell.ns]))
+    stored["phi_s_minus_v"].append(scatter(mesh.solid_index, phi[:cell.ns] - phi[cell.cc]))
     stored["phi_e_v"].append(scatter(mesh.electrolyte_index, phi[cell.ns:cell.cc]))
     per_am = np.bincount(cell.r_am, cell.r_area * i_used, mesh.n_am) / np.maximum(
         np.bincount(cell.r_am, cell.r_area, mesh.n_am), 1e-30)
