@@ -101,6 +101,8 @@ def main() -> None:
           f"{args.c_rate:g}C")
     grid = int(round(args.box / 0.5))
     dfn, cell, seconds, _ = line_runs(args.box, grid, args.c_rate, args.work)
+    if cell["error"]:
+        raise SystemExit(f"   the half-cell failed: {cell['error']}")
     print(f"   porosity {cell['porosity']:.3f}, thickness {cell['thickness_um']:.1f} um, "
           f"tortuosity factor {cell['tortuosity_factor']:.2f}")
     print(f"   capacity: voxel half-cell {cell['capacity_mah_g']:.1f} mAh/g, DFN on the "
