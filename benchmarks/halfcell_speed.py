@@ -67,7 +67,7 @@ def slice_figure(frames_dir: Path, out: Path) -> None:
     shown = np.where(labels[:, middle] == 2, lithiation[:, middle], np.nan)
     fig, ax = plt.subplots(figsize=(5, 4))
     image = ax.imshow(shown, origin="lower", cmap="viridis", interpolation="nearest")
-    ax.set(title="lithiation of the AM at the last frame (y = middle)", xlabel="x (voxels)",
+    ax.set(title="AM lithiation, last frame\n(slice y = middle)", xlabel="x (voxels)",
            ylabel="z (voxels, collector at 0)")
     fig.colorbar(image, ax=ax)
     fig.tight_layout()
