@@ -70,7 +70,10 @@ DIRECT_SIZE = 4000
 #: The longest time step, s: beyond it the block iterations stop contracting (measured on
 #: a layered cell at C/50: 2048 s steps oscillate, 1024 s steps converge in 6-17 sweeps).
 MAX_STEP_S = 1000.0
-ANDERSON_DEPTH = 5
+#: Sweeps Anderson mixes (measured, 16 x 16 x 64 line image at 1C: depth 10 took 176 s and
+#: 1046 sweeps, depth 5 217 s and 1053 sweeps with 19x the multigrid rebuilds; the same
+#: capacity to 0.01 mAh/g)
+ANDERSON_DEPTH = 10
 #: Stored fields: AM lithiation, electrolyte concentration over its initial one, the solid
 #: potential's drop from the collector (phi_s - V: mV-sized, which float16 keeps; phi_s
 #: itself, ~4 V, it would round to 2-4 mV), the electrolyte potential against the lithium,
