@@ -10,6 +10,10 @@ calendered by the network instead, and the same property and discharge code meas
 predicted image. Its properties are those of one image whose film is a whole number of
 layers (the DEM's are interpolated between the two images around the film's top), and its
 spring-back is read off the predicted film height, to a layer.
+
+The discharge is PyBaMM's DFN on the image's properties by default; a condition with
+``discharge="halfcell"`` discharges the calendered image itself with the voxel half-cell
+(:mod:`electroforge.line.halfcell`) and stores its fields beside the frames.
 """
 
 from __future__ import annotations

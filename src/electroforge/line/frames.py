@@ -6,7 +6,11 @@ pore 0, CBD 1, AM 2, void 3, padded with void to the dried height), the particle
 (``positions_um`` per frame, ``radii_um``, ``kinds``), the roll and film-top heights, the
 frame phases, ``voxel_um``, the AM and CBD volumes the images conserve (``am_volume_um3``,
 ``cbd_volume_um3``) and, where a C-rate was given, the discharge curve (``curve_time_s``,
-``curve_voltage_v``, ``curve_capacity_mah_g``).
+``curve_voltage_v``, ``curve_capacity_mah_g``); a voxel half-cell discharge
+(``line.run(..., discharge="halfcell")``) adds its fields, ``halfcell_<name>`` for each
+name of :data:`electroforge.line.halfcell.solver.FIELD_NAMES` (frames x the film's
+z x y x x, float16, 0 off the field's phase), their times ``halfcell_frame_times_s`` and
+the film it was solved on, ``halfcell_labels``.
 """
 
 from __future__ import annotations
