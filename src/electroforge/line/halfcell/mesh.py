@@ -68,7 +68,6 @@ class HalfCellMesh:
     lithium_gap_m: float                         # the top layer's centre to the lithium
     am_volume_m3: np.ndarray                     # per AM node
     electrolyte_volume_m3: np.ndarray            # porosity x volume per electrolyte node
-    footprint_m2: float
 
     @property
     def n_solid(self) -> int:
@@ -239,5 +238,4 @@ def build_mesh(labels: np.ndarray, voxel_um: float, params: HalfCellParameters, 
         collector=(solid_index[bottom[keep_bottom]], collector_g[keep_bottom]),
         lithium=(elec_index[top], np.full(top.size, h * h)),
         lithium_gap_m=dz[-1] / 2,
-        am_volume_m3=volume[am_index >= 0], electrolyte_volume_m3=(porosity * volume)[elec_index >= 0],
-        footprint_m2=h * h * ny * nx)
+        am_volume_m3=volume[am_index >= 0], electrolyte_volume_m3=(porosity * volume)[elec_index >= 0])
