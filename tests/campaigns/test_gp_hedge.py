@@ -19,7 +19,12 @@ def test_quadratic_bowl_is_minimized(run):
     assert run.fun < 2e-3
     assert np.allclose(run.x, [0.3, 0.3], atol=0.05)
     assert len(run.x_iters) == 14 and run.func_vals.shape == (14,)
-    assert run.fun == run.func_vals.min() and run.x == run.x_iters[int(run.func_vals.argmin())]
+    # x and fun: the evaluated point of best posterior mean, its posterior median inside
+    # its interval; the best observation beside them
+    assert run.rule == "best posterior mean among evaluated points" and run.x in run.x_iters
+    assert run.interval[0] <= run.fun <= run.interval[1]
+    assert run.fun_observed == run.func_vals.min()
+    assert run.x_observed == run.x_iters[int(run.func_vals.argmin())]
 
 
 def test_history_is_logged_and_reproducible(run):
@@ -50,11 +55,14 @@ def test_last_call_minimizes_the_posterior_mean(run):
     from botorch.optim import optimize_acqf
 
     from electroforge.campaigns.hedge import fit_gp
+    from electroforge.campaigns.warping import warp_from_dict
 
     bounds = torch.tensor([[0.0, -1.0], [1.0, 1.0]], dtype=torch.float64)
     X = torch.tensor(run.x_iters[:-1], dtype=torch.float64)
     y = torch.tensor(run.func_vals[:-1], dtype=torch.float64)
-    model = fit_gp(X, y, bounds, start=None, fit=True)
+    # in the warp the run modelled the values in
+    warp = warp_from_dict(run.optimizer._warp).fitted(y.numpy())
+    model = fit_gp(X, torch.tensor(warp.forward(y.numpy())), bounds, start=None, fit=True)
     mean = PosteriorMean(model)      # the GP models -y: the highest mean is the lowest y
     last = torch.tensor([run.x_iters[-1]], dtype=torch.float64)
     found, _ = optimize_acqf(mean, bounds=bounds, q=1, num_restarts=8, raw_samples=256)

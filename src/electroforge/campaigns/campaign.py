@@ -434,7 +434,8 @@ class Campaign:
                 every = max(1, planned // 10)
                 done = 0
                 while (done < iterations and self.n_measured < self.definition.budget
-                       and not self._loop_stopped(progress)):
+                       and not self._loop_stopped(progress)
+                       and not self._hedge_stopped(progress)):
                     n = min(self.definition.batch_size, self.definition.budget - self.n_measured)
                     asked = self._ask(n)
                     self._tell(self._evaluate(asked), source="evaluator", external=False,
@@ -470,10 +471,22 @@ class Campaign:
                      f"{state['patience']})")
         return True
 
+    def _hedge_stopped(self, progress: Callable[[str], None] | None = None) -> bool:
+        """The optimizer's stopping rule fired (``[optimizer] stop_improvement``)."""
+        reason = self.optimizer().stop_reason
+        if reason is not None and progress is not None:
+            progress(f"  the campaign stops: {reason}")
+        return reason is not None
+
     def scheduled_run(self, fire_time: str) -> dict[str, Any] | None:
         """The run of one cron fire time: a surrogate or line campaign advances; a lab
         campaign gets a dated recommendation of its best measured recipe (None while
-        nothing is measured)."""
+        nothing is measured). A campaign its stopping rule has stopped evaluates nothing:
+        the run is recorded as ``stopped`` and None returned."""
+        if self.optimizer().stop_reason is not None:
+            with self.store.lock(self.name):
+                self._finish_run(self._start_run("scheduled", fire_time), "stopped")
+            return None
         if self.definition.evaluator != "lab":
             return self.run(kind="scheduled", scheduled_for=fire_time)
         with self.store.lock(self.name):
@@ -630,6 +643,21 @@ class Campaign:
             return None
         return self._best_of_row(table.loc[table["cost"].idxmin()])
 
+    def _posterior_best(self) -> dict[str, Any] | None:
+        optimizer = self.optimizer()
+        table = self.measurements()
+        if len(optimizer.y) < 2 or table.empty:
+            return self.best()
+        chosen = optimizer.recommend()
+        recipe = dict(zip(self.problem.names, chosen["x"]))
+        rows = table[[self._same_recipe(row, recipe, _MATCH_TOLERANCE)
+                      for row in table.itertuples()]]
+        if rows.empty:           # not a measured recipe (cannot happen): the best measured
+            return self.best()
+        posterior = {k: chosen[k] for k in ("fun", "low", "high", "level", "observed",
+                                            "replicates", "rule")}
+        return self._best_of_row(rows.iloc[-1]) | {"posterior": posterior}
+
     def _best_of_row(self, row: pd.Series) -> dict[str, Any]:
         return {"recipe": {n: float(row[n]) for n in self.problem.names},
                 "fixed": dict(self.problem.fixed),
@@ -639,10 +667,14 @@ class Campaign:
                 "cost": float(row["cost"]), "measurement_id": int(row["measurement_id"])}
 
     def recommended(self) -> dict[str, Any] | None:
-        """What the campaign recommends: its best measured recipe, or for a closed loop the
-        measured recipe its last model predicts best (:meth:`_loop_pick`)."""
+        """What the campaign recommends: for a line or lab campaign (noisy measurements)
+        the measured recipe of best GP posterior mean (:meth:`GPHedge.recommend`, with its
+        interval under ``"posterior"``); for a surrogate campaign (no noise) its best
+        measured recipe; for a closed loop the measured recipe its last model predicts
+        best (:meth:`_loop_pick`)."""
         if self.definition.loop is None:
-            return self.best()
+            return self._posterior_best() if self.definition.evaluator != "surrogate" \
+                else self.best()
         cached = getattr(self, "_pick", None)
         if cached is None or cached[0] != self.n_measured:
             self._pick = cached = (self.n_measured, self._loop_pick())
@@ -809,6 +841,7 @@ class Campaign:
                 "budget": self.definition.budget, "measured": self.n_measured,
                 "pending": len(self.proposals("pending")), "best": self.best(),
                 "hedge": optimizer.probabilities if optimizer.steps else None,
+                "stopping": self._stopping(optimizer),
                 "schedule": self.definition.schedule,
                 "last_run": dict(runs[-1]) if runs else None,
                 "last_recommendation": (str(self.store.resolve_path(recommendations[-1]["path"]))
@@ -816,6 +849,14 @@ class Campaign:
                 "objective": self.problem.rate_note, "searched": self.problem.names,
                 "fixed": self.problem.fixed, "constraints": list(self.definition.constraints),
                 "loop": self.loop_state()}
+
+    def _stopping(self, optimizer: GPHedge) -> dict[str, Any] | None:
+        settings = optimizer.settings
+        if settings.stop_improvement is None:
+            return None
+        return {"threshold": settings.stop_improvement, "decisions": settings.stop_decisions,
+                "expected_improvement": optimizer.expected_improvement,
+                "stopped": optimizer.stop_reason}
 
     def export(self) -> pd.DataFrame:
         """Proposals and measurements, one row each, recipe and property columns spread."""
@@ -996,6 +1037,8 @@ def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
     lines += ["", "| property | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in content["properties"].items()]
     lines += ["", f"Cost: {content['cost']:.5f}", ""]
+    if "posterior" in content:
+        lines += [posterior_line(content["posterior"]), ""]
     if "loop" in content:
         lines += loop_lines(content), ""
     if "domain" in content:
@@ -1003,6 +1046,14 @@ def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
     if "verification" in content:
         lines += verification_lines(content["verification"])
     return "\n".join(lines)
+
+
+def posterior_line(posterior: dict[str, Any]) -> str:
+    """How the recipe was chosen when measurements are noisy."""
+    return (f"Chosen as the {posterior['rule']} (not the luckiest single measurement): "
+            f"GP posterior median cost {posterior['fun']:.5f}, {posterior['level']:.0%} "
+            f"interval {posterior['low']:.5f} to {posterior['high']:.5f}; measured "
+            f"{posterior['replicates']} time(s), mean cost {posterior['observed']:.5f}.")
 
 
 def loop_lines(content: dict[str, Any]) -> str:

@@ -35,6 +35,10 @@ Example ``campaign.toml``::
     eta = 1.0
     decay = 0.5
     n_initial = 8
+    warp = "auto"               # outcome warp: auto, none, log, boxcox, rank
+    noise = "auto"              # auto, inferred, replicates, known
+    stop_improvement = 0.001    # stop once the expected improvement (cost units) stays
+    stop_decisions = 3          # below this for this many decisions (default: never)
 
 A closed loop (``electroforge.campaigns.loop``) adds a ``[loop]`` table to a line or lab
 campaign: each round fits the equations on all the data, optimizes them, and has a batch
@@ -85,7 +89,8 @@ DEFAULT_VERIFY_SEEDS = 3
 MAX_VERIFY_SEEDS = 20
 #: The recipe parameters the virtual line needs (c_rate optional).
 LINE_RECIPE = ("am_wt_pct", "sc_wt_pct", "cr_pct")
-_OPTIMIZER_KEYS = ("eta", "decay", "n_initial", "beta", "xi")
+_OPTIMIZER_KEYS = ("eta", "decay", "n_initial", "beta", "xi", "acquisitions", "warp", "noise",
+                   "replicates", "stop_improvement", "stop_decisions")
 #: Columns a campaign's sheets and exports use for its own bookkeeping: no parameter may
 #: take their names.
 RESERVED_COLUMNS = ("proposal_id", "batch", "measurement_id", "cost", "feasible", "status",

@@ -39,15 +39,34 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.stats import norm
 
+from electroforge.campaigns.noisy import (
+    NOISES, discrete_knowledge_gradient, noise_mode, replicate_groups, training_targets)
+from electroforge.campaigns.warping import WARPS, OutcomeWarp, warp_candidates, warp_from_dict
 from electroforge.errors import InputError
 from electroforge.seeds import check_seed
 
 __all__ = ["GPHedge", "HedgeSettings", "HedgeStep", "PORTFOLIO"]
 
-PORTFOLIO = ("LCB", "EI", "PI")
+#: Every acquisition the portfolio may hold ("NEI": BoTorch's qLogNoisyExpectedImprovement).
+PORTFOLIO = ("LCB", "EI", "PI", "NEI")
+#: The default portfolio.
+DEFAULT_PORTFOLIO = ("LCB", "EI", "PI")
 _STATE_FORMAT = "electroforge-gp-hedge"
 _MAX_REJECTIONS = 10_000
+#: The outcome warp is chosen again when the values told grow by this factor.
+WARP_REFRESH = 1.25
+#: Sobol' points of the box where the stopping rule's expected improvement is also taken.
+EI_SOBOL = 256
+#: How many evaluated recipes (best posterior means first) a replicate may be made of.
+REPLICATE_CHOICES = 3
+#: Points drawn around the best recipes (normal, ``LOCAL_SCALE`` of each range) as new
+#: recipes a replicate must be worth more than.
+LOCAL_POINTS = 64
+LOCAL_SCALE = 0.02
+#: Equal-weight standard normal quantiles for expectations over the posterior.
+_QUANTILES = norm.ppf((np.arange(64) + 0.5) / 64)
 
 
 @dataclass(frozen=True)
@@ -69,11 +88,16 @@ class HedgeSettings:
     n_initial: int | None = None
     eta: float = 1.0
     decay: float = 0.5
-    acquisitions: tuple[str, ...] = PORTFOLIO
+    acquisitions: tuple[str, ...] = DEFAULT_PORTFOLIO
     beta: float = 2.0
     xi: float = 0.01
     num_restarts: int = 4
     raw_samples: int = 128
+    warp: str = "auto"
+    noise: str = "auto"
+    replicates: bool = True
+    stop_improvement: float | None = None
+    stop_decisions: int = 3
 
     def __post_init__(self) -> None:
         n = self.n_initial
@@ -105,7 +129,24 @@ class HedgeSettings:
             raise InputError("decay must be in (0, 1]", field="decay", value=decay,
                              allowed="0 < decay <= 1")
         object.__setattr__(self, "decay", float(decay))
-        for name in ("num_restarts", "raw_samples"):
+        if self.warp not in WARPS:
+            raise InputError("unknown outcome warp", field="warp", value=repr(self.warp),
+                             allowed=", ".join(WARPS))
+        if self.noise not in NOISES:
+            raise InputError("unknown noise model", field="noise", value=repr(self.noise),
+                             allowed=", ".join(NOISES))
+        if not isinstance(self.replicates, bool):
+            raise InputError("replicates is true or false", field="replicates",
+                             value=repr(self.replicates), allowed="true, false")
+        stop = self.stop_improvement
+        if stop is not None:
+            if isinstance(stop, bool) or not isinstance(stop, (int, float)) or not (
+                    math.isfinite(stop) and stop > 0):
+                raise InputError("the stopping threshold is a positive number in the cost's "
+                                 "units", field="stop_improvement", value=stop,
+                                 allowed="a finite number > 0 (or leave it out: no stopping)")
+            object.__setattr__(self, "stop_improvement", float(stop))
+        for name in ("num_restarts", "raw_samples", "stop_decisions"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise InputError("must be a positive integer", field=name, value=value,
@@ -150,6 +191,12 @@ class HedgeStep:
     gains: dict[str, float]
     rewards: dict[str, float]
     n_observations: int
+    #: The largest expected improvement over the incumbent's posterior median, in the
+    #: objective's units, when the decision was made (what the stopping rule watches).
+    expected_improvement: float | None = None
+    #: Whether the point evaluated was a replicate of an evaluated recipe instead of the
+    #: chosen candidate (the knowledge gradient valued it more).
+    replicate: bool = False
 
 
 class GPHedge:
@@ -216,6 +263,7 @@ class GPHedge:
                                  allowed=f"indices in 0..{self.box.shape[1] - 1}")
         self.X: list[list[float]] = []
         self.y: list[float] = []
+        self.variances: list[float | None] = []      # told with the values, if known
         self.gains = np.zeros(len(self.acquisitions))
         self.steps: list[HedgeStep] = []
         self._pending: list[dict[str, Any]] = []   # asked, not told: {"x", "decision"?}
@@ -224,6 +272,9 @@ class GPHedge:
         # GP hyperparameters of the last fit and how many observations it saw: the next fit
         # starts from them, and a decision right after a reward reuses them unchanged.
         self._hyper: dict[str, Any] | None = None
+        # The outcome warp in use and what chose it: {"kind", "lam", "offset", "n",
+        # "evidence"}; chosen again once the observations grow by WARP_REFRESH.
+        self._warp: dict[str, Any] | None = None
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -261,13 +312,32 @@ class GPHedge:
                 points.append(list(entry["x"]))
         return points
 
-    def tell(self, X: Sequence[Sequence[float]], y: Sequence[float]) -> None:
-        """Record results; pending proposals among ``X`` are rewarded (the GP is refitted)."""
+    def tell(self, X: Sequence[Sequence[float]], y: Sequence[float],
+             variances: Sequence[float | None] | None = None) -> None:
+        """Record results; pending proposals among ``X`` are rewarded (the GP is refitted).
+
+        ``variances``: the noise variance of each value, where known (in the objective's
+        units squared; None where not): with ``noise="auto"`` the GP then takes them as
+        fixed per-recipe noise instead of inferring one level.
+        """
         X = [list(map(float, x)) for x in X]
         y = [float(v) for v in y]
         if len(X) != len(y):
             raise InputError("X and y differ in length", field="y", value=len(y),
                              allowed=f"{len(X)} values, one per point")
+        variances = [None] * len(y) if variances is None else list(variances)
+        if len(variances) != len(y):
+            raise InputError("one variance per value", field="variances",
+                             value=len(variances), allowed=f"{len(y)} values (None: unknown)")
+        for i, v in enumerate(variances):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                variances[i] = None
+            elif isinstance(v, bool) or not isinstance(v, numbers.Real) or not (
+                    math.isfinite(v) and v >= 0):
+                raise InputError("a variance is a finite number >= 0", field="variances",
+                                 value=v, allowed=f"a number >= 0 or None (at x = {X[i]})")
+            else:
+                variances[i] = float(v)
         for x, value in zip(X, y):
             if len(x) != self.dim or not all(math.isfinite(v) for v in x):
                 raise InputError("a point of the wrong size or not finite", field="X",
@@ -276,9 +346,10 @@ class GPHedge:
                 raise InputError("a non-finite result", field="y", value=value,
                                  allowed=f"a finite number (at x = {x})")
         told_decisions = []
-        for x, value in zip(X, y):
+        for x, value, variance in zip(X, y, variances):
             self.X.append(x)
             self.y.append(value)
+            self.variances.append(variance)
             match = next((i for i, p in enumerate(self._pending)
                           if np.allclose(p["x"], x, rtol=0, atol=1e-12)), None)
             if match is not None:
@@ -298,6 +369,69 @@ class GPHedge:
         i = int(np.argmin(self.y))
         return list(self.X[i]), self.y[i]
 
+    def recommend(self, level: float = 0.9) -> dict[str, Any]:
+        """The evaluated point of best posterior mean, with its ``level`` interval.
+
+        With noise the lowest value told is the luckiest draw, not the best recipe; the
+        GP's posterior mean pools a recipe's replicates and its neighbours. Returns
+        ``{"x", "fun", "low", "high", "level", "observed", "replicates", "rule"}``: ``fun``
+        the posterior median of the objective at ``x`` (the posterior mean of the warped
+        objective, mapped back), ``low``/``high`` the central ``level`` interval of the
+        noiseless objective there, ``observed`` the mean of the values told at ``x``,
+        ``rule`` which rule chose (with fewer than two values, the best observation).
+
+        Example:
+            >>> opt = GPHedge([(0.0, 1.0)], seed=0)
+            >>> opt.tell([[0.1], [0.5], [0.9], [0.5]], [0.4, 0.1, 0.5, 0.2])
+            >>> r = opt.recommend()
+            >>> r["x"], r["replicates"], r["rule"]
+            ([0.5], 2, 'best posterior mean among evaluated points')
+        """
+        if not 0 < level < 1:
+            raise InputError("the interval's level is a share", field="level", value=level,
+                             allowed="0 < level < 1")
+        if len(self.y) < 2:
+            x, value = self.best()
+            return {"x": x, "fun": value, "low": None, "high": None, "level": level,
+                    "observed": value, "replicates": 1, "rule": "best observation"}
+        from electroforge.threads import single_threaded
+
+        with single_threaded(), torch.random.fork_rng():
+            torch.manual_seed(_stream(self.seed, self._n_decisions, 2))
+            fit = self._fit()
+        mean, sd = fit.posterior_t(fit.unique)
+        best = int(np.argmin(mean))
+        q = float(norm.ppf(0.5 + level / 2))
+        group = fit.groups[best]
+        low, value, high = fit.warp.inverse(
+            np.array([mean[best] - q * sd[best], mean[best], mean[best] + q * sd[best]]))
+        return {"x": list(self.X[group[0]]), "fun": float(value), "low": float(low),
+                "high": float(high), "level": level,
+                "observed": float(np.mean([self.y[i] for i in group])),
+                "replicates": len(group), "rule": "best posterior mean among evaluated points"}
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the campaign should stop, or None: the expected improvement stayed below
+        ``stop_improvement`` (the objective's units) for ``stop_decisions`` decisions in a
+        row (the last ones told)."""
+        threshold, k = self.settings.stop_improvement, self.settings.stop_decisions
+        if threshold is None:
+            return None
+        recent = [s.expected_improvement for s in self.steps
+                  if s.expected_improvement is not None][-k:]
+        if len(recent) < k or max(recent) >= threshold:
+            return None
+        return (f"expected improvement below {threshold:g} for {k} decisions "
+                f"(last {recent[-1]:.3g})")
+
+    @property
+    def expected_improvement(self) -> float | None:
+        """The largest expected improvement at the last decision told (None before one)."""
+        values = [s.expected_improvement for s in self.steps
+                  if s.expected_improvement is not None]
+        return values[-1] if values else None
+
     @property
     def probabilities(self) -> dict[str, float]:
         """The odds the next decision will be drawn with."""
@@ -306,14 +440,15 @@ class GPHedge:
     # -- persistence ----------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         """Everything needed to resume, as JSON-ready data (floats exact via ``repr``)."""
-        return {"format": _STATE_FORMAT, "version": 1,
+        return {"format": _STATE_FORMAT, "version": 2,
                 "settings": {"bounds": self.box.T.tolist(), "seed": self.seed,
                              **self.settings.to_dict(), "n_initial": self.n_initial,
                              "linear_constraints": self.linear_constraints},
-                "X": self.X, "y": self.y, "gains": self.gains.tolist(),
+                "X": self.X, "y": self.y, "variances": self.variances,
+                "gains": self.gains.tolist(),
                 "steps": [asdict(s) for s in self.steps], "pending": self._pending,
                 "n_sobol": self._n_sobol, "n_decisions": self._n_decisions,
-                "hyperparameters": self._hyper}
+                "hyperparameters": self._hyper, "warp": self._warp}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> GPHedge:
@@ -327,12 +462,15 @@ class GPHedge:
                   settings=HedgeSettings.from_dict(settings, prefix="settings"))
         opt.X = [list(map(float, x)) for x in state["X"]]
         opt.y = [float(v) for v in state["y"]]
+        opt.variances = [None if v is None else float(v)
+                         for v in state.get("variances", [None] * len(opt.y))]
         opt.gains = np.array(state["gains"], dtype=float)
         opt.steps = [HedgeStep(**s) for s in state["steps"]]
         opt._pending = [dict(p) for p in state["pending"]]
         opt._n_sobol = int(state["n_sobol"])
         opt._n_decisions = int(state["n_decisions"])
         opt._hyper = state.get("hyperparameters")
+        opt._warp = state.get("warp")
         return opt
 
     # -- internals ------------------------------------------------------------------------
@@ -366,20 +504,32 @@ class GPHedge:
     def _decide(self) -> dict[str, Any]:
         index = self._n_decisions
         self._n_decisions += 1
-        X, y = self._tensors()
         pending = (torch.tensor([p["x"] for p in self._pending], dtype=torch.float64)
                    if self._pending else None)
         with torch.random.fork_rng():
             torch.manual_seed(_stream(self.seed, index, 0))
-            model = self._model()
-            candidates = {name: self._propose(name, model, y, pending).tolist()
+            fit = self._fit()
+            candidates = {name: self._propose(name, fit, pending).tolist()
                           for name in self.acquisitions}
         probabilities = _softmax(self.eta * self.gains)
         rng = np.random.default_rng([self.seed, index])
         chosen = self.acquisitions[int(rng.choice(len(self.acquisitions), p=probabilities))]
+        engine = torch.quasirandom.SobolEngine(self.dim, scramble=True,
+                                               seed=_stream(self.seed, index, 3))
+        bounds = self._bounds()
+        new_points = torch.cat([
+            torch.tensor([candidates[chosen]] + list(candidates.values()), dtype=torch.float64),
+            bounds[0] + engine.draw(EI_SOBOL, dtype=torch.float64) * (bounds[1] - bounds[0])])
         decision = {"index": index, "candidates": candidates, "chosen": chosen,
-                    "probabilities": dict(zip(self.acquisitions, map(float, probabilities)))}
-        return {"x": candidates[chosen], "decision": decision}
+                    "probabilities": dict(zip(self.acquisitions, map(float, probabilities))),
+                    "expected_improvement": self._expected_improvement(fit, new_points)}
+        x = candidates[chosen]
+        if self.settings.replicates:
+            replicate = self._replicate(fit, new_points, index)
+            if replicate is not None:
+                decision["replicate"] = True
+                x = replicate
+        return {"x": x, "decision": decision}
 
     def _greedy(self) -> list[float]:
         """The minimizer of the posterior mean (pending points ignored)."""
@@ -387,31 +537,125 @@ class GPHedge:
         self._n_decisions += 1
         with torch.random.fork_rng():
             torch.manual_seed(_stream(self.seed, index, 0))
-            model = self._model()
-            return self._propose("mean", model, None, None).tolist()
+            return self._propose("mean", self._fit(), None).tolist()
 
-    def _model(self):
-        """The GP on all observations: fitted from the last hyperparameters, or rebuilt with
-        them unchanged if they were fitted on exactly these observations."""
-        X, y = self._tensors()
-        reuse = self._hyper is not None and self._hyper["n"] == len(self.y)
-        start = self._hyper["parameters"] if self._hyper is not None else None
-        model = fit_gp(X, y, self._bounds(), start=start, fit=not reuse)
+    def _fit(self) -> _Fit:
+        """The GP on all observations (warped, with the noise model in use): fitted from the
+        last hyperparameters, or rebuilt with them unchanged if they were fitted on exactly
+        these observations, warp and noise model."""
+        warp = self._chosen_warp()
+        y = np.array(self.y)
+        z = warp.forward(y)
+        groups = replicate_groups(self.X, self.box[1] - self.box[0])
+        mode = noise_mode(self.settings.noise, groups, self.variances)
+        X_t, z_t, yvar = training_targets(self.X, z, warp.derivative(y), self.variances,
+                                          groups, mode)
+        signature = {"n": len(self.y), "mode": mode, "warp": warp.to_dict()}
+        reuse = self._hyper is not None and all(self._hyper.get(k) == v
+                                                for k, v in signature.items())
+        model = fit_gp(torch.tensor(X_t), torch.tensor(z_t), self._bounds(),
+                       start=self._hyper["parameters"] if self._hyper is not None else None,
+                       fit=not reuse, yvar=None if yvar is None else torch.tensor(yvar))
         if not reuse:
-            self._hyper = {"n": len(self.y), "parameters": {
+            self._hyper = {**signature, "parameters": {
                 name: value.detach().tolist() for name, value in model.named_parameters()}}
-        return model
+        if yvar is None:
+            scale = float(model.outcome_transform.stdvs.squeeze()) ** 2
+            obs_var = np.full(len(groups), float(model.likelihood.noise.detach().squeeze()) * scale)
+        else:
+            obs_var = yvar * np.array([len(g) for g in groups])
+        unique = torch.tensor([self.X[g[0]] for g in groups], dtype=torch.float64)
+        return _Fit(model, warp, groups, unique, obs_var, float(z.std()))
+
+    def _chosen_warp(self) -> OutcomeWarp:
+        """The warp in use, fitted to the values told; chosen again (``auto``: by the
+        evidence of each candidate) once the values have grown by ``WARP_REFRESH``."""
+        n, setting = len(self.y), self.settings.warp
+        if (self._warp is None or self._warp["setting"] != setting
+                or (n > self._warp["n"] and n >= WARP_REFRESH * self._warp["n"])):
+            evidence = {}
+            if setting == "auto" and np.ptp(self.y) == 0:
+                setting = "none"                # equal values: nothing to choose between
+            for candidate in warp_candidates(setting):
+                warp = candidate.fitted(self.y)
+                evidence[warp] = (self._warp_evidence(warp) if setting == "auto"
+                                  else math.nan)
+            chosen = max(evidence, key=lambda w: evidence[w]) if setting == "auto" \
+                else next(iter(evidence))
+            self._warp = {"setting": self.settings.warp, **chosen.to_dict(), "n": n,
+                          "evidence": {w.label: round(v, 6) for w, v in evidence.items()}
+                          if setting == "auto" else None}
+        return warp_from_dict(self._warp).fitted(self.y)
+
+    def _warp_evidence(self, warp: OutcomeWarp) -> float:
+        """log p(y) under the GP of ``T(y)`` (inferred noise, every row): the standardized
+        evidence, less ``n log std``, plus the log-Jacobian (module warping)."""
+        from gpytorch.mlls import ExactMarginalLogLikelihood
+
+        y = np.array(self.y)
+        model = fit_gp(torch.tensor(self.X, dtype=torch.float64),
+                       torch.tensor(warp.forward(y)), self._bounds(),
+                       start=self._hyper["parameters"] if self._hyper is not None else None)
+        mll = ExactMarginalLogLikelihood(model.likelihood, model)
+        model.train()
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            inputs = model.train_inputs
+            value = mll(model(*inputs), model.train_targets,
+                        *(model.transform_inputs(X=x) for x in inputs))
+        model.eval()
+        n = len(y)
+        return (float(value) * n - n * float(torch.log(model.outcome_transform.stdvs).sum())
+                + warp.log_jacobian(y))
+
+    def _expected_improvement(self, fit: _Fit, new_points: torch.Tensor) -> float:
+        """The largest expected improvement, in the objective's units, over the posterior
+        median of the best evaluated point: at the evaluated points and ``new_points``
+        (the candidates and ``EI_SOBOL`` Sobol' points of the box) (``E max(b - T^-1(m + s Z), 0)`` on normal
+        quantiles)."""
+        points = torch.cat([fit.unique, new_points])
+        mean, sd = fit.posterior_t(points)
+        incumbent = float(fit.warp.inverse(mean[:len(fit.unique)]).min())
+        values = fit.warp.inverse(mean[:, None] + sd[:, None] * _QUANTILES[None, :])
+        return float(np.maximum(incumbent - values, 0.0).mean(axis=1).max())
+
+    def _replicate(self, fit: _Fit, new_points: torch.Tensor, index: int
+                   ) -> list[float] | None:
+        """An evaluated recipe to make again, if one more value of it is worth more, by the
+        discrete knowledge gradient, than one at any new point: the candidates, Sobol'
+        points of the box and points around the best recipes (``new_points`` and
+        ``LOCAL_POINTS`` more). Replicates are considered of the ``REPLICATE_CHOICES``
+        recipes of best posterior mean. None: make a new recipe."""
+        mean, _ = fit.posterior_t(fit.unique)
+        top = np.argsort(mean)[:REPLICATE_CHOICES]
+        generator = torch.Generator().manual_seed(_stream(self.seed, index, 4))
+        span = torch.tensor(self.box[1] - self.box[0])
+        around = fit.unique[top[torch.randint(len(top), (LOCAL_POINTS,),
+                                              generator=generator)]]
+        around = around + LOCAL_SCALE * span * torch.randn(around.shape, generator=generator,
+                                                           dtype=torch.float64)
+        bounds = self._bounds()
+        around = torch.maximum(torch.minimum(around, bounds[1]), bounds[0])
+        new = torch.cat([new_points, around])
+        options = torch.cat([fit.unique[top], new])
+        noise = torch.tensor(np.concatenate([fit.obs_var[top],
+                                             np.full(len(new), np.median(fit.obs_var))]))
+        values = discrete_knowledge_gradient(fit.model, options, fit.unique, noise)
+        best = int(np.argmax(values[:len(top)]))
+        if values[best] <= values[len(top):].max():
+            return None
+        return list(self.X[fit.groups[top[best]][0]])
 
     def _reward(self, decisions: list[dict[str, Any]]) -> None:
         with torch.random.fork_rng():
             torch.manual_seed(_stream(self.seed, decisions[0]["index"], 1))
-            model = self._model()
+            model = self._fit().model
         for decision in sorted(decisions, key=lambda d: d["index"]):
             points = torch.tensor([decision["candidates"][a] for a in self.acquisitions],
                                   dtype=torch.float64)
             with torch.no_grad():
-                # The GP models -y (BoTorch maximizes) on standardized outcomes: higher is
-                # better. Centred, divided by the spread: a reward is in [-1, 1].
+                # The GP models -T(y) (BoTorch maximizes): higher is better. Centred,
+                # divided by the spread: a reward is in [-1, 1].
                 means = model.posterior(points).mean.squeeze(-1).numpy()
             spread = means.max() - means.min()
             rewards = (means - means.mean()) / spread if spread > 1e-12 else np.zeros_like(means)
@@ -421,23 +665,32 @@ class GPHedge:
                 probabilities=decision["probabilities"],
                 gains=dict(zip(self.acquisitions, map(float, self.gains))),
                 rewards=dict(zip(self.acquisitions, map(float, rewards))),
-                n_observations=len(self.y)))
+                n_observations=len(self.y),
+                expected_improvement=decision.get("expected_improvement"),
+                replicate=bool(decision.get("replicate", False))))
 
-    def _propose(self, name: str, model, y: torch.Tensor, pending) -> torch.Tensor:
+    def _propose(self, name: str, fit: _Fit, pending) -> torch.Tensor:
         from botorch.acquisition import (
             LogExpectedImprovement, ProbabilityOfImprovement, UpperConfidenceBound,
-            qLogExpectedImprovement, qProbabilityOfImprovement, qUpperConfidenceBound)
+            qLogExpectedImprovement, qLogNoisyExpectedImprovement, qProbabilityOfImprovement,
+            qUpperConfidenceBound)
         from botorch.optim import optimize_acqf
 
-        # EI and PI ask for an improvement of xi standard deviations of the observations
-        # (Hoffman et al. 2011 and scikit-optimize use 0.01): with xi = 0, PI's candidate
-        # sits next to the incumbent and crawls.
+        model = fit.model
+        # EI and PI ask for an improvement of xi standard deviations of the (warped)
+        # observations over the incumbent, the best posterior mean among the evaluated
+        # points (with noise the best value observed is the luckiest draw); Hoffman et al.
+        # 2011 and scikit-optimize use xi = 0.01: with 0, PI's candidate sits next to the
+        # incumbent and crawls.
         if name == "mean":
             from botorch.acquisition import PosteriorMean
 
             acquisition = PosteriorMean(model)
+        elif name == "NEI":
+            acquisition = qLogNoisyExpectedImprovement(model, X_baseline=fit.unique,
+                                                       X_pending=pending, prune_baseline=True)
         else:
-            best = float((-y).max() + self.xi * y.std()) if len(y) > 1 else float((-y).max())
+            best = fit.incumbent + self.xi * fit.spread
             if pending is None:
                 acquisition = {"LCB": lambda: UpperConfidenceBound(model, beta=self.beta),
                                "EI": lambda: LogExpectedImprovement(model, best_f=best),
@@ -459,10 +712,6 @@ class GPHedge:
                                          inequality_constraints=constraints,
                                          options={"sample_around_best": constraints is None})
         return candidate.squeeze(0).detach()
-
-    def _tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return (torch.tensor(self.X, dtype=torch.float64),
-                torch.tensor(self.y, dtype=torch.float64))
 
     def _bounds(self) -> torch.Tensor:
         return torch.tensor(self.box, dtype=torch.float64)
@@ -486,20 +735,25 @@ def check_bounds(bounds) -> np.ndarray:
 
 
 def fit_gp(X: torch.Tensor, y: torch.Tensor, bounds: torch.Tensor, *,
-           start: dict[str, list] | None = None, fit: bool = True):
+           start: dict[str, list] | None = None, fit: bool = True,
+           yvar: torch.Tensor | None = None):
     """SingleTaskGP of ``-y`` (BoTorch maximizes) on unit-cube inputs, standardized outcomes.
 
     ``start``: hyperparameters (``named_parameters`` as lists) to start from, or to keep
-    as they are with ``fit=False``.
+    as they are with ``fit=False``; ``yvar``: fixed noise variances of ``y`` (else one
+    noise level is inferred).
     """
     from botorch.fit import fit_gpytorch_mll
     from botorch.models import SingleTaskGP
     from botorch.models.transforms import Normalize, Standardize
     from gpytorch.mlls import ExactMarginalLogLikelihood
 
-    model = SingleTaskGP(X, -y.unsqueeze(-1),
-                         input_transform=Normalize(d=X.shape[-1], bounds=bounds),
-                         outcome_transform=Standardize(m=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # gpytorch: noise variances below 1e-6 rounded up
+        model = SingleTaskGP(X, -y.unsqueeze(-1),
+                             train_Yvar=None if yvar is None else yvar.unsqueeze(-1),
+                             input_transform=Normalize(d=X.shape[-1], bounds=bounds),
+                             outcome_transform=Standardize(m=1))
     if start is not None:
         model.load_state_dict({name: torch.tensor(value, dtype=torch.float64)
                                for name, value in start.items()}, strict=False)
@@ -513,6 +767,32 @@ def fit_gp(X: torch.Tensor, y: torch.Tensor, bounds: torch.Tensor, *,
             fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model), **options)
     model.eval()
     return model
+
+
+@dataclass
+class _Fit:
+    """A fitted GP with what its rows were made of."""
+
+    model: Any
+    warp: OutcomeWarp
+    groups: list[np.ndarray]          # indices of the told values of each recipe
+    unique: torch.Tensor              # one row per recipe
+    obs_var: np.ndarray               # one new value's noise variance per recipe (warped)
+    spread: float                     # standard deviation of the warped values
+
+    def posterior_t(self, points: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and standard deviation of the warped objective ``T(f)``."""
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            posterior = self.model.posterior(points)
+        return (-posterior.mean.squeeze(-1).numpy(),
+                posterior.variance.squeeze(-1).clamp_min(0).sqrt().numpy())
+
+    @property
+    def incumbent(self) -> float:
+        """The best posterior mean among the evaluated recipes, in the model's units
+        (``-T``: higher is better)."""
+        return float(-self.posterior_t(self.unique)[0].min())
 
 
 def _stream(seed: int, index: int, purpose: int) -> int:

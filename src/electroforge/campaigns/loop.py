@@ -306,7 +306,8 @@ def search_round(problem, box, n: int, *, loop: LoopSettings, seed: int,
     if settings.n_initial is not None and settings.n_initial > n_calls:
         settings = replace(settings, n_initial=n_calls)
     result = gp_hedge_minimize(problem, box, n_calls=n_calls, seed=seed, settings=settings,
-                               linear_constraints=list(linear_constraints))
+                               linear_constraints=list(linear_constraints),
+                               recommend="observed")   # the equations have no noise
     # the candidates come from the search's points and a dense Sobol' sample of the box
     # (the surrogate costs nothing to evaluate), best predicted first
     X = np.vstack([np.asarray(result.x_iters, dtype=float),

@@ -317,6 +317,13 @@ def run_status(args: argparse.Namespace) -> int:
             print("  " + round_line(content).strip())
     if summary["hedge"]:
         print("  hedge odds: " + ", ".join(f"{k} {v:.2f}" for k, v in summary["hedge"].items()))
+    stopping = summary.get("stopping")
+    if stopping:
+        ei = stopping["expected_improvement"]
+        print(f"  stopping rule: expected improvement below {stopping['threshold']:g} for "
+              f"{stopping['decisions']} decisions; last "
+              + ("(no decision yet)" if ei is None else f"{ei:.4g}")
+              + (f"; STOPPED: {stopping['stopped']}" if stopping["stopped"] else ""))
     if summary["schedule"]:
         print(f"  schedule: {summary['schedule']}")
     if summary["last_run"]:

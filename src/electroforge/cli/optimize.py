@@ -151,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
             f"{n} {lo:.4g}-{hi:.4g}" for n, (lo, hi) in zip(problem.names, bounds)))
     result = gp_hedge_minimize(problem, bounds, n_calls=args.iterations,
                                n_initial=args.initial, seed=args.seed,
-                               batch_size=args.batch_size, callback=progress)
+                               batch_size=args.batch_size, callback=progress,
+                               recommend="observed")   # a surrogate has no noise
     best = problem.predict([result.x]).iloc[0]
     out = Path(args.out)
     print("recommended recipe:")
