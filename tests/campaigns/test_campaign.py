@@ -415,3 +415,44 @@ def test_a_trust_region_with_no_room_is_refused_before_any_record(tmp_path, narr
         Campaign.create(Store(tmp_path), definition(narrow_model_file, space=space,
                                                     trust_margin=0.0, objective=density))
     assert Store(tmp_path).campaign_names() == []
+
+
+def test_the_stopping_rule_stops_runs_and_schedules(tmp_path, model_file):
+    # a threshold above any improvement the cost (in [0, 1]) could still make: the rule
+    # fires after the first stop_decisions decisions
+    store = Store(tmp_path)
+    campaign = Campaign.create(store, definition(
+        model_file, budget=20, batch_size=1, schedule="0 6 * * *",
+        optimizer={"stop_improvement": 5.0, "stop_decisions": 2, "n_initial": 4}))
+    said = []
+    campaign.run(progress=said.append)
+    assert campaign.n_measured == 4 + 2                 # the Sobol' start, two decisions
+    assert any("the campaign stops: expected improvement below 5" in s for s in said)
+    stopping = campaign.status()["stopping"]
+    assert stopping["threshold"] == 5.0 and stopping["stopped"] is not None
+    created = dt.datetime.fromisoformat(store.campaign_row("c1")["created_at"])
+    assert run_due(store, now=created + dt.timedelta(days=1, hours=1),
+                   say=said.append) == ["c1"]
+    assert campaign.n_measured == 6                     # the schedule evaluated nothing
+    last = store.db.execute("SELECT kind, status FROM runs ORDER BY id DESC").fetchone()
+    assert tuple(last) == ("scheduled", "stopped")
+
+
+def test_a_noisy_lab_campaign_recommends_its_best_posterior_mean(tmp_path, model_file):
+    campaign = Campaign.create(Store(tmp_path), definition(
+        model_file, evaluator="lab", budget=12, space=default_space().fix({"c_rate": 1.0})))
+    proposals = campaign.ask(6)
+    table = told(campaign, proposals)
+    # density decides the cost here; the third recipe measured twice
+    table["density_g_cm3"] = [2.2, 2.3, 2.9, 2.4, 2.5, 2.6]
+    campaign.tell(table)
+    again = table.iloc[[2]].drop(columns="proposal_id").assign(density_g_cm3=2.8)
+    campaign.tell(again, external=True)
+    recommendation = campaign.recommend()
+    posterior = recommendation["posterior"]
+    assert posterior["rule"] == "best posterior mean among evaluated points"
+    assert posterior["replicates"] == 2 and posterior["low"] <= posterior["fun"] <= posterior["high"]
+    assert recommendation["recipe"] == pytest.approx(
+        {n: table.iloc[2][n] for n in campaign.problem.names})
+    text = Path(recommendation["path"]).read_text()
+    assert "Chosen as the best posterior mean among evaluated points" in text

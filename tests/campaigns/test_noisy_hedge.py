@@ -127,7 +127,7 @@ def test_the_stopping_rule_fires_on_a_flat_function_and_not_on_a_sloped_one():
 def test_state_round_trip_with_every_new_option():
     settings = HedgeSettings(acquisitions=("LCB", "EI", "PI", "NEI"), warp="boxcox",
                              noise="replicates", replicates=True, stop_improvement=1e-3,
-                             stop_decisions=2, n_initial=5)
+                             stop_decisions=2, n_initial=5, escape_patience=2)
     optimizer = GPHedge([(0.0, 1.0), (-1.0, 1.0)], seed=7, settings=settings)
     rng = np.random.default_rng(1)
     for _ in range(3):
@@ -152,6 +152,23 @@ def test_bad_settings_are_refused_with_the_field_named():
     for options, field in (({"warp": "sqrt"}, "warp"), ({"noise": "loud"}, "noise"),
                            ({"stop_improvement": 0}, "stop_improvement"),
                            ({"stop_decisions": 0}, "stop_decisions"),
-                           ({"replicates": "yes"}, "replicates")):
+                           ({"replicates": "yes"}, "replicates"),
+                           ({"escape_patience": -1}, "escape_patience")):
         with pytest.raises(InputError, match=field):
             HedgeSettings(**options)
+
+
+def test_a_stuck_run_escapes_with_gp_ucb_exploration_weight():
+    optimizer = GPHedge([(0.0, 1.0), (0.0, 1.0)], seed=3, escape_patience=4, warp="none")
+    X = [[0.3, 0.3], [0.9, 0.1], [0.1, 0.9], [0.8, 0.8], [0.5, 0.6], [0.2, 0.5]]
+    optimizer.tell(X, [quadratic(x) for x in X])       # the best told first, then 5 worse
+    assert optimizer.escape_beta() == pytest.approx(2 * math.log(2 * 36 * math.pi**2 / 0.6))
+    [x] = optimizer.ask()
+    decision = optimizer._pending[-1]["decision"]
+    assert decision["escape"] == x and x != decision["candidates"][decision["chosen"]]
+    fit = optimizer._fit()
+    _, sd = fit.posterior_t(torch.tensor([x, decision["candidates"]["LCB"]]))
+    assert sd[0] > sd[1]                                # it explores further than LCB
+    optimizer.tell([x], [quadratic(x)])
+    [x] = optimizer.ask()                               # the escape resets the count
+    assert "escape" not in optimizer._pending[-1]["decision"]

@@ -345,8 +345,10 @@ class Campaign:
                 return
 
     def _check_new_measurements(self, records: list, source: str) -> None:
-        """Recipes attached with --external count against the budget and are measured once."""
-        external = [(i, recipe) for i, (proposal, recipe, _) in enumerate(records, start=1)
+        """Recipes attached with --external count against the budget. A recipe measured
+        again is a replicate: the optimizer pools a recipe's replicates and takes its noise
+        from them (``[optimizer] noise``)."""
+        external = [i for i, (proposal, _, _) in enumerate(records, start=1)
                     if proposal is None]
         if not external:
             return
@@ -356,14 +358,6 @@ class Campaign:
                              field="recipe", value=f"{len(records)} rows",
                              allowed=f"<= {max(left, 0)} (budget {self.definition.budget}, "
                              f"{self.n_measured} measured)")
-        measured = self.measurements()
-        for i, recipe in external:
-            for row in measured.itertuples(index=False):
-                if self._same_recipe(row, recipe, _MATCH_TOLERANCE):
-                    raise InputError("this recipe was measured already", source=source, row=i,
-                                     field="recipe", value=_text(recipe),
-                                     allowed=f"a recipe not yet measured (measurement "
-                                     f"{row.measurement_id}); average replicates first")
 
     def _check_fixed(self, row: dict, source: str, i: int) -> None:
         """A column of a parameter the campaign holds fixed must hold that value."""

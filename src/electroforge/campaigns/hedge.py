@@ -26,6 +26,38 @@ every decision's candidates, choice, probabilities and gains are logged.
 
 Inputs live in the unit cube for the GP (``Normalize`` by the bounds); the initial design
 is scrambled Sobol' (the first ``n_initial`` points asked, fewer if results are told first).
+
+Real evaluations are noisy and their outcomes may span orders of magnitude (issue 17):
+
+- *Outcome warp* (``warp``, :mod:`~electroforge.campaigns.warping`): the GP models a
+  monotone ``T(y)``; ``auto`` chooses among none, log and Box-Cox by the warped GP's
+  evidence, again each time the values told grow by ``WARP_REFRESH``; the choice and the
+  evidence are in the state.
+- *Noise* (``noise``, :mod:`~electroforge.campaigns.noisy`): one inferred level, per-recipe
+  variances from replicates, or variances told with the values (``tell(..., variances)``).
+- *Incumbent*: EI and PI measure improvement over the best posterior mean among the
+  evaluated recipes, not the best value told (with noise, the luckiest draw); ``NEI``
+  (BoTorch's qLogNoisyExpectedImprovement over the evaluated recipes) may join the
+  portfolio, and the confidence bound is on the posterior of the noiseless objective.
+- *Replicates* (``replicates``): after the hedge chooses, a recipe among the best three
+  by posterior mean is made again instead when one more value of it is worth more, by the
+  discrete knowledge gradient, than one at any new point considered (the candidates,
+  Sobol' points of the box, points around the best recipes).
+- *Escape* (``escape_patience``): GP-Hedge's rewards are posterior means at the
+  candidates, so the hedge favours the members that exploit, and a run can settle in a
+  local basin (Styblinski-Tang in 4-D: most seeds converged, to 1e-3, on a point with one
+  to three coordinates in the shallower well). When no better value has been told for
+  ``escape_patience`` values, the next decision instead takes the confidence bound with
+  GP-UCB's exploration weight (Srinivas et al. 2010: ``beta_t = 2 log(d t^2 pi^2 / 0.6)``,
+  about 8 standard deviations at 40 values in 4-D). Chosen over a larger fixed beta in the
+  portfolio (the hedge would rarely draw it) and over TuRBO-style trust regions (which
+  sharpen convergence inside a basin, where we were already precise, but do not leave it)
+  by benchmarks/optimizer_regret.py; patience 3 escaped too often to converge.
+- *Recommendation*: :meth:`GPHedge.recommend` is the evaluated recipe of best posterior
+  mean, with its posterior median in the objective's units and a central interval.
+- *Stopping rule*: every decision logs the largest expected improvement, in the
+  objective's units, over the incumbent's posterior median; :attr:`GPHedge.stop_reason`
+  fires once it stayed below ``stop_improvement`` for ``stop_decisions`` decisions.
 """
 
 from __future__ import annotations
@@ -98,6 +130,7 @@ class HedgeSettings:
     replicates: bool = True
     stop_improvement: float | None = None
     stop_decisions: int = 3
+    escape_patience: int = 5
 
     def __post_init__(self) -> None:
         n = self.n_initial
@@ -152,6 +185,11 @@ class HedgeSettings:
                 raise InputError("must be a positive integer", field=name, value=value,
                                  allowed="an integer >= 1")
             object.__setattr__(self, name, int(value))
+        patience = self.escape_patience
+        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 0:
+            raise InputError("must be an integer >= 0", field="escape_patience", value=patience,
+                             allowed="an integer >= 0 (0: never escape)")
+        object.__setattr__(self, "escape_patience", int(patience))
 
     @classmethod
     def from_dict(cls, data: Any, *, keys: Sequence[str] | None = None,
@@ -214,12 +252,21 @@ class GPHedge:
             always sits next to the incumbent and so always earns the best posterior mean,
             and crawled (benchmarks/optimizer_regret.py: Branin worst regret 0.18 -> 0.03,
             Hartmann-6 median 0.014 -> 0.003).
-        acquisitions: Any of "LCB", "EI", "PI".
+        acquisitions: Any of "LCB", "EI", "PI", "NEI" (default the first three).
         beta: Exploration weight of the confidence bound (``mu - sqrt(beta) sigma``).
         xi: Improvement EI and PI ask for, in standard deviations of the observed values.
         linear_constraints: ``(indices, coefficients, rhs)`` meaning
             ``sum coefficients * x[indices] >= rhs`` (BoTorch's ``inequality_constraints``,
             in the bounds' units): every point asked satisfies them.
+        warp: Outcome warp, one of ``WARPS`` (``auto``: chosen by the evidence).
+        noise: ``auto``, ``inferred``, ``replicates`` or ``known`` (module noisy).
+        replicates: Whether a decision may make an evaluated recipe again (knowledge
+            gradient against new points).
+        escape_patience: Values told without a better one before a decision escapes (0:
+            never; module doc).
+        stop_improvement, stop_decisions: The stopping rule (:attr:`stop_reason`): the
+            expected improvement, in the objective's units, below ``stop_improvement`` for
+            ``stop_decisions`` decisions in a row (None: never stop).
         num_restarts, raw_samples: Passed to BoTorch's ``optimize_acqf`` (whose raw samples
             include points around the best observations: on Branin this halved the median
             regret, the last digits of an optimum being found next to the incumbent).
@@ -275,6 +322,7 @@ class GPHedge:
         # The outcome warp in use and what chose it: {"kind", "lam", "offset", "n",
         # "evidence"}; chosen again once the observations grow by WARP_REFRESH.
         self._warp: dict[str, Any] | None = None
+        self._last_escape = 0        # values told (and pending) when the last escape was asked
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -448,7 +496,8 @@ class GPHedge:
                 "gains": self.gains.tolist(),
                 "steps": [asdict(s) for s in self.steps], "pending": self._pending,
                 "n_sobol": self._n_sobol, "n_decisions": self._n_decisions,
-                "hyperparameters": self._hyper, "warp": self._warp}
+                "hyperparameters": self._hyper, "warp": self._warp,
+                "last_escape": self._last_escape}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> GPHedge:
@@ -471,6 +520,7 @@ class GPHedge:
         opt._n_decisions = int(state["n_decisions"])
         opt._hyper = state.get("hyperparameters")
         opt._warp = state.get("warp")
+        opt._last_escape = int(state.get("last_escape", 0))
         return opt
 
     # -- internals ------------------------------------------------------------------------
@@ -524,12 +574,35 @@ class GPHedge:
                     "probabilities": dict(zip(self.acquisitions, map(float, probabilities))),
                     "expected_improvement": self._expected_improvement(fit, new_points)}
         x = candidates[chosen]
-        if self.settings.replicates:
+        if self._stuck():
+            # the escape: the confidence bound with GP-UCB's exploration weight, outside the
+            # hedge (whose posterior-mean rewards never favour exploring)
+            self._last_escape = len(self.y) + len(self._pending)
+            with torch.random.fork_rng():
+                torch.manual_seed(_stream(self.seed, index, 5))
+                x = self._propose("escape", fit, pending).tolist()
+            decision["escape"] = x
+        elif self.settings.replicates:
             replicate = self._replicate(fit, new_points, index)
             if replicate is not None:
                 decision["replicate"] = True
                 x = replicate
         return {"x": x, "decision": decision}
+
+    def _stuck(self) -> bool:
+        """No better value told in the last ``escape_patience`` values (nor since the last
+        escape)."""
+        patience = self.settings.escape_patience
+        if not patience or not self.y:
+            return False
+        since = max(int(np.argmin(self.y)) + 1, self._last_escape)
+        return len(self.y) + len(self._pending) - since >= patience
+
+    def escape_beta(self) -> float:
+        """GP-UCB's exploration weight (Srinivas et al. 2010, Theorem 1, finite-domain form):
+        ``2 log(d t^2 pi^2 / (6 delta))``, ``t`` the values told, ``delta = 0.1``."""
+        t = max(len(self.y), 1)
+        return 2.0 * math.log(self.dim * t**2 * math.pi**2 / (6 * 0.1))
 
     def _greedy(self) -> list[float]:
         """The minimizer of the posterior mean (pending points ignored)."""
@@ -686,6 +759,10 @@ class GPHedge:
             from botorch.acquisition import PosteriorMean
 
             acquisition = PosteriorMean(model)
+        elif name == "escape":
+            acquisition = (UpperConfidenceBound(model, beta=self.escape_beta()) if pending is None
+                           else qUpperConfidenceBound(model, beta=self.escape_beta(),
+                                                      X_pending=pending))
         elif name == "NEI":
             acquisition = qLogNoisyExpectedImprovement(model, X_baseline=fit.unique,
                                                        X_pending=pending, prune_baseline=True)

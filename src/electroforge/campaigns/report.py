@@ -200,7 +200,7 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
         "domain": domain.check(best["recipe"]) if domain is not None else None,
         "name": campaign.name, "created": utc_now(), "recipe": recipe,
         "properties": properties, "cost": best["cost"], "cost_sd": cost_sd,
-        "cost_interval": cost_interval,
+        "cost_interval": cost_interval, "posterior": best.get("posterior"),
         "objective": problem.rate_note, "n": len(measurements), "budget": definition.budget,
         "evaluator": definition.evaluator, "validation": validation,
         "sensitivity": sensitivity, "verification": verified[-1] if verified else None,
@@ -364,6 +364,10 @@ def _headline(context) -> str:
         sd = ""
     text = (f"Cost {context['cost']:.5f}{sd} after {context['n']} of {context['budget']} "
             f"evaluations ({context['evaluator']}). Objective: {context['objective']}.")
+    if context.get("posterior"):
+        from electroforge.campaigns.campaign import posterior_line
+
+        text += " " + posterior_line(context["posterior"])
     if context["domain"] is not None:
         from electroforge.space.domain import domain_text
 
