@@ -431,11 +431,13 @@ def test_the_stopping_rule_stops_runs_and_schedules(tmp_path, model_file):
     stopping = campaign.status()["stopping"]
     assert stopping["threshold"] == 5.0 and stopping["stopped"] is not None
     created = dt.datetime.fromisoformat(store.campaign_row("c1")["created_at"])
-    assert run_due(store, now=created + dt.timedelta(days=1, hours=1),
-                   say=said.append) == ["c1"]
+    later = created + dt.timedelta(days=1, hours=1)
+    assert run_due(store, now=later, say=said.append) == ["c1"]
     assert campaign.n_measured == 6                     # the schedule evaluated nothing
+    assert "c1: stopped for" in said[-1]
     last = store.db.execute("SELECT kind, status FROM runs ORDER BY id DESC").fetchone()
     assert tuple(last) == ("scheduled", "stopped")
+    assert run_due(store, now=later, say=said.append) == []     # that fire time is done
 
 
 def test_a_noisy_lab_campaign_recommends_its_best_posterior_mean(tmp_path, model_file):
@@ -446,12 +448,14 @@ def test_a_noisy_lab_campaign_recommends_its_best_posterior_mean(tmp_path, model
     # density decides the cost here; the third recipe measured twice
     table["density_g_cm3"] = [2.2, 2.3, 2.9, 2.4, 2.5, 2.6]
     campaign.tell(table)
-    again = table.iloc[[2]].drop(columns="proposal_id").assign(density_g_cm3=2.8)
+    # two replicates in one sheet, the lab's rounding on one of them: pooled with the first
+    again = table.iloc[[2, 2]].drop(columns="proposal_id").assign(density_g_cm3=[2.8, 2.75])
+    again.iloc[1, again.columns.get_loc("am_wt_pct")] += 1e-8
     campaign.tell(again, external=True)
     recommendation = campaign.recommend()
     posterior = recommendation["posterior"]
     assert posterior["rule"] == "best posterior mean among evaluated points"
-    assert posterior["replicates"] == 2 and posterior["low"] <= posterior["fun"] <= posterior["high"]
+    assert posterior["replicates"] == 3 and posterior["low"] <= posterior["fun"] <= posterior["high"]
     assert recommendation["recipe"] == pytest.approx(
         {n: table.iloc[2][n] for n in campaign.problem.names})
     text = Path(recommendation["path"]).read_text()

@@ -251,7 +251,6 @@ class Campaign:
         pending = self.proposals("pending")
         by_id = pending.set_index("proposal_id")
         claimed: dict[int, int] = {}
-        external_rows: dict[tuple, int] = {}
         X, records = [], []
         for i, row in enumerate(table.itertuples(index=False, name=None), start=1):
             row = dict(zip(table.columns, row))
@@ -277,7 +276,7 @@ class Campaign:
                 raise InputError("the same proposal appears twice", source=source, row=i,
                                  field="proposal_id", value=given,
                                  allowed=f"each once (first in row {claimed[given]})")
-            proposal = self._match(row, recipe, pending, by_id, source, i)
+            proposal = self._match(row, recipe, pending, by_id, source, i, claimed)
             if proposal is None and not external:
                 raise InputError("not a pending proposal of this campaign", source=source,
                                  row=i, field="recipe", value=_text(recipe),
@@ -285,13 +284,7 @@ class Campaign:
                                  "values), or --external for recipes made outside the proposals")
             if proposal is None:
                 self._warn_if_near_pending(recipe, pending, source, i)
-                key = tuple(recipe[n] for n in names)
-                if key in external_rows:
-                    raise InputError("the same external recipe appears twice", source=source,
-                                     row=i, field="recipe", value=_text(recipe),
-                                     allowed=f"each recipe once (first in row "
-                                     f"{external_rows[key]}; average replicates first)")
-                external_rows[key] = i
+                recipe.update(self._known_recipe(recipe))   # a replicate: its stored values
             if proposal is not None:
                 if proposal in claimed:
                     raise InputError("the same proposal appears twice", source=source, row=i,
@@ -371,7 +364,7 @@ class Campaign:
                                  allowed=f"{fixed:g} (or leave the column out)")
 
     def _match(self, row: dict, recipe: dict, pending: pd.DataFrame, by_id: pd.DataFrame,
-               source: str, i: int) -> int | None:
+               source: str, i: int, claimed: dict[int, int]) -> int | None:
         if row.get("proposal_id") is not None:
             proposal = row["proposal_id"]
             if proposal not in by_id.index:
@@ -391,9 +384,19 @@ class Campaign:
                                      "different recipe with --external)")
             return proposal
         for candidate in pending.itertuples(index=False):
-            if self._same_recipe(candidate, recipe, _MATCH_TOLERANCE):
+            if (self._same_recipe(candidate, recipe, _MATCH_TOLERANCE)
+                    and int(candidate.proposal_id) not in claimed):
                 return int(candidate.proposal_id)
         return None
+
+    def _known_recipe(self, recipe: dict) -> dict:
+        """The stored values of a measured recipe ``recipe`` repeats (within
+        ``_MATCH_TOLERANCE`` of each range: a lab's rounding), so that the optimizer pools
+        the replicates; else ``{}``."""
+        for row in self.measurements().itertuples(index=False):
+            if self._same_recipe(row, recipe, _MATCH_TOLERANCE):
+                return {n: float(getattr(row, n)) for n in self.problem.names}
+        return {}
 
     def _same_recipe(self, row: Any, recipe: dict, tolerance: float) -> bool:
         """``row`` (a proposal or measurement) is ``recipe`` within ``tolerance`` of each
@@ -441,8 +444,8 @@ class Campaign:
                     elif done % every == 0 or self.n_measured >= self.definition.budget:
                         progress(f"  {self.n_measured:>4}/{self.definition.budget}  best cost "
                                  f"{self.best()['cost']:.5f}")
-                if ((self.n_measured >= self.definition.budget or self._loop_stopped())
-                        and self.definition.verification_seeds):
+                if ((self.n_measured >= self.definition.budget or self._loop_stopped()
+                     or self._hedge_stopped()) and self.definition.verification_seeds):
                     try:
                         self._verify(self.definition.verification_seeds, progress=progress)
                     except InputError as error:     # the recommendation still stands
@@ -1030,7 +1033,8 @@ def _markdown(content: dict[str, Any], problem: RecipeProblem) -> str:
         lines.append(f"| {name} | {value:.4g} | {problem.space[name].unit} |")
     lines += ["", "| property | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in content["properties"].items()]
-    lines += ["", f"Cost: {content['cost']:.5f}", ""]
+    lines += ["", f"Cost: {content['cost']:.5f}"
+              + (" (its last measurement)" if "posterior" in content else ""), ""]
     if "posterior" in content:
         lines += [posterior_line(content["posterior"]), ""]
     if "loop" in content:

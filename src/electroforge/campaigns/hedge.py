@@ -235,6 +235,8 @@ class HedgeStep:
     #: Whether the point evaluated was a replicate of an evaluated recipe instead of the
     #: chosen candidate (the knowledge gradient valued it more).
     replicate: bool = False
+    #: Whether the point evaluated was the escape's (a stuck run explored instead).
+    escape: bool = False
 
 
 class GPHedge:
@@ -505,6 +507,9 @@ class GPHedge:
             raise InputError("not a GP-Hedge state", field="format",
                              value=repr(state.get("format") if isinstance(state, dict) else state),
                              allowed=repr(_STATE_FORMAT))
+        if state.get("version", 1) not in (1, 2):
+            raise InputError("a GP-Hedge state from a newer electroforge", field="version",
+                             value=state.get("version"), allowed="1 or 2")
         settings = dict(state["settings"])
         opt = cls(settings.pop("bounds"), seed=settings.pop("seed"),
                   linear_constraints=settings.pop("linear_constraints", ()),
@@ -567,14 +572,17 @@ class GPHedge:
         engine = torch.quasirandom.SobolEngine(self.dim, scramble=True,
                                                seed=_stream(self.seed, index, 3))
         bounds = self._bounds()
+        box = bounds[0] + engine.draw(EI_SOBOL, dtype=torch.float64) * (bounds[1] - bounds[0])
+        if self.linear_constraints:
+            box = box[[self.feasible(x) for x in box.tolist()]]
         new_points = torch.cat([
             torch.tensor([candidates[chosen]] + list(candidates.values()), dtype=torch.float64),
-            bounds[0] + engine.draw(EI_SOBOL, dtype=torch.float64) * (bounds[1] - bounds[0])])
+            box])
         decision = {"index": index, "candidates": candidates, "chosen": chosen,
                     "probabilities": dict(zip(self.acquisitions, map(float, probabilities))),
                     "expected_improvement": self._expected_improvement(fit, new_points)}
         x = candidates[chosen]
-        if self._stuck():
+        if self._stuck(fit):
             # the escape: the confidence bound with GP-UCB's exploration weight, outside the
             # hedge (whose posterior-mean rewards never favour exploring)
             self._last_escape = len(self.y) + len(self._pending)
@@ -589,13 +597,15 @@ class GPHedge:
                 x = replicate
         return {"x": x, "decision": decision}
 
-    def _stuck(self) -> bool:
-        """No better value told in the last ``escape_patience`` values (nor since the last
-        escape)."""
+    def _stuck(self, fit: _Fit) -> bool:
+        """The recipe of best posterior mean (not the luckiest value: with noise it is
+        rarely beaten) was first told ``escape_patience`` or more values ago, and so was the
+        last escape."""
         patience = self.settings.escape_patience
         if not patience or not self.y:
             return False
-        since = max(int(np.argmin(self.y)) + 1, self._last_escape)
+        mean, _ = fit.posterior_t(fit.unique)
+        since = max(int(fit.groups[int(np.argmin(mean))][0]) + 1, self._last_escape)
         return len(self.y) + len(self._pending) - since >= patience
 
     def escape_beta(self) -> float:
@@ -647,22 +657,25 @@ class GPHedge:
         if (self._warp is None or self._warp["setting"] != setting
                 or (n > self._warp["n"] and n >= WARP_REFRESH * self._warp["n"])):
             evidence = {}
-            if setting == "auto" and np.ptp(self.y) == 0:
+            if setting == "auto" and (np.ptp(self.y) == 0 or len(self.y) < 3):
                 setting = "none"                # equal values: nothing to choose between
             for candidate in warp_candidates(setting):
                 warp = candidate.fitted(self.y)
                 evidence[warp] = (self._warp_evidence(warp) if setting == "auto"
                                   else math.nan)
-            chosen = max(evidence, key=lambda w: evidence[w]) if setting == "auto" \
+            finite = [w for w in evidence if math.isfinite(evidence[w])]
+            chosen = max(finite, key=lambda w: evidence[w]) if setting == "auto" and finite \
                 else next(iter(evidence))
             self._warp = {"setting": self.settings.warp, **chosen.to_dict(), "n": n,
-                          "evidence": {w.label: round(v, 6) for w, v in evidence.items()}
-                          if setting == "auto" else None}
+                          "evidence": {w.label: round(v, 6) for w, v in evidence.items()
+                                       if math.isfinite(v)} if setting == "auto" else None}
         return warp_from_dict(self._warp).fitted(self.y)
 
     def _warp_evidence(self, warp: OutcomeWarp) -> float:
         """log p(y) under the GP of ``T(y)`` (inferred noise, every row): the standardized
-        evidence, less ``n log std``, plus the log-Jacobian (module warping)."""
+        evidence, less ``n log std``, plus the log-Jacobian (module warping). As gpytorch
+        computes it, the evidence includes the log-priors of the hyperparameters (a
+        penalized evidence, the same priors for every warp)."""
         from gpytorch.mlls import ExactMarginalLogLikelihood
 
         y = np.array(self.y)
@@ -700,7 +713,12 @@ class GPHedge:
         ``LOCAL_POINTS`` more). Replicates are considered of the ``REPLICATE_CHOICES``
         recipes of best posterior mean. None: make a new recipe."""
         mean, _ = fit.posterior_t(fit.unique)
-        top = np.argsort(mean)[:REPLICATE_CHOICES]
+        pending = [p["x"] for p in self._pending]
+        top = np.array([i for i in np.argsort(mean) if not any(   # one replicate at a time
+            np.allclose(fit.unique[i].numpy(), x, rtol=0, atol=1e-12) for x in pending)]
+            [:REPLICATE_CHOICES], dtype=int)
+        if not len(top):
+            return None
         generator = torch.Generator().manual_seed(_stream(self.seed, index, 4))
         span = torch.tensor(self.box[1] - self.box[0])
         around = fit.unique[top[torch.randint(len(top), (LOCAL_POINTS,),
@@ -709,6 +727,8 @@ class GPHedge:
                                                            dtype=torch.float64)
         bounds = self._bounds()
         around = torch.maximum(torch.minimum(around, bounds[1]), bounds[0])
+        if self.linear_constraints:
+            around = around[[self.feasible(x) for x in around.tolist()]]
         new = torch.cat([new_points, around])
         options = torch.cat([fit.unique[top], new])
         noise = torch.tensor(np.concatenate([fit.obs_var[top],
@@ -740,7 +760,8 @@ class GPHedge:
                 rewards=dict(zip(self.acquisitions, map(float, rewards))),
                 n_observations=len(self.y),
                 expected_improvement=decision.get("expected_improvement"),
-                replicate=bool(decision.get("replicate", False))))
+                replicate=bool(decision.get("replicate", False)),
+                escape="escape" in decision))
 
     def _propose(self, name: str, fit: _Fit, pending) -> torch.Tensor:
         from botorch.acquisition import (

@@ -16,8 +16,9 @@ Noise models (``HedgeSettings.noise``):
 - ``auto``: ``known`` if any variance was told, else ``replicates`` once the replicates
   give at least ``MIN_REPLICATE_DOF`` degrees of freedom, else ``inferred``.
 
-All variances are carried into the warped space by the delta method
-(``Var T(y) = T'(y)^2 Var y``).
+Told variances are carried into the warped space by the delta method
+(``Var T(y) = T'(y)^2 Var y``); replicate variances are estimated in the warped space
+directly.
 
 The value of information (:func:`discrete_knowledge_gradient`) is the discrete knowledge
 gradient of Frazier, Powell and Dayanik (2009) over the evaluated recipes and the
@@ -72,7 +73,14 @@ def training_targets(X: list[list[float]], z: np.ndarray, dz_dy: np.ndarray,
         return X, z, None
     if mode == "known":
         told = [v for v in variances if v is not None]
-        fill = float(np.median(told)) if told else 0.0
+        if not told:
+            from electroforge.errors import InputError
+
+            raise InputError("noise 'known' needs variances told with the values",
+                             field="noise", value="known",
+                             allowed="tell(X, y, variances=...), or noise auto/inferred/"
+                             "replicates")
+        fill = float(np.median(told))
         var_z = np.array([fill if v is None else v for v in variances]) * dz_dy ** 2
         per_group = [var_z[g].mean() for g in groups]
     elif mode == "replicates":

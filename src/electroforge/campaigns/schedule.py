@@ -86,6 +86,9 @@ def run_due(store: Store, *, now: dt.datetime | None = None,
             broken.append((name, _reason(error)))
             continue
         ran.append(name)
+        if recommendation is None and Campaign(store, name).optimizer().stop_reason:
+            say(f"{name}: stopped for {stamp} (its stopping rule has fired): nothing evaluated")
+            continue
         where = recommendation["path"] if recommendation else "nothing measured yet"
         say(f"{name}: ran for {stamp}; recommendation: {where}")
     for name, reason in broken:

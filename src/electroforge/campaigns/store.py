@@ -412,7 +412,7 @@ class Store:
 
     def scheduled_run_done(self, name: str, scheduled_for: str) -> bool:
         return self.db.execute("SELECT 1 FROM runs WHERE campaign = ? AND scheduled_for = ? "
-                               "AND status = 'done'", (name, scheduled_for)).fetchone() is not None
+                               "AND status IN ('done', 'stopped')", (name, scheduled_for)).fetchone() is not None
 
     def insert_recommendation(self, name: str, created_at: str, content: str,
                               path: str | None) -> None:

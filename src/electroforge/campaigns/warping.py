@@ -114,6 +114,8 @@ class OutcomeWarp:
         if self.kind == "none":
             return y.copy()
         if self.kind == "rank":
+            if not self.table_y:
+                return y - self.low
             return self._interpolate(y, self.table_y, self.table_z)
         s = self._shifted(y)
         lam = 0.0 if self.kind == "log" else self.lam
@@ -124,6 +126,8 @@ class OutcomeWarp:
         if self.kind == "none":
             return z.copy()
         if self.kind == "rank":
+            if not self.table_y:
+                return z + self.low
             return self._interpolate(z, self.table_z, self.table_y)
         lam = 0.0 if self.kind == "log" else self.lam
         with np.errstate(over="ignore", divide="ignore"):
@@ -165,8 +169,8 @@ class OutcomeWarp:
 
     @staticmethod
     def _interpolate(v: np.ndarray, xs: tuple, ys: tuple) -> np.ndarray:
-        if not xs:
-            return v - v.mean() if v.size else v.copy()
+        if not xs:                       # all values equal: a shift (forward: to 0)
+            return v.copy()
         xs, ys = np.asarray(xs), np.asarray(ys)
         out = np.interp(v, xs, ys)
         low_slope = (ys[1] - ys[0]) / (xs[1] - xs[0])

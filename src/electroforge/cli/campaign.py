@@ -306,7 +306,7 @@ def run_status(args: argparse.Namespace) -> int:
     best = summary["best"]
     if best:
         recipe = ", ".join(f"{k}={v:.4g}" for k, v in {**best["recipe"], **best["fixed"]}.items())
-        print(f"  best: cost {best['cost']:.5f} at {recipe}")
+        print(f"  best measured: cost {best['cost']:.5f} at {recipe}")
     if summary.get("loop"):
         loop = summary["loop"]
         print(f"  closed loop: {loop['completed']} rounds measured, "
