@@ -176,18 +176,6 @@ def replace_model(inputs: list[str], outputs: list[str] | None = None):
     return setup
 
 
-def c1_measured_again(root: Path) -> None:
-    """c1's measured recipe, told again as an external recipe."""
-    from electroforge.campaigns.campaign import Campaign
-    from electroforge.campaigns.store import Store
-
-    store = Store(root / "electroforge-workspace")
-    measured = Campaign(store, "c1").measurements()
-    store.close()
-    measured[["am_wt_pct", "sc_wt_pct", "cr_pct", *PROPERTIES]].to_csv(root / "r.csv",
-                                                                        index=False)
-
-
 def store_sql(statement: str):
     """Edit the store's records by hand (a damaged record that SQLite itself accepts)."""
     def setup(root: Path) -> None:
@@ -649,10 +637,6 @@ CASES = [
      lab_sheet(c_rate=[2.0, 1.0])),
     ("tell-fixed-rate-text", "campaign tell lab r.csv", ["r.csv", "row 2", "c_rate"],
      lab_sheet(c_rate=[1.0, "fast"])),
-    ("tell-external-duplicate", "campaign tell lab r.csv --external",
-     ["r.csv", "row 2", "twice"],
-     lab_sheet(proposal_id=[None, None], am_wt_pct=[90.0, 90.0], sc_wt_pct=[60.0, 60.0],
-               cr_pct=[7.5, 7.5])),
     ("tell-empty", "campaign tell lab r.csv", ["r.csv", "no rows"], lab_sheet(rows=[])),
     ("tell-garbage-parquet", "campaign tell lab r.parquet", ["r.parquet"],
      write_bytes("r.parquet", b"PAR1 but not really")),
@@ -814,9 +798,6 @@ CASES = [
      ["--bounds", "cr_pct", "fixed"],
      write("s.toml", "[parameters.cr_pct]\nfixed = 10.0\n[parameters.am_wt_pct]\nlow = 85.0\n"
            "high = 97.0\n")),
-    ("tell-external-measured", "campaign tell c1 r.csv --external", ["r.csv", "row 1",
-                                                                    "measured already"],
-     c1_measured_again),
     ("tell-external-budget", "campaign tell lab r.csv --external", ["r.csv", "budget"],
      lab_sheet(proposal_id=[None] * 7, rows=[0] * 7,
                cr_pct=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])),
