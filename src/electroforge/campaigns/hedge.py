@@ -595,8 +595,8 @@ class GPHedge:
                     "expected_improvement": self._expected_improvement(fit, new_points)}
         x = candidates[chosen]
         if self._stuck(fit):
-            # the escape: the confidence bound with GP-UCB's exploration weight, outside the
-            # hedge (whose posterior-mean rewards never favour exploring)
+            # the escape, outside the hedge (whose posterior-mean rewards never favour
+            # exploring): alternately GP-UCB's confidence bound and a local Thompson step
             self._n_escapes += 1
             self._last_escape = len(self.y) + len(self._pending)
             with torch.random.fork_rng():
