@@ -251,6 +251,7 @@ class Campaign:
         pending = self.proposals("pending")
         by_id = pending.set_index("proposal_id")
         claimed: dict[int, int] = {}
+        measured = self.measurements()
         X, records = [], []
         for i, row in enumerate(table.itertuples(index=False, name=None), start=1):
             row = dict(zip(table.columns, row))
@@ -284,7 +285,7 @@ class Campaign:
                                  "values), or --external for recipes made outside the proposals")
             if proposal is None:
                 self._warn_if_near_pending(recipe, pending, source, i)
-                recipe.update(self._known_recipe(recipe))   # a replicate: its stored values
+                recipe.update(self._known_recipe(recipe, measured))   # a replicate
             if proposal is not None:
                 if proposal in claimed:
                     raise InputError("the same proposal appears twice", source=source, row=i,
@@ -389,11 +390,11 @@ class Campaign:
                 return int(candidate.proposal_id)
         return None
 
-    def _known_recipe(self, recipe: dict) -> dict:
+    def _known_recipe(self, recipe: dict, measured: pd.DataFrame) -> dict:
         """The stored values of a measured recipe ``recipe`` repeats (within
         ``_MATCH_TOLERANCE`` of each range: a lab's rounding), so that the optimizer pools
         the replicates; else ``{}``."""
-        for row in self.measurements().itertuples(index=False):
+        for row in measured.itertuples(index=False):
             if self._same_recipe(row, recipe, _MATCH_TOLERANCE):
                 return {n: float(getattr(row, n)) for n in self.problem.names}
         return {}

@@ -71,6 +71,7 @@ import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -460,7 +461,7 @@ class GPHedge:
         with single_threaded(), torch.random.fork_rng():
             torch.manual_seed(_stream(self.seed, self._n_decisions, 2))
             fit = self._fit()
-        mean, sd = fit.posterior_t(fit.unique)
+        mean, sd = fit.unique_posterior
         best = int(np.argmin(mean))
         q = float(norm.ppf(0.5 + level / 2))
         group = fit.groups[best]
@@ -581,12 +582,8 @@ class GPHedge:
         probabilities = _softmax(self.eta * self.gains)
         rng = np.random.default_rng([self.seed, index])
         chosen = self.acquisitions[int(rng.choice(len(self.acquisitions), p=probabilities))]
-        engine = torch.quasirandom.SobolEngine(self.dim, scramble=True,
-                                               seed=_stream(self.seed, index, 3))
         bounds = self._bounds()
-        box = bounds[0] + engine.draw(EI_SOBOL, dtype=torch.float64) * (bounds[1] - bounds[0])
-        if self.linear_constraints:
-            box = box[[self.feasible(x) for x in box.tolist()]]
+        box = self._sobol_box(bounds[0], bounds[1], EI_SOBOL, _stream(self.seed, index, 3))
         new_points = torch.cat([
             torch.tensor([candidates[chosen]] + list(candidates.values()), dtype=torch.float64),
             box])
@@ -618,7 +615,7 @@ class GPHedge:
         patience = self.settings.escape_patience
         if not patience or not self.y:
             return False
-        mean, _ = fit.posterior_t(fit.unique)        # recipes in the order first told
+        mean, _ = fit.unique_posterior               # recipes in the order first told
         last, best = 0, mean[0]
         for g in range(1, len(mean)):                # progress: a drop of the running best
             if mean[g] < best - PROGRESS * fit.spread:
@@ -631,17 +628,13 @@ class GPHedge:
         ``LOCAL_BOX`` of each range around the recipe of best posterior mean (TuRBO's step,
         Eriksson et al. 2019): the minimizer of one draw, so that the step is random where
         the model is unsure, e.g. off a bound the acquisitions keep returning to."""
-        mean, _ = fit.posterior_t(fit.unique)
+        mean, _ = fit.unique_posterior
         centre = fit.unique[int(np.argmin(mean))]
         bounds = self._bounds()
         half = LOCAL_BOX / 2 * (bounds[1] - bounds[0])
         low = torch.maximum(centre - half, bounds[0])
         high = torch.minimum(centre + half, bounds[1])
-        engine = torch.quasirandom.SobolEngine(self.dim, scramble=True,
-                                               seed=_stream(self.seed, index, 6))
-        points = low + engine.draw(LOCAL_SAMPLES, dtype=torch.float64) * (high - low)
-        if self.linear_constraints:
-            points = points[[self.feasible(x) for x in points.tolist()]]
+        points = self._sobol_box(low, high, LOCAL_SAMPLES, _stream(self.seed, index, 6))
         if not len(points):
             return centre.tolist()
         generator = torch.Generator().manual_seed(_stream(self.seed, index, 7))
@@ -653,6 +646,16 @@ class GPHedge:
                 + 1e-8 * torch.eye(len(points), dtype=torch.float64)) @ torch.randn(
                 len(points), generator=generator, dtype=torch.float64)
         return points[int(draw.argmax())].tolist()          # the GP models -T(y)
+
+    def _sobol_box(self, low: torch.Tensor, high: torch.Tensor, n: int, seed: int
+                   ) -> torch.Tensor:
+        """``n`` scrambled Sobol' points of the box ``low``-``high``, those meeting the
+        linear constraints."""
+        engine = torch.quasirandom.SobolEngine(self.dim, scramble=True, seed=seed)
+        points = low + engine.draw(n, dtype=torch.float64) * (high - low)
+        if self.linear_constraints:
+            points = points[[self.feasible(x) for x in points.tolist()]]
+        return points
 
     def escape_beta(self) -> float:
         """GP-UCB's exploration weight (Srinivas et al. 2010, Theorem 1, finite-domain form):
@@ -758,7 +761,7 @@ class GPHedge:
         points of the box and points around the best recipes (``new_points`` and
         ``LOCAL_POINTS`` more). Replicates are considered of the ``REPLICATE_CHOICES``
         recipes of best posterior mean. None: make a new recipe."""
-        mean, _ = fit.posterior_t(fit.unique)
+        mean, _ = fit.unique_posterior
         pending = [p["x"] for p in self._pending]
         top = np.array([i for i in np.argsort(mean) if not any(   # one replicate at a time
             np.allclose(fit.unique[i].numpy(), x, rtol=0, atol=1e-12) for x in pending)]
@@ -932,11 +935,16 @@ class _Fit:
         return (-posterior.mean.squeeze(-1).numpy(),
                 posterior.variance.squeeze(-1).clamp_min(0).sqrt().numpy())
 
+    @cached_property
+    def unique_posterior(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`posterior_t` at the evaluated recipes (asked for several times a decision)."""
+        return self.posterior_t(self.unique)
+
     @property
     def incumbent(self) -> float:
         """The best posterior mean among the evaluated recipes, in the model's units
         (``-T``: higher is better)."""
-        return float(-self.posterior_t(self.unique)[0].min())
+        return float(-self.unique_posterior[0].min())
 
 
 def _stream(seed: int, index: int, purpose: int) -> int:
