@@ -853,12 +853,34 @@ class GPHedge:
             warnings.simplefilter("ignore")
             constraints = [(torch.tensor(i), torch.tensor(c, dtype=torch.float64), r)
                            for i, c, r in self.linear_constraints] or None
+            starts = None if constraints is None else self._feasible_starts(acquisition)
             candidate, _ = optimize_acqf(acquisition, bounds=self._bounds(), q=1,
                                          num_restarts=self.num_restarts,
-                                         raw_samples=self.raw_samples,
+                                         raw_samples=None if starts is not None
+                                         else self.raw_samples,
+                                         batch_initial_conditions=starts,
                                          inequality_constraints=constraints,
                                          options={"sample_around_best": constraints is None})
         return candidate.squeeze(0).detach()
+
+    def _feasible_starts(self, acquisition) -> torch.Tensor | None:
+        """Restart points for the acquisition optimizer under linear constraints: the raw
+        samples are Sobol' points of the box that meet the constraints (rejection), and the
+        starts are drawn among them by BoTorch's ``initialize_q_batch``. BoTorch's own
+        raw samples under constraints come from a hit-and-run walk in Python, which took
+        three quarters of a constrained ask (0.6 s of 0.8 s in 2-D). None (BoTorch's
+        walk) where fewer than one point in 16 of the box is feasible."""
+        from botorch.optim.initializers import initialize_q_batch
+
+        bounds = self._bounds()
+        seed = int(torch.randint(2**31 - 1, (1,)))          # from the decision's stream
+        points = self._sobol_box(bounds[0], bounds[1], 4 * self.raw_samples, seed)
+        if len(points) < max(self.num_restarts, self.raw_samples // 4):
+            return None
+        points = points[:self.raw_samples].unsqueeze(1)
+        with torch.no_grad():
+            values = acquisition(points)
+        return initialize_q_batch(points, values, n=self.num_restarts)[0]
 
     def _bounds(self) -> torch.Tensor:
         return torch.tensor(self.box, dtype=torch.float64)
