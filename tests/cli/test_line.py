@@ -74,3 +74,28 @@ def test_frames_writes_the_calendering_series_with_their_conditions(cli, tmp_pat
 
     with pytest.raises(DatasetError, match="manifest.json.*not a frames manifest"):
         read_frames(tmp_path / "frames")
+
+
+def test_run_offers_the_lines_discharges_and_passes_the_choice(cli, tmp_path, monkeypatch):
+    from electroforge import line
+    from electroforge.cli.line import DISCHARGES as offered
+    from electroforge.errors import InputError
+    from electroforge.line.runner import DISCHARGES
+
+    assert offered == DISCHARGES
+    write_design(tmp_path)
+    seen = {}
+
+    def recorded(recipes, **options):
+        seen.update(options)
+        raise InputError("recorded", field="discharge", value=options["discharge"])
+
+    monkeypatch.setattr(line, "run", recorded)
+    assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0",
+                              "--discharge", "halfcell"), "recorded", "halfcell")
+    assert seen["discharge"] == "halfcell"
+    cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0")
+    assert seen["discharge"] == "dfn"                    # the default
+    assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv",
+                              "--discharge", "spm"), "--discharge", "spm", "halfcell")
+    assert not (tmp_path / "p.csv").exists()

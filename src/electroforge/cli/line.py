@@ -10,6 +10,10 @@ from electroforge.cli.options import (
     seed_count, space_from_args, workers)
 from electroforge.datasets import SUFFIXES, read_dataset, write_dataset
 from electroforge.errors import InputError
+
+#: ``line.run``'s discharges (electroforge.line.runner.DISCHARGES, not imported here: the
+#: line would then load with every command)
+DISCHARGES = ("dfn", "halfcell")
 from electroforge.paths import check_input_file, check_output_dir, check_output_file
 
 
@@ -39,6 +43,10 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help="also write every calendering frame (uint8 voxels, npz) there")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="finished recipes (default: $ELECTROFORGE_CACHE or ~/.cache/electroforge)")
+    run.add_argument("--discharge", choices=DISCHARGES, default="dfn",
+                     help="dfn: PyBaMM's homogenized DFN on the image's properties (default); "
+                     "halfcell: the voxel half-cell on the calendered image itself (minutes "
+                     "a recipe; its fields go to --frames-dir)")
     add_space_options(run)
     run.set_defaults(handler=run_line)
 
@@ -149,7 +157,7 @@ def run_line(args: argparse.Namespace) -> int:
         try:
             table = line.run(recipes, grid=args.grid, seed=args.seed, client=client,
                              workers=args.workers, space=space, cache_dir=args.cache_dir,
-                             frames_dir=args.frames_dir)
+                             frames_dir=args.frames_dir, discharge=args.discharge)
         except InputError as error:
             raise error.with_source(args.design) if error.source is None else error from None
     finally:

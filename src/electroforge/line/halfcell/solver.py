@@ -21,6 +21,8 @@ converge in :data:`MAX_SWEEPS` is halved and tried again:
    networks), the hierarchy built once and reused as a preconditioner until the
    iterations it takes grow (issue 16 allows one linearization per step and reused
    hierarchies; we iterate the linearization to convergence and reuse hierarchies).
+   Each sweep solves its linear systems only to :data:`LINEAR_RTOL` of their residual
+   (an inexact Newton step: the sweeps converge the rest);
    Each reaction edge carries, in series, the AM voxel's answer within the step: its
    lithium moves with the face's current and the OCP with it (``-U' dt / (F V)``), which
    changes the sweeps' linear model, not their fixed point, and cuts them from ~16 to ~6;
@@ -29,13 +31,14 @@ converge in :data:`MAX_SWEEPS` is halved and tried again:
    step stays stable;
 3. the electrolyte: implicit diffusion, migration ``t+ i_l / F`` from the potentials'
    currents, the reaction's and the lithium's sources taken from the potentials' linear
-   model, whose currents balance to the linear solver's tolerance (so no salt is made or
-   lost while the sweeps converge: without it, long steps swung the salt and diverged).
+   model, the lithium's current balanced to the reaction's exactly (so no salt is made or
+   lost while the sweeps converge: without it, long steps swung the salt and diverged),
+   and what the inexact solve leaves of the salt balance spread over the electrolyte.
 
 Charge, lithium and salt are conserved by construction of the finite volumes (every face
-flux leaves one control volume and enters its neighbour), to the sweeps' tolerance (the
-AM's lithium follows the Butler-Volmer current, the electrolyte the linear model's, which
-agree at convergence); :class:`HalfCellDischarge` reports the residuals (charge: reaction current against the applied one; lithium in the AM
+flux leaves one control volume and enters its neighbour): charge and the AM's lithium to
+the sweeps' tolerance (the AM's lithium follows the Butler-Volmer current, the electrolyte
+the linear model's, which agree at convergence), salt to round-off; :class:`HalfCellDischarge` reports the residuals (charge: reaction current against the applied one; lithium in the AM
 against the charge passed; salt in the electrolyte, whose sources cancel in a
 half-cell).
 
@@ -67,6 +70,14 @@ MAX_VOLTAGE_STEP_V = 0.03
 MAX_SWEEPS = 60
 #: Systems up to this many unknowns are solved directly (sparse LU), larger ones by AMG-CG.
 DIRECT_SIZE = 4000
+#: Each sweep's AMG-CG solves to this share of its residual (measured, 16 x 16 x 62 line
+#: image at 1C, one core: 1e-8 took 50.6 s, 1e-4 37.3 s, 1e-3 34.2 s, 1e-2 27.5 s, the
+#: capacity the same to 0.01 % and the sweeps the same, 517-523; 1e-1 took more sweeps)
+LINEAR_RTOL = 1e-2
+#: Ruge-Stuben's strength threshold (pyamg's default 0.25): the potential network couples
+#: conductances over seven decades, and 0.1 keeps more of them in the coarse grids
+#: (measured on its matrices: 11 CG iterations to 1e-4 where 0.25 took 15)
+STRENGTH_THETA = 0.1
 #: The longest time step, s: beyond it the block iterations stop contracting (measured on
 #: a layered cell at C/50: 2048 s steps oscillate, 1024 s steps converge in 6-17 sweeps).
 MAX_STEP_S = 1000.0
@@ -110,15 +121,17 @@ class HalfCellDischarge:
 
 class _LinearSolver:
     """Conjugate gradients on the correction ``A d = b - A x`` (to ``rtol`` of its
-    residual; the block iterations around it converge the rest), preconditioned by a classical (Ruge-Stuben) algebraic-multigrid hierarchy (measured on
-    a potential network of 35 000 nodes: 23 iterations to 1e-8 where smoothed aggregation
-    took 80, 5x faster), built once and reused
-    while the matrices change, and rebuilt when the iterations it takes grow."""
+    residual; the block iterations around it converge the rest), preconditioned by a
+    classical (Ruge-Stuben) algebraic-multigrid hierarchy (measured on a potential network
+    of 35 000 nodes: 23 iterations to 1e-8 where smoothed aggregation took 80, 5x faster),
+    built once and reused while the matrices change, and rebuilt when a solve takes more
+    than :attr:`REBUILD_GROWTH` times the iterations of the hierarchy's first, plus two."""
 
-    REBUILD_ITERATIONS = 25
+    REBUILD_GROWTH = 1.5
 
     def __init__(self, rtol: float) -> None:
         self.rtol, self.hierarchy, self.iterations, self.builds = rtol, None, 0, 0
+        self.fresh_iterations: int | None = None
 
     def __call__(self, matrix: sp.csr_matrix, rhs: np.ndarray, x0: np.ndarray) -> np.ndarray:
         import pyamg
@@ -132,8 +145,10 @@ class _LinearSolver:
 
             return x0 + spsolve(matrix.tocsc(), residual)
         if self.hierarchy is None:
-            self.hierarchy = pyamg.ruge_stuben_solver(matrix)
+            self.hierarchy = pyamg.ruge_stuben_solver(
+                matrix, strength=("classical", {"theta": STRENGTH_THETA}))
             self.builds += 1
+            self.fresh_iterations = None
         count = [0]
 
         def counted(_):
@@ -142,7 +157,9 @@ class _LinearSolver:
         correction, info = cg(matrix, residual, rtol=self.rtol, maxiter=200,
                               M=self.hierarchy.aspreconditioner(), callback=counted)
         self.iterations += count[0]
-        if info > 0 or count[0] > self.REBUILD_ITERATIONS:
+        if self.fresh_iterations is None:
+            self.fresh_iterations = count[0]
+        if info > 0 or count[0] > self.REBUILD_GROWTH * self.fresh_iterations + 2:
             self.hierarchy = None
         return x0 + correction
 
@@ -163,6 +180,13 @@ class _Cell:
         self.ea, self.eb = ea, eb
         self.sa, self.sb = sa, sb
         self.ma, self.mb, self.am_geometry = mesh.am_edges
+        self.potential_laplacian = _Laplacian(
+            np.concatenate([sa, ea + self.ns, self.r_s, self.cc_nodes]),
+            np.concatenate([sb, eb + self.ns, self.r_e + self.ns,
+                            np.full(self.cc_nodes.size, self.cc)]),
+            self.ns + self.li_nodes, self.n)
+        self.am_laplacian = _Laplacian(self.ma, self.mb, np.arange(mesh.n_am), mesh.n_am)
+        self.electrolyte_laplacian = _Laplacian(ea, eb, np.arange(self.ne), self.ne)
         faces = np.bincount(self.r_am, minlength=mesh.n_am)
         self.face_volume = mesh.am_volume_m3[self.r_am] / faces[self.r_am]
 
@@ -236,29 +260,27 @@ class _Cell:
         li_g = -li_slope * self.li_area
         li_constant = -self.li_area * li_current - li_g * phi[ns + self.li_nodes]
 
-        a = np.concatenate([self.sa, self.ea + ns, self.r_s, self.cc_nodes])
-        b = np.concatenate([self.sb, self.eb + ns, self.r_e + ns,
-                            np.full(self.cc_nodes.size, self.cc)])
-        w = np.concatenate([self.solid_g, kappa, g, self.cc_g])
-        matrix = _laplacian(a, b, w, ns + self.li_nodes, li_g, self.n)
-        rhs = np.zeros(self.n)
-        np.add.at(rhs, self.r_s, -constant)
-        np.add.at(rhs, ns + self.r_e, constant)
-        np.add.at(rhs, ns + self.ea, -diffusion)
-        np.add.at(rhs, ns + self.eb, diffusion)
-        np.add.at(rhs, ns + self.li_nodes, -li_constant)
-        rhs[self.cc] = -current_a
+        matrix = self.potential_laplacian(
+            np.concatenate([self.solid_g, kappa, g, self.cc_g]), li_g)
+        electrolyte = (np.bincount(self.r_e, constant, self.ne)
+                       - np.bincount(self.ea, diffusion, self.ne)
+                       + np.bincount(self.eb, diffusion, self.ne)
+                       - np.bincount(self.li_nodes, li_constant, self.ne))
+        rhs = np.concatenate([-np.bincount(self.r_s, constant, ns), electrolyte,
+                              [-current_a]])
         return matrix, rhs, (g, constant, li_g, li_constant)
 
     def linear_currents(self, phi, model):
         """The currents of the potentials' linear model at ``phi``: per reaction face
         (solid to electrolyte, A) and per lithium face (lithium to electrolyte, A). They
-        satisfy the network's current balance to the linear solver's tolerance, so the
-        concentrations fed by them gain and lose exactly what the current carried."""
+        satisfy the network's current balance to the linear solver's tolerance; the
+        lithium's are then balanced to the reaction's exactly, so the concentrations fed by
+        them gain and lose exactly what the current carried."""
         g, constant, li_g, li_constant = model
         ns = self.ns
         reaction = g * (phi[self.r_s] - phi[ns + self.r_e]) + constant
         lithium = -(li_g * phi[ns + self.li_nodes] + li_constant)
+        lithium -= (reaction.sum() + lithium.sum()) * self.li_area / self.li_area.sum()
         return reaction, lithium
 
     # -- concentrations ---------------------------------------------------------------
@@ -273,7 +295,7 @@ class _Cell:
         n = self.mesh.n_am
         diagonal = self.mesh.am_volume_m3 / dt
         diagonal = diagonal + np.bincount(self.r_am, self.r_area * di_dc / FARADAY, n)
-        matrix = _laplacian(self.ma, self.mb, d_face, np.arange(n), diagonal, n)
+        matrix = self.am_laplacian(d_face, diagonal)
         rhs = (self.mesh.am_volume_m3 * c_s_old / dt
                - np.bincount(self.r_am, self.r_area * (i_f - di_dc * c_s[self.r_am])
                              / FARADAY, n))
@@ -290,7 +312,7 @@ class _Cell:
         d_face = p.diffusivity_m2_s(c_face) * self.elec_geometry
         n = self.ne
         diagonal = self.mesh.electrolyte_volume_m3 / dt
-        matrix = _laplacian(self.ea, self.eb, d_face, np.arange(n), diagonal, n)
+        matrix = self.electrolyte_laplacian(d_face, diagonal)
         rhs = self.mesh.electrolyte_volume_m3 * c_e_old / dt
         rhs = rhs - np.bincount(self.ea, migration, n) + np.bincount(self.eb, migration, n)
         rhs = rhs + np.bincount(self.r_e, reaction_mol_s, n)
@@ -298,13 +320,24 @@ class _Cell:
         return matrix, rhs
 
 
-def _laplacian(a, b, weight, nodes, diagonal, n) -> sp.csr_matrix:
-    """The weighted graph Laplacian of the edges ``(a, b, weight)`` plus ``diagonal`` on
-    ``nodes``, ``n x n``."""
-    rows = np.concatenate([a, b, a, b, nodes])
-    cols = np.concatenate([b, a, a, b, nodes])
-    data = np.concatenate([-weight, -weight, weight, weight, diagonal])
-    return sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+class _Laplacian:
+    """Weighted graph Laplacians of fixed edges ``(a, b)`` plus a diagonal on ``nodes``,
+    ``n x n``: the sparsity pattern is sorted once, and each matrix is its values summed
+    into their slots (scipy's COO-to-CSR conversion sorted them again at every sweep)."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, nodes: np.ndarray, n: int) -> None:
+        rows = np.concatenate([a, b, a, b, nodes]).astype(np.int64)
+        cols = np.concatenate([b, a, a, b, nodes]).astype(np.int64)
+        keys, self.slot = np.unique(rows * n + cols, return_inverse=True)
+        self.indices = (keys % n).astype(np.int32)
+        self.indptr = np.searchsorted(keys // n, np.arange(n + 1)).astype(np.int32)
+        self.n, self.nodes = n, nodes.size
+
+    def __call__(self, weight: np.ndarray, diagonal) -> sp.csr_matrix:
+        values = np.concatenate([-weight, -weight, weight, weight,
+                                 np.broadcast_to(diagonal, (self.nodes,))])
+        data = np.bincount(self.slot, values, self.indices.size)
+        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
 
 def _jacobi_cg(matrix, rhs, x0, rtol):
@@ -360,7 +393,8 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
     cell = _Cell(mesh, params)
     started = time.perf_counter()
 
-    am_mass_g = float(mesh.am_volume_m3.sum()) * params.am_density_g_cm3 * 1e6
+    am_mass_g = (float(mesh.am_volume_m3.sum()) + mesh.dead_am_volume_m3) \
+        * params.am_density_g_cm3 * 1e6                     # every AM voxel of the film
     practical = params.practical_capacity_mah_g(cutoff_v)
     current_a = c_rate * practical * am_mass_g / 1000.0          # A (mAh/g x g / 1000 h)
     c_s = np.full(mesh.n_am, params.initial_lithiation * params.c_max_mol_m3)
@@ -368,8 +402,8 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
     phi = np.zeros(cell.n)
     phi[:cell.ns] = float(params.ocp_v(c_s[0]))
     phi[cell.cc] = phi[0]
-    potential_solver = _LinearSolver(rtol=1e-8)
-    electrolyte_solver = _LinearSolver(rtol=1e-8)
+    potential_solver = _LinearSolver(rtol=LINEAR_RTOL)
+    electrolyte_solver = _LinearSolver(rtol=LINEAR_RTOL)
 
     period_s = 3600.0 / c_rate
     frame_times = period_s * np.arange(1, frames + 1) / frames
@@ -401,6 +435,10 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
         matrix, rhs = cell.electrolyte_system(phi_new, ce_k, c_e, reaction_a / FARADAY,
                                               lithium_a / FARADAY, dt)
         ce_new = electrolyte_solver(matrix, rhs, ce_k)
+        # the sources cancel (the lithium's balance the reaction's): the salt stays as it
+        # was, and what the inexact solve left of its balance is spread over the volume
+        volume = mesh.electrolyte_volume_m3
+        ce_new = ce_new + (volume @ c_e - volume @ ce_new) / volume.sum()
         return phi_new, cs_new, ce_new, i_used
 
     def solve_step(dt):
