@@ -130,6 +130,15 @@ def test_a_layered_electrode_matches_pybamm(c_rate):
     assert check["voltage_rms_mv"] < 10.0
 
 
+def test_an_electrolyte_limited_thick_film_matches_pybamm():
+    # 80 um at 4C: the salt runs out near the collector, the capacity is half the window,
+    # and the first steps' potentials move far (damped sweeps)
+    check = layered_against_pybamm(4.0, thickness_um=80.0, voxel_um=1.0)
+    assert check["capacity_pybamm_mah_g"] < 0.6 * 147.0
+    assert abs(check["capacity_error"]) < 0.02
+    assert check["voltage_rms_mv"] < 10.0
+
+
 def test_a_slow_discharge_reaches_the_practical_window():
     labels = layered_image(5.0, 0.5)
     slow = halfcell_discharge(labels, voxel_um=0.5, c_rate=0.02, frames=1, require_cbd=False,
