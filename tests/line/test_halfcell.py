@@ -68,6 +68,23 @@ def test_a_cbd_particle_adrift_in_a_pore_keeps_its_electrolyte_and_loses_its_sol
     assert cell.reached_cutoff and np.isfinite(cell.capacity_mah_g)
 
 
+def test_sealed_pockets_and_am_cut_off_from_the_collector_leave_the_network():
+    labels = small_electrode()
+    pocket = labels.copy()
+    pocket[1, 1, 1] = 0                 # a pore sealed inside the AM block on the collector
+    mesh = build_mesh(pocket, 0.5, HalfCellParameters())
+    assert mesh.electrolyte_index[1, 1, 1] == -1          # no ion reaches it
+    # its six AM faces do not react: the faces are those of the image without it
+    assert mesh.reaction[0].size == build_mesh(labels, 0.5, HalfCellParameters()).reaction[0].size
+    adrift = labels.copy()
+    assert (adrift[5:8, 3:6, 0] != 2).all() and (adrift[6, 4, [1, 5]] == 0).all()
+    adrift[6, 4, 0] = 2                 # an AM voxel in a pore, touching no solid
+    mesh = build_mesh(adrift, 0.5, HalfCellParameters())
+    assert mesh.am_index[6, 4, 0] == -1 and mesh.solid_index[6, 4, 0] == -1
+    assert mesh.n_am == (adrift == 2).sum() - 1
+    assert mesh.dead_am_volume_m3 == pytest.approx(0.5e-6**3)   # mass without capacity
+
+
 def test_the_network_counts_what_the_image_holds():
     labels = small_electrode()
     params = HalfCellParameters(separator_layers=3)

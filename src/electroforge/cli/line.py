@@ -10,11 +10,11 @@ from electroforge.cli.options import (
     seed_count, space_from_args, workers)
 from electroforge.datasets import SUFFIXES, read_dataset, write_dataset
 from electroforge.errors import InputError
+from electroforge.paths import check_input_file, check_output_dir, check_output_file
 
 #: ``line.run``'s discharges (electroforge.line.runner.DISCHARGES, not imported here: the
 #: line would then load with every command)
 DISCHARGES = ("dfn", "halfcell")
-from electroforge.paths import check_input_file, check_output_dir, check_output_file
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -40,7 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="a Dask scheduler to run on, e.g. tcp://10.0.0.5:8786")
     run.add_argument("--frames-dir", metavar="DIR",
-                     help="also write every calendering frame (uint8 voxels, npz) there")
+                     help="also write every calendering frame (uint8 voxels, npz) there, "
+                     "and the half-cell's fields with --discharge halfcell")
     run.add_argument("--cache-dir", metavar="DIR",
                      help="finished recipes (default: $ELECTROFORGE_CACHE or ~/.cache/electroforge)")
     run.add_argument("--discharge", choices=DISCHARGES, default="dfn",

@@ -244,7 +244,8 @@ def build_mesh(labels: np.ndarray, voxel_um: float, params: HalfCellParameters, 
         collector=(solid_index[bottom[keep_bottom]], collector_g[keep_bottom]),
         lithium=(elec_index[top], np.full(top.size, h * h)),
         lithium_gap_m=dz[-1] / 2,
-        am_volume_m3=volume[am_index >= 0], electrolyte_volume_m3=(porosity * volume)[elec_index >= 0],
+        am_volume_m3=volume[am_index >= 0],
+        electrolyte_volume_m3=(porosity * volume)[elec_index >= 0],
         dead_am_volume_m3=float(volume[(flat == AM) & (am_index < 0)].sum()))
 
 

@@ -22,7 +22,7 @@ converge in :data:`MAX_SWEEPS` is halved and tried again:
    iterations it takes grow (issue 16 allows one linearization per step and reused
    hierarchies; we iterate the linearization to convergence and reuse hierarchies).
    Each sweep solves its linear systems only to :data:`LINEAR_RTOL` of their residual
-   (an inexact Newton step: the sweeps converge the rest);
+   (an inexact Newton step: the sweeps converge the rest).
    Each reaction edge carries, in series, the AM voxel's answer within the step: its
    lithium moves with the face's current and the OCP with it (``-U' dt / (F V)``), which
    changes the sweeps' linear model, not their fixed point, and cuts them from ~16 to ~6;
@@ -31,9 +31,10 @@ converge in :data:`MAX_SWEEPS` is halved and tried again:
    step stays stable;
 3. the electrolyte: implicit diffusion, migration ``t+ i_l / F`` from the potentials'
    currents, the reaction's and the lithium's sources taken from the potentials' linear
-   model, the lithium's current balanced to the reaction's exactly (so no salt is made or
-   lost while the sweeps converge: without it, long steps swung the salt and diverged),
-   and what the inexact solve leaves of the salt balance spread over the electrolyte.
+   model, the lithium's current balanced to the reaction's exactly once the potentials
+   are the network's solution (not after a damped sweep), so no salt is made or lost
+   while the sweeps converge (without it, long steps swung the salt and diverged), and
+   what the inexact solve leaves of the salt balance spread over the electrolyte.
 
 Charge, lithium and salt are conserved by construction of the finite volumes (every face
 flux leaves one control volume and enters its neighbour): charge and the AM's lithium to
@@ -159,7 +160,7 @@ class _LinearSolver:
                               M=self.hierarchy.aspreconditioner(), callback=counted)
         self.iterations += count[0]
         if self.fresh_iterations is None:
-            self.fresh_iterations = count[0]
+            self.fresh_iterations = max(count[0], 1)
         if info > 0 or count[0] > self.REBUILD_GROWTH * self.fresh_iterations + 2:
             self.hierarchy = None
         return x0 + correction
@@ -333,8 +334,9 @@ class _Laplacian:
         rows = np.concatenate([a, b, a, b, nodes]).astype(np.int64)
         cols = np.concatenate([b, a, a, b, nodes]).astype(np.int64)
         keys, self.slot = np.unique(rows * n + cols, return_inverse=True)
-        self.indices = (keys % n).astype(np.int32)
-        self.indptr = np.searchsorted(keys // n, np.arange(n + 1)).astype(np.int32)
+        index = np.int32 if max(n, keys.size) < np.iinfo(np.int32).max else np.int64
+        self.indices = (keys % n).astype(index)
+        self.indptr = np.searchsorted(keys // n, np.arange(n + 1)).astype(index)
         self.n, self.nodes = n, nodes.size
 
     def __call__(self, weight: np.ndarray, diagonal) -> sp.csr_matrix:
