@@ -187,8 +187,9 @@ def _validated(recipes: pd.DataFrame, space: Space | None) -> pd.DataFrame:
 #: spring-back), so that cached neural results of the old one are not reused.
 NEURAL_REVISION = 1
 DISCHARGES = ("dfn", "halfcell")
-#: Revision of the voxel half-cell's results (in the cache keys of its recipes only).
-HALFCELL_REVISION = 1
+#: Revision of the voxel half-cell's results (in the cache keys of its recipes only): 2,
+#: sealed electrolyte pockets and AM cut off from the collector left the network.
+HALFCELL_REVISION = 2
 
 
 def _calendering(calendering: str, model: str | os.PathLike[str] | None, frames_dir,
