@@ -440,6 +440,31 @@ def test_the_stopping_rule_stops_runs_and_schedules(tmp_path, model_file):
     assert run_due(store, now=later, say=said.append) == []     # that fire time is done
 
 
+def test_a_labs_standard_deviations_become_the_costs_noise_variances(tmp_path, model_file):
+    campaign = Campaign.create(Store(tmp_path), definition(
+        model_file, evaluator="lab", budget=12, space=default_space().fix({"c_rate": 1.0})))
+    table = told(campaign, campaign.ask(4))
+    table["density_g_cm3"] = [2.2, 2.3, 2.9, 2.4]
+    bad = table.assign(density_g_cm3_sd=[0.05, -0.1, None, 0.02])
+    with pytest.raises(InputError, match="row 2.*density_g_cm3_sd.*-0.1.*> 0"):
+        campaign.tell(bad, source="sheet.csv")
+    assert campaign.measurements().empty                 # nothing recorded
+    campaign.tell(table.assign(density_g_cm3_sd=[0.05, 0.1, None, "0.02"]))
+    told_variances = campaign.optimizer().variances
+    assert told_variances[2] is None                     # blank: unknown
+    # the delta method: (dC/d density)^2 sd^2, the slope by a wider difference here
+    frame = table.drop(columns="proposal_id")
+    for i, sd in ((0, 0.05), (1, 0.1), (3, 0.02)):
+        up, down = frame.iloc[[i]].copy(), frame.iloc[[i]].copy()
+        up["density_g_cm3"] += 1e-3
+        down["density_g_cm3"] -= 1e-3
+        slope = (campaign.problem.cost_of_table(up)[0][0]
+                 - campaign.problem.cost_of_table(down)[0][0]) / 2e-3
+        assert slope != 0
+        assert told_variances[i] == pytest.approx(slope**2 * sd**2, rel=1e-4)
+    assert campaign.measurements()["density_g_cm3_sd"].tolist()[:2] == [0.05, 0.1]
+
+
 def test_a_noisy_lab_campaign_recommends_its_best_posterior_mean(tmp_path, model_file):
     campaign = Campaign.create(Store(tmp_path), definition(
         model_file, evaluator="lab", budget=12, space=default_space().fix({"c_rate": 1.0})))

@@ -37,6 +37,56 @@ _ID_TOLERANCE = 5e-3        # ... and a recipe told with its proposal_id, rounde
 _BOOKKEEPING = {"proposal_id", "batch", "measurement_id", "cost", "feasible"}
 
 
+#: A property's measurement standard deviation: the column ``<property>_sd``.
+SD_SUFFIX = "_sd"
+
+
+def _deviations(table: pd.DataFrame, properties: list[str], source: str
+                ) -> dict[str, np.ndarray]:
+    """Per property with a ``<property>_sd`` column, its standard deviations (NaN: not
+    given), checked."""
+    out = {}
+    for name in properties:
+        column = name + SD_SUFFIX
+        if column not in table.columns:
+            continue
+        values = np.full(len(table), np.nan)
+        for i, cell in enumerate(table[column], start=1):
+            if _missing(cell):
+                continue
+            value = cell_to_float(cell)
+            if not (math.isfinite(value) and value > 0):
+                raise InputError("a standard deviation is a finite number > 0", source=source,
+                                 row=i, field=column, value=repr(cell),
+                                 allowed=f"> 0, in {name}'s unit (blank: unknown)")
+            values[i - 1] = value
+        out[name] = values
+    return out
+
+
+def _cost_variances(cost_of_table, frame: pd.DataFrame, deviations: dict[str, np.ndarray]
+                    ) -> list[float | None] | None:
+    """The cost's variance per row by the delta method, ``sum_k (dC/dp_k)^2 sd_k^2`` over
+    the properties with a standard deviation (central differences of the cost); None for
+    rows without any, None for all where no column gives one."""
+    given = np.zeros(len(frame), dtype=bool)
+    variance = np.zeros(len(frame))
+    for name, sd in deviations.items():
+        known = np.isfinite(sd)
+        if not known.any():
+            continue
+        given |= known
+        value = frame[name].to_numpy(dtype=float)
+        step = 1e-4 * np.maximum(np.abs(value), np.where(known, sd, 0.0)) + 1e-12
+        up, down = frame.copy(), frame.copy()
+        up[name], down[name] = value + step, value - step
+        slope = (cost_of_table(up)[0] - cost_of_table(down)[0]) / (2 * step)
+        variance += np.where(known, slope**2 * np.nan_to_num(sd) ** 2, 0.0)
+    if not given.any():
+        return None
+    return [float(v) if g else None for v, g in zip(variance, given)]
+
+
 def _version() -> str:
     from electroforge import __version__
 
@@ -226,7 +276,11 @@ class Campaign:
     def tell(self, table: pd.DataFrame, *, source: str = "results", external: bool = False
              ) -> int:
         """Record measured properties of proposed recipes (or, with ``external``, of recipes
-        made outside the proposals). Everything is checked before anything is recorded."""
+        made outside the proposals). Everything is checked before anything is recorded.
+
+        A column ``<property>_sd`` gives a property's measurement standard deviation (same
+        unit; blank: unknown): the cost's noise variance follows by the delta method, and
+        GP-Hedge takes it as known (``tell(..., variances=)``) instead of inferring it."""
         with self.store.lock(self.name):
             return self._tell(table, source=source, external=external)
 
@@ -245,8 +299,10 @@ class Campaign:
                                  + f" (found: {', '.join(map(str, table.columns)) or 'none'})")
         # other numeric columns (the line's further properties, a lab's extra measurements)
         # are kept with each measurement
+        deviations = _deviations(table, properties, source)
         others = [c for c in table.columns if c not in {*names, *properties, *self.problem.fixed,
                                                         *_BOOKKEEPING}
+                  and c[:-len(SD_SUFFIX)] not in deviations
                   and pd.api.types.is_numeric_dtype(table[c])]
         pending = self.proposals("pending")
         by_id = pending.set_index("proposal_id")
@@ -297,13 +353,16 @@ class Campaign:
                 x = [recipe[n] for n in names]
             X.append(x)
             extras = {c: float(row[c]) for c in others
-                      if pd.notna(row[c]) and math.isfinite(float(row[c]))}
+                      if pd.notna(row[c]) and math.isfinite(float(row[c]))} | {
+                name + SD_SUFFIX: float(sd[i - 1]) for name, sd in deviations.items()
+                if math.isfinite(sd[i - 1])}
             records.append((proposal, dict(zip(names, x)),
                             {c: cell_to_float(row[c]) for c in properties} | extras))
         self._check_new_measurements(records, source)
         frame = pd.DataFrame([{**r, **p} for _, r, p in records])
         try:
             costs, _ = self.problem.cost_of_table(frame)
+            variances = _cost_variances(self.problem.cost_of_table, frame, deviations)
         except InputError as error:
             raise (error.with_source(source) if error.source is None else error) from None
         for i, cost in enumerate(costs, start=1):
@@ -313,7 +372,7 @@ class Campaign:
                                  allowed="properties of a physical size (the objective "
                                  "overflowed)")
         optimizer = self.optimizer()
-        optimizer.tell(X, [float(c) for c in costs])
+        optimizer.tell(X, [float(c) for c in costs], variances=variances)
         with self.store.transaction() as db:
             for (proposal, recipe, props), cost in zip(records, costs):
                 self.store.insert_measurement(
@@ -733,8 +792,10 @@ class Campaign:
             if column not in table.columns:
                 raise InputError("missing column", source=source, field=column,
                                  allowed="columns " + ", ".join(names + properties))
+        deviations = _deviations(table, properties, source)
         others = [c for c in table.columns if c not in {*names, *properties, *self.problem.fixed,
                                                         *_BOOKKEEPING}
+                  and c[:-len(SD_SUFFIX)] not in deviations
                   and pd.api.types.is_numeric_dtype(table[c])]
         rows = []
         for i, row in enumerate(table.to_dict("records"), start=1):
