@@ -124,7 +124,8 @@ def test_a_lab_campaign_is_verified_by_the_labs_replicates(cli, tmp_path, model_
     recipe = pd.Series(best["recipe"])
     replicates = pd.DataFrame([{"am_wt_pct": recipe.am_wt_pct + 0.001,      # lab's rounding
                                 "sc_wt_pct": recipe.sc_wt_pct, "cr_pct": recipe.cr_pct,
-                                "density_g_cm3": d} for d in (3.0, 3.04, 2.96)])
+                                "density_g_cm3": d, "density_g_cm3_sd": 0.02}
+                               for d in (3.0, 3.04, 2.96)])
     replicates.to_csv(tmp_path / "replicates.csv", index=False)
     # another recipe, or a property out of its physical range, is refused; nothing recorded
     replicates.assign(cr_pct=recipe.cr_pct + 5).to_csv(tmp_path / "other.csv", index=False)

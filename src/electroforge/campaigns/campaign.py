@@ -813,7 +813,9 @@ class Campaign:
             self._check_fixed(row, source, i)
             _check_physical(row, properties + others, source, i)
             rows.append({**best["recipe"], **{c: cell_to_float(row[c]) for c in properties},
-                         **{c: float(row[c]) for c in others if pd.notna(row[c])}})
+                         **{c: float(row[c]) for c in others if pd.notna(row[c])},
+                         **{name + SD_SUFFIX: float(sd[i - 1])
+                            for name, sd in deviations.items() if math.isfinite(sd[i - 1])}})
         return pd.DataFrame(rows)
 
     def verifications(self) -> list[dict[str, Any]]:
