@@ -64,6 +64,12 @@ def _deviations(table: pd.DataFrame, properties: list[str], source: str
     return out
 
 
+def _row_deviations(deviations: dict[str, np.ndarray], i: int) -> dict[str, float]:
+    """Row ``i``'s (from 1) standard deviations, by column name, where given."""
+    return {name + SD_SUFFIX: float(sd[i - 1]) for name, sd in deviations.items()
+            if math.isfinite(sd[i - 1])}
+
+
 def _cost_variances(cost_of_table, frame: pd.DataFrame, deviations: dict[str, np.ndarray]
                     ) -> list[float | None] | None:
     """The cost's variance per row by the delta method, ``sum_k (dC/dp_k)^2 sd_k^2`` over
@@ -297,13 +303,8 @@ class Campaign:
                                  allowed="columns " + ", ".join(
                                      ["proposal_id"] + names + properties)
                                  + f" (found: {', '.join(map(str, table.columns)) or 'none'})")
-        # other numeric columns (the line's further properties, a lab's extra measurements)
-        # are kept with each measurement
         deviations = _deviations(table, properties, source)
-        others = [c for c in table.columns if c not in {*names, *properties, *self.problem.fixed,
-                                                        *_BOOKKEEPING}
-                  and c[:-len(SD_SUFFIX)] not in deviations
-                  and pd.api.types.is_numeric_dtype(table[c])]
+        others = self._other_columns(table, properties, deviations)
         pending = self.proposals("pending")
         by_id = pending.set_index("proposal_id")
         claimed: dict[int, int] = {}
@@ -353,9 +354,8 @@ class Campaign:
                 x = [recipe[n] for n in names]
             X.append(x)
             extras = {c: float(row[c]) for c in others
-                      if pd.notna(row[c]) and math.isfinite(float(row[c]))} | {
-                name + SD_SUFFIX: float(sd[i - 1]) for name, sd in deviations.items()
-                if math.isfinite(sd[i - 1])}
+                      if pd.notna(row[c]) and math.isfinite(float(row[c]))} | _row_deviations(
+                deviations, i)
             records.append((proposal, dict(zip(names, x)),
                             {c: cell_to_float(row[c]) for c in properties} | extras))
         self._check_new_measurements(records, source)
@@ -380,6 +380,15 @@ class Campaign:
                     kind if proposal is not None else "external", _version())
             self._save_state(db, optimizer)
         return len(records)
+
+    def _other_columns(self, table: pd.DataFrame, properties: list[str],
+                       deviations: dict[str, np.ndarray]) -> list[str]:
+        """The table's further numeric columns, kept with each measurement (the line's
+        further properties, a lab's extra measurements; not the standard deviations)."""
+        known = {*self.problem.names, *properties, *self.problem.fixed, *_BOOKKEEPING}
+        return [c for c in table.columns if c not in known
+                and c[:-len(SD_SUFFIX)] not in deviations
+                and pd.api.types.is_numeric_dtype(table[c])]
 
     def _warn_if_near_pending(self, recipe: dict, pending: pd.DataFrame, source: str,
                               i: int) -> None:
@@ -793,10 +802,7 @@ class Campaign:
                 raise InputError("missing column", source=source, field=column,
                                  allowed="columns " + ", ".join(names + properties))
         deviations = _deviations(table, properties, source)
-        others = [c for c in table.columns if c not in {*names, *properties, *self.problem.fixed,
-                                                        *_BOOKKEEPING}
-                  and c[:-len(SD_SUFFIX)] not in deviations
-                  and pd.api.types.is_numeric_dtype(table[c])]
+        others = self._other_columns(table, properties, deviations)
         rows = []
         for i, row in enumerate(table.to_dict("records"), start=1):
             for column in names + properties:
@@ -814,8 +820,7 @@ class Campaign:
             _check_physical(row, properties + others, source, i)
             rows.append({**best["recipe"], **{c: cell_to_float(row[c]) for c in properties},
                          **{c: float(row[c]) for c in others if pd.notna(row[c])},
-                         **{name + SD_SUFFIX: float(sd[i - 1])
-                            for name, sd in deviations.items() if math.isfinite(sd[i - 1])}})
+                         **_row_deviations(deviations, i)})
         return pd.DataFrame(rows)
 
     def verifications(self) -> list[dict[str, Any]]:
