@@ -23,9 +23,11 @@ against twice the best peer's worst; on the wide-ranged problems, median regret 
 tell one point, one thread, median of 3) on a 3-D problem at 30 observations beside
 scikit-optimize, and on Hartmann-6 at 300 (targets: <= 2x scikit-optimize, <= 1 s).
 
-Runs are cached per (problem, method, seed) under ``--cache`` (ours keyed by the hash of
-its source, peers by their library versions), so a run can be resumed or extended, and
-seeds run in ``--workers`` processes (each single-threaded).
+Runs are cached per (problem, method, seed) under ``--cache`` (default
+``benchmarks/results/optimizer-regret``, kept in the repository: a run is a few hundred
+bytes of JSON and some take minutes; ours keyed by the hash of its source, peers by their
+library versions), so a run can be resumed, extended or reprinted, and seeds run in
+``--workers`` processes (each single-threaded).
 
 Run: .venv/bin/python benchmarks/optimizer_regret.py [--seeds 20] [--workers 2]
      [--problems branin ...] [--methods ours skopt qlogei qlognei sobol]
@@ -45,6 +47,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+#: Where runs are cached by default (kept in the repository)
+RESULTS = Path(__file__).resolve().parent / "results" / "optimizer-regret"
 
 HARTMANN_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
                        [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
@@ -316,8 +321,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
-    parser.add_argument("--cache", type=Path,
-                        default=Path(os.environ.get("TMPDIR", "/tmp")) / "optimizer-regret")
+    parser.add_argument("--cache", type=Path, default=RESULTS)
     parser.add_argument("--no-timing", action="store_true", help="skip the per-iteration CPU time")
     args = parser.parse_args()
     keys = {m: method_key(m) for m in args.methods}

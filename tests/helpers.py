@@ -146,3 +146,15 @@ def tiny_calendering_model(folder: Path, *, epochs: int = 30) -> Path:
     frames = write_series(folder / "frames")
     train_calendering(frames, folder / "tiny.safetensors", epochs=epochs, seed=0)
     return folder / "tiny.safetensors"
+
+
+def small_electrode():
+    """8 layers x 6 x 6 voxels: AM blocks bridged by CBD, pores between."""
+    labels = np.zeros((8, 6, 6), dtype=np.uint8)
+    labels[0:3, 0:3, 0:3] = 2
+    labels[3:6, 3:6, 2:5] = 2
+    labels[5:8, 0:2, 4:6] = 2
+    labels[0:8, 2:3, 3:4] = 1          # a CBD pillar from the collector up
+    labels[3, 2:4, 2:4] = 1
+    labels[7, :, :] = np.where(labels[7] == 0, 3, labels[7])   # void at the top
+    return labels

@@ -93,9 +93,9 @@ def test_run_offers_the_lines_discharges_and_passes_the_choice(cli, tmp_path, mo
     monkeypatch.setattr(line, "run", recorded)
     assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0",
                               "--discharge", "halfcell"), "recorded", "halfcell")
-    assert seen["discharge"] == "halfcell"
-    cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0")
-    assert seen["discharge"] == "dfn"                    # the default
+    assert seen["discharge"] == "halfcell" and seen["device"] == "cpu"
+    cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0", "--device", "cuda")
+    assert seen["discharge"] == "dfn" and seen["device"] == "cuda"    # dfn: the default
     assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv",
                               "--discharge", "spm"), "--discharge", "spm", "halfcell")
     assert not (tmp_path / "p.csv").exists()

@@ -52,6 +52,26 @@ def test_errors(cli, tmp_path, model_file):
     assert_one_line_error(cli("optimize", str(model_file), "--trust-margin", "wide"),
                           "--trust-margin")
     assert_one_line_error(cli("optimize", str(model_file), "--verify", "-1"), "--verify")
+    assert_one_line_error(cli("optimize", str(model_file), "--warp", "sqrt"), "--warp", "sqrt")
+
+
+def test_the_outcome_warp_is_chosen_on_request_and_recorded(cli, tmp_path, model_file):
+    from electroforge.campaigns.warping import WARPS
+    from electroforge.cli.optimize import WARPS as offered
+
+    assert offered == WARPS
+    result = cli("optimize", str(model_file), "--iterations", "16", "--warp", "log",
+                 "--out", "log")
+    assert result.code == 0, result.err
+    record = json.loads((tmp_path / "log" / "result.json").read_text())
+    assert record["warp"]["setting"] == "log" and record["warp"]["kind"] == "log"
+    assert record["warp"]["evidence"] is None          # set, not chosen
+    assert record["recipe"]["am_wt_pct"] == pytest.approx(91.0, abs=2.0)
+    result = cli("optimize", str(model_file), "--iterations", "16", "--out", "auto")
+    record = json.loads((tmp_path / "auto" / "result.json").read_text())
+    assert record["warp"]["setting"] == "auto"
+    assert record["warp"]["kind"] in ("none", "log", "boxcox")
+    assert set(record["warp"]["evidence"]) >= {"none"}      # what the choice weighed
 
 
 def test_optimize_verifies_on_request(cli, tmp_path, model_file):

@@ -11,18 +11,7 @@ from electroforge.errors import InputError
 from electroforge.line.halfcell import HalfCellParameters, build_mesh, halfcell_discharge
 from electroforge.line.halfcell.checks import layered_against_pybamm, layered_image
 from electroforge.line.halfcell.solver import FIELD_NAMES
-
-
-def small_electrode():
-    """8 layers x 6 x 6 voxels: AM blocks bridged by CBD, pores between."""
-    labels = np.zeros((8, 6, 6), dtype=np.uint8)
-    labels[0:3, 0:3, 0:3] = 2
-    labels[3:6, 3:6, 2:5] = 2
-    labels[5:8, 0:2, 4:6] = 2
-    labels[0:8, 2:3, 3:4] = 1          # a CBD pillar from the collector up
-    labels[3, 2:4, 2:4] = 1
-    labels[7, :, :] = np.where(labels[7] == 0, 3, labels[7])   # void at the top
-    return labels
+from helpers import small_electrode
 
 
 def test_bad_input_is_refused_before_the_solve_with_one_clear_line():
@@ -220,6 +209,13 @@ def test_the_line_discharges_with_the_voxel_half_cell(tmp_path):
         halfcell.halfcell_discharge = original
     with pytest.raises(InputError, match="unknown discharge"):
         run(discharge="comsol")
+    with pytest.raises(InputError, match="unknown device"):
+        run(discharge="halfcell", device="tpu")
+    import torch
+
+    if not torch.cuda.is_available():            # refused before the particles are made
+        with pytest.raises(InputError, match="no CUDA device here"):
+            run(discharge="halfcell", device="cuda")
     with pytest.raises(InputError, match="needs a C-rate"):
         line.run(recipe.drop(columns="c_rate"), grid=GRID, workers=0,
                  params=small_line(), cache_dir=tmp_path / "cache", progress=False,

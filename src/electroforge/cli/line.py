@@ -48,6 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help="dfn: PyBaMM's homogenized DFN on the image's properties (default); "
                      "halfcell: the voxel half-cell on the calendered image itself (some 15 "
                      "min a recipe at 0.5 um voxels on one core; its fields go to --frames-dir)")
+    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                     help="where the half-cell's linear solves run (cuda: torch on the GPU)")
     add_space_options(run)
     run.set_defaults(handler=run_line)
 
@@ -158,7 +160,8 @@ def run_line(args: argparse.Namespace) -> int:
         try:
             table = line.run(recipes, grid=args.grid, seed=args.seed, client=client,
                              workers=args.workers, space=space, cache_dir=args.cache_dir,
-                             frames_dir=args.frames_dir, discharge=args.discharge)
+                             frames_dir=args.frames_dir, discharge=args.discharge,
+                             device=args.device)
         except InputError as error:
             raise error.with_source(args.design) if error.source is None else error from None
     finally:

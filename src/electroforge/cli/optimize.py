@@ -15,6 +15,11 @@ from electroforge.space.domain import (DEFAULT_TRUST_MARGIN, DataDomain, check_t
                                        domain_text)
 
 
+#: GP-Hedge's outcome warps (electroforge.campaigns.warping.WARPS, not imported here: the
+#: campaigns package loads torch; a test keeps the two equal)
+WARPS = ("auto", "none", "log", "boxcox", "rank")
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "optimize", help="find the recipe that minimizes an objective over fitted surrogates",
@@ -32,6 +37,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--trust-margin", default=str(DEFAULT_TRUST_MARGIN), metavar="F",
                         help="search the model's data box widened by this fraction of each "
                         f"range (default {DEFAULT_TRUST_MARGIN}; none: the whole space)")
+    parser.add_argument("--warp", choices=WARPS, default="auto",
+                        help="outcome warp of the GP (auto: none, log or Box-Cox, chosen by "
+                        "the evidence and recorded in result.json; rank: the values' ranks)")
     parser.add_argument("--verify", type=int, default=0, metavar="N",
                         help="make the optimum again on the virtual line with N particle seeds "
                         "(N >= 1; default 0: no verification) and print it beside the "
@@ -152,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
     result = gp_hedge_minimize(problem, bounds, n_calls=args.iterations,
                                n_initial=args.initial, seed=args.seed,
                                batch_size=args.batch_size, callback=progress,
-                               recommend="observed")   # a surrogate has no noise
+                               recommend="observed",   # a surrogate has no noise
+                               warp=args.warp)
     best = problem.predict([result.x]).iloc[0]
     out = Path(args.out)
     print("recommended recipe:")
@@ -197,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
         "model": str(args.model), "iterations": args.iterations, "seed": args.seed,
         "batch_size": args.batch_size, "version": __version__,
         "trust_margin": margin, "searched_bounds": [list(b) for b in bounds],
+        "warp": result.optimizer.state()["warp"],
         "domain": verdict, "verification": verification,
         "hedge": [{"chosen": s.chosen, "probabilities": s.probabilities, "gains": s.gains}
                   for s in result.steps],

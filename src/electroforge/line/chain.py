@@ -50,6 +50,8 @@ class Condition:
     #: "dfn" (the homogenized PyBaMM DFN on the image's properties) or "halfcell" (the
     #: voxel half-cell on the image itself, :mod:`electroforge.line.halfcell`)
     discharge: str = "dfn"
+    #: where the half-cell's linear solves run ("cpu" or "cuda")
+    device: str = "cpu"
 
 
 def contact_model(params: LineParameters) -> ContactModel:
@@ -166,6 +168,7 @@ def _discharged(condition: Condition, props: dict, params: LineParameters,
         from electroforge.line.halfcell import HalfCellParameters, halfcell_discharge
 
         cell = halfcell_discharge(labels, voxel_um=voxel_um, c_rate=condition.c_rate,
+                                  device=condition.device,
                                   params=HalfCellParameters.from_line(params),
                                   cutoff_v=params.discharge_cutoff_v)
         result = cell.discharge

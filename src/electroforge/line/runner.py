@@ -54,7 +54,7 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
         frames_dir: str | os.PathLike[str] | None = None, progress: bool = True,
         calendering: str = "dem",
         calendering_model: str | os.PathLike[str] | None = None,
-        discharge: str = "dfn") -> pd.DataFrame:
+        discharge: str = "dfn", device: str = "cpu") -> pd.DataFrame:
     """Properties of every recipe, one row per recipe, recipe columns kept.
 
     Args:
@@ -85,6 +85,9 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
             :mod:`electroforge.line.halfcell`: minutes to hours a recipe on a CPU at the
             default box; it adds ``reacting_surface_share`` and stores its fields in the
             frames files). Results are cached apart.
+        device: Where the half-cell's linear solves run: ``"cpu"`` (pyamg) or ``"cuda"``
+            (torch, :mod:`electroforge.line.halfcell.torch_linear`); not part of the cache
+            key (both solve to the same tolerance).
 
     Returns:
         The recipes with the property columns (``porosity``, ``density_g_cm3``,
@@ -97,6 +100,9 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     if discharge not in DISCHARGES:
         raise InputError("unknown discharge", field="discharge", value=repr(discharge),
                          allowed=", ".join(DISCHARGES))
+    from electroforge.line.halfcell.solver import check_device
+
+    check_device(device)
     if discharge == "halfcell":                 # the cell's constants, refused up front
         from electroforge.line.halfcell import HalfCellParameters
 
@@ -135,7 +141,7 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
             conditions = [Condition(float(table.at[i, "cr_pct"]),
                                     float(table.at[i, "c_rate"]) if "c_rate" in table else None,
                                     _frames_path(frames, keys[i]) if frames else None,
-                                    discharge)
+                                    discharge, device)
                           for i in chunk]
             tasks.append(((float(am), float(sc), particle_seed, conditions), chunk))
 

@@ -356,9 +356,39 @@ def _jacobi_cg(matrix, rhs, x0, rtol):
     return cg(matrix, rhs, x0=x0, rtol=rtol, maxiter=2000, M=preconditioner)[0]
 
 
+def check_device(device, backend: str | None = None) -> tuple[str, str]:
+    """``device`` and ``backend`` checked: one line for a device this machine lacks or a
+    backend that cannot run on it."""
+    if not (isinstance(device, str) and (device == "cpu" or device == "cuda"
+                                         or (device.startswith("cuda:")
+                                             and device[5:].isdigit()))):
+        raise InputError("unknown device", field="device", value=device,
+                         allowed='"cpu", "cuda" or "cuda:N"')
+    if backend is None:
+        backend = "pyamg" if device == "cpu" else "torch"
+    if backend not in ("pyamg", "torch"):
+        raise InputError("unknown backend", field="backend", value=backend,
+                         allowed='"pyamg" or "torch"')
+    if device != "cpu":
+        import torch
+
+        if backend != "torch":
+            raise InputError("pyamg runs on the CPU only", field="backend", value=backend,
+                             allowed='"torch" on a CUDA device')
+        if not torch.cuda.is_available():
+            raise InputError("no CUDA device here (torch.cuda.is_available() is False)",
+                             field="device", value=device, allowed='"cpu" on this machine')
+        index = int(device[5:]) if ":" in device else 0
+        if index >= torch.cuda.device_count():
+            raise InputError("no such CUDA device", field="device", value=device,
+                             allowed=f"cuda:0 to cuda:{torch.cuda.device_count() - 1}")
+    return device, backend
+
+
 def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
                        params: HalfCellParameters | None = None, cutoff_v: float = 3.0,
-                       frames: int = 25, device: str = "cpu", require_cbd: bool = True,
+                       frames: int = 25, device: str = "cpu", backend: str | None = None,
+                       require_cbd: bool = True,
                        solid_diffusion: bool = True,
                        tolerance: float = 1e-6, max_lithiation_step: float = MAX_LITHIATION_STEP,
                        progress: Callable[[float, float], None] | None = None,
@@ -369,14 +399,17 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
     Fields are stored at ``frames`` times ``k T / frames`` (``T = 1 h / c_rate``; the
     frames after the cutoff are not reached). ``progress(time_s, voltage_v)`` after every
     step. Bad input is refused before the solve (see :func:`.mesh.build_mesh`).
+
+    ``device``: ``"cpu"`` or ``"cuda"`` (``"cuda:N"``), where the linear solves run;
+    ``backend``: ``"pyamg"`` (scipy and pyamg, the CPU's default) or ``"torch"`` (CG and
+    the multigrid cycle on torch, :mod:`.torch_linear`: the only one on ``"cuda"``; on
+    ``"cpu"`` it checks the GPU's path).
     """
     from electroforge.line import nmc111
     from electroforge.line.discharge import Discharge
 
     params = params or HalfCellParameters()
-    if device != "cpu":
-        raise InputError("the voxel half-cell runs on the CPU in this version",
-                         field="device", value=device, allowed="cpu")
+    device, backend = check_device(device, backend)
     if not (_real(c_rate) and math.isfinite(c_rate) and 0 < c_rate <= MAX_C_RATE):
         raise InputError("C-rate out of range", field="c_rate", value=c_rate,
                          allowed=f"0 < c_rate <= {MAX_C_RATE:g}")
@@ -408,8 +441,20 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
     phi = np.zeros(cell.n)
     phi[:cell.ns] = float(params.ocp_v(c_s[0]))
     phi[cell.cc] = phi[0]
-    potential_solver = _LinearSolver(rtol=LINEAR_RTOL)
-    electrolyte_solver = _LinearSolver(rtol=LINEAR_RTOL)
+    if backend == "torch":
+        from electroforge.line.halfcell.torch_linear import TorchLinearSolver, torch_jacobi_cg
+
+        potential_solver, electrolyte_solver = (
+            TorchLinearSolver(LINEAR_RTOL, device, STRENGTH_THETA) for _ in range(2))
+
+        def lithium_solve(matrix, rhs, x0):
+            return torch_jacobi_cg(matrix, rhs, x0, 1e-10, device)
+    else:
+        potential_solver = _LinearSolver(rtol=LINEAR_RTOL)
+        electrolyte_solver = _LinearSolver(rtol=LINEAR_RTOL)
+
+        def lithium_solve(matrix, rhs, x0):
+            return _jacobi_cg(matrix, rhs, x0, 1e-10)
 
     period_s = 3600.0 / c_rate
     frame_times = period_s * np.arange(1, frames + 1) / frames
@@ -437,7 +482,7 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
             phi_new = phi_k + change * (0.05 / largest)
         reaction_a, lithium_a = cell.linear_currents(phi_new, model, balance=not damped)
         matrix, rhs, (i_f, di_dc) = cell.solid_system(phi_new, cs_k, c_s, ce_k, dt)
-        cs_new = np.clip(_jacobi_cg(matrix, rhs, cs_k, 1e-10), 0.0, params.c_max_mol_m3)
+        cs_new = np.clip(lithium_solve(matrix, rhs, cs_k), 0.0, params.c_max_mol_m3)
         i_used = i_f + di_dc * (cs_new[cell.r_am] - cs_k[cell.r_am])
         matrix, rhs = cell.electrolyte_system(phi_new, ce_k, c_e, reaction_a / FARADAY,
                                               lithium_a / FARADAY, dt)
