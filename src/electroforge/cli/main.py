@@ -63,8 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(words)
     args.argv = words
-    previous = warnings.showwarning
-    warnings.showwarning = _show_warning
+    with warnings.catch_warnings():           # restores the filters and showwarning
+        # a library's deprecation notes (e.g. torch.jit.script's, when gpytorch is first
+        # imported) are for its callers' developers: hidden, as Python hides them outside
+        # __main__, also where a test runner or PYTHONWARNINGS turned them on
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         _check_empty_paths(args)
         return int(args.handler(args) or 0)
@@ -88,8 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
               "(run again with --debug for the traceback, and please report it)",
               file=sys.stderr)
         return EXIT_INTERNAL
-    finally:
-        warnings.showwarning = previous
 
 
 def _check_empty_paths(args: argparse.Namespace) -> None:
