@@ -40,11 +40,13 @@ TARGET_SECONDS = 300.0
 
 
 def line_runs(box_um: float, grid: int, c_rate: float, work: Path, device: str = "cpu"
-              ) -> tuple[pd.Series, ...]:
+              ) -> tuple:
     """The optimum through the line in a ``box_um`` box at ``grid`` voxels across,
-    discharged by the DFN and by the voxel half-cell (fields stored in ``work``)."""
+    discharged by the DFN and by the voxel half-cell (fields stored in ``work``): both
+    results, the seconds of the half-cell's run, the line's constants and the frames file."""
     from electroforge import line
     from electroforge.line import LineParameters
+    from electroforge.line.runner import frames_files
 
     params = LineParameters(footprint_um=box_um)
     recipe = pd.DataFrame([OPTIMUM | {"c_rate": c_rate}])
@@ -52,33 +54,30 @@ def line_runs(box_um: float, grid: int, c_rate: float, work: Path, device: str =
                   progress=False)
     dfn = line.run(recipe, **common).iloc[0]
     start = time.perf_counter()
-    cell = line.run(recipe, discharge="halfcell", frames_dir=_frames_dir(work, box_um, grid),
-                    device=device, **common).iloc[0]
-    return dfn, cell, time.perf_counter() - start, params
+    folder = work / f"frames-{box_um:g}um-{grid}"
+    cell = line.run(recipe, discharge="halfcell", frames_dir=folder, device=device,
+                    **common).iloc[0]
+    (frames,) = frames_files(recipe, folder, grid=grid, params=params, discharge="halfcell")
+    return dfn, cell, time.perf_counter() - start, params, frames
 
 
-def _frames_dir(work: Path, box_um: float, grid: int) -> Path:
-    return work / f"frames-{box_um:g}um-{grid}"
-
-
-def split_refinement(frames_dir: Path, c_rate: float, params):
-    """The half-cell on the film of ``frames_dir``'s run with every voxel split in eight:
-    the same geometry at half the voxel size."""
+def split_refinement(path: Path, c_rate: float, params, device: str = "cpu"):
+    """The half-cell on the film of the frames file ``path`` with every voxel split in
+    eight: the same geometry at half the voxel size."""
     from electroforge.line.frames import load_frames
     from electroforge.line.halfcell import HalfCellParameters, halfcell_discharge
 
-    (path,) = sorted(frames_dir.glob("*.npz"))
     frames = load_frames(path)
     labels = frames["halfcell_labels"]
     voxel_um = float(frames["voxel_um"])
     for axis in range(3):
         labels = np.repeat(labels, 2, axis=axis)
-    return halfcell_discharge(labels, voxel_um=voxel_um / 2, c_rate=c_rate,
+    return halfcell_discharge(labels, voxel_um=voxel_um / 2, c_rate=c_rate, device=device,
                               params=HalfCellParameters.from_line(params),
                               cutoff_v=params.discharge_cutoff_v)
 
 
-def slice_figure(frames_dir: Path, out: Path) -> None:
+def slice_figure(path: Path, out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,13 +85,13 @@ def slice_figure(frames_dir: Path, out: Path) -> None:
 
     from electroforge.line.frames import load_frames
 
-    (path,) = sorted(frames_dir.glob("*.npz"))
     frames = load_frames(path)
     lithiation = frames["halfcell_lithiation"][-1].astype(float)
     labels = frames["halfcell_labels"]
     middle = labels.shape[1] // 2
     shown = np.where(labels[:, middle] == 2, lithiation[:, middle], np.nan)
-    fig, ax = plt.subplots(figsize=(5, 4))
+    # as wide as the slice needs beside its height, and room for the colour bar
+    fig, ax = plt.subplots(figsize=(1.8 + 4.2 * shown.shape[1] / shown.shape[0], 4.5))
     image = ax.imshow(shown, origin="lower", cmap="viridis", interpolation="nearest")
     ax.set(title="AM lithiation, last frame\n(slice y = middle)", xlabel="x (voxels)",
            ylabel="z (voxels, collector at 0)")
@@ -129,7 +128,8 @@ def main() -> None:
     print(f"\n2. the line's calendered optimum, {args.box:g} um box at 0.5 um voxels, "
           f"{args.c_rate:g}C")
     grid = int(round(args.box / 0.5))
-    dfn, cell, seconds, _ = line_runs(args.box, grid, args.c_rate, args.work, args.device)
+    dfn, cell, seconds, _, frames = line_runs(args.box, grid, args.c_rate, args.work,
+                                              args.device)
     if cell["error"]:
         raise SystemExit(f"   the half-cell failed: {cell['error']}")
     print(f"   porosity {cell['porosity']:.3f}, thickness {cell['thickness_um']:.1f} um, "
@@ -139,23 +139,23 @@ def main() -> None:
           f"(practical {cell['practical_capacity_mah_g']:.1f})")
     print(f"   share of the AM surface that reacts (>= half the mean current density): "
           f"{cell['reacting_surface_share']:.2f}; {seconds:.0f} s (line and half-cell)")
-    slice_figure(_frames_dir(args.work, args.box, grid), args.work / "lithiation_slice.png")
+    slice_figure(frames, args.work / "lithiation_slice.png")
     print(f"   figure: {args.work / 'lithiation_slice.png'}")
 
     if args.speed or args.refine:
-        _, fine, seconds, _ = line_runs(24.0, 48, 1.0, args.work, args.device)
+        _, fine, seconds, _, _ = line_runs(24.0, 48, 1.0, args.work, args.device)
         print(f"\n3. 48 x 48 columns (24 um at 0.5 um), film {fine['thickness_um']:.1f} um, 1C: "
               f"{fine['capacity_mah_g']:.1f} mAh/g in {seconds:.0f} s (line and half-cell; "
               f"target <= {TARGET_SECONDS:.0f} s for the half-cell)")
         if args.refine:
-            _, coarse, _, params = line_runs(24.0, 24, 1.0, args.work)
+            _, coarse, _, params, frames = line_runs(24.0, 24, 1.0, args.work, args.device)
             change = (coarse["capacity_mah_g"] - fine["capacity_mah_g"]) / fine["capacity_mah_g"]
             print(f"4. refinement: 1 um voxels {coarse['capacity_mah_g']:.1f} mAh/g "
                   f"(tortuosity factor {coarse['tortuosity_factor']:.2f})")
             print(f"   the line's image at 0.5 um: {fine['capacity_mah_g']:.1f} mAh/g (tortuosity"
                   f" factor {fine['tortuosity_factor']:.2f}): {100 * change:+.2f} % "
                   "(target < 2 %)")
-            split = split_refinement(_frames_dir(args.work, 24.0, 24), 1.0, params)
+            split = split_refinement(frames, 1.0, params, args.device)
             change = (coarse["capacity_mah_g"] - split.capacity_mah_g) / split.capacity_mah_g
             print(f"   the 1 um image, each voxel split in eight: {split.capacity_mah_g:.1f} "
                   f"mAh/g in {split.seconds:.0f} s: {100 * change:+.2f} % (target < 2 %)")

@@ -94,8 +94,24 @@ def test_run_offers_the_lines_discharges_and_passes_the_choice(cli, tmp_path, mo
     assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0",
                               "--discharge", "halfcell"), "recorded", "halfcell")
     assert seen["discharge"] == "halfcell" and seen["device"] == "cpu"
-    cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0", "--device", "cuda")
-    assert seen["discharge"] == "dfn" and seen["device"] == "cuda"    # dfn: the default
+    cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0")
+    assert seen["discharge"] == "dfn"                    # the default
+    # the device: refused in one line naming the option, before the design is read, where
+    # this machine has none or the DFN is asked for; passed on where it can run
+    import torch
+
+    from electroforge.line.halfcell import solver
+
+    if not torch.cuda.is_available():
+        assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv",
+                                  "--discharge", "halfcell", "--device", "cuda"),
+                              "--device", "no CUDA device here")
+    monkeypatch.setattr(solver, "check_device", lambda device, **_: (device, "torch"))
+    assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv", "--device",
+                              "cuda"), "--device", "--discharge halfcell")
+    cli("line", "run", "design.csv", "--out", "p.csv", "--workers", "0",
+        "--discharge", "halfcell", "--device", "cuda")
+    assert seen["device"] == "cuda"
     assert_one_line_error(cli("line", "run", "design.csv", "--out", "p.csv",
                               "--discharge", "spm"), "--discharge", "spm", "halfcell")
     assert not (tmp_path / "p.csv").exists()

@@ -213,9 +213,11 @@ def test_the_line_discharges_with_the_voxel_half_cell(tmp_path):
         run(discharge="halfcell", device="tpu")
     import torch
 
-    if not torch.cuda.is_available():            # refused before the particles are made
+    if not torch.cuda.is_available():
         with pytest.raises(InputError, match="no CUDA device here"):
             run(discharge="halfcell", device="cuda")
+    with pytest.raises(InputError, match="the device runs the voxel half-cell"):
+        run(device="cuda")
     with pytest.raises(InputError, match="needs a C-rate"):
         line.run(recipe.drop(columns="c_rate"), grid=GRID, workers=0,
                  params=small_line(), cache_dir=tmp_path / "cache", progress=False,

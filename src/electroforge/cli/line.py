@@ -140,6 +140,14 @@ def run_line(args: argparse.Namespace) -> int:
     from electroforge import line
 
     check_space_input(args)
+    if args.device != "cpu":                     # before any file is read or written
+        from electroforge.line.halfcell.solver import check_device
+
+        check_device(args.device, field="--device")
+        if args.discharge != "halfcell":
+            raise InputError("the device runs the voxel half-cell's solves",
+                             field="--device", value=args.device,
+                             allowed="cpu, or --discharge halfcell")
     check_input_file(args.design, suffixes=SUFFIXES, what="design")
     check_dataset_output(args.out, inputs=[args.design, args.space])
     for option, folder in (("--frames-dir", args.frames_dir), ("--cache-dir", args.cache_dir)):

@@ -67,8 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a library's deprecation notes (e.g. torch.jit.script's, when gpytorch is first
         # imported) are for its callers' developers: hidden, as Python hides them outside
         # __main__, also where a test runner or PYTHONWARNINGS turned them on
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
-        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+        # (electroforge's own still show; --debug leaves the filters as they were)
+        if not args.debug:
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+            warnings.filterwarnings("default", category=DeprecationWarning,
+                                    module=r"electroforge(\.|$)")
         warnings.showwarning = _show_warning
         return _run(args)
 

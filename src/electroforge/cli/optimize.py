@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         "model": str(args.model), "iterations": args.iterations, "seed": args.seed,
         "batch_size": args.batch_size, "version": __version__,
         "trust_margin": margin, "searched_bounds": [list(b) for b in bounds],
-        "warp": result.optimizer.state()["warp"],
+        "warp": result.optimizer.state()["warp"] or {"setting": args.warp},   # None: no GP
         "domain": verdict, "verification": verification,
         "hedge": [{"chosen": s.chosen, "probabilities": s.probabilities, "gains": s.gains}
                   for s in result.steps],

@@ -86,8 +86,9 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
             default box; it adds ``reacting_surface_share`` and stores its fields in the
             frames files). Results are cached apart.
         device: Where the half-cell's linear solves run: ``"cpu"`` (pyamg) or ``"cuda"``
-            (torch, :mod:`electroforge.line.halfcell.torch_linear`); not part of the cache
-            key (both solve to the same tolerance).
+            (torch, :mod:`electroforge.line.halfcell.torch_linear`), for
+            ``discharge="halfcell"`` only; not part of the cache key (both solve to the
+            same tolerance).
 
     Returns:
         The recipes with the property columns (``porosity``, ``density_g_cm3``,
@@ -100,11 +101,14 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
     if discharge not in DISCHARGES:
         raise InputError("unknown discharge", field="discharge", value=repr(discharge),
                          allowed=", ".join(DISCHARGES))
-    from electroforge.line.halfcell.solver import check_device
-
-    check_device(device)
+    if discharge != "halfcell" and device != "cpu":
+        raise InputError("the device runs the voxel half-cell's solves", field="device",
+                         value=device, allowed='"cpu", or discharge="halfcell"')
     if discharge == "halfcell":                 # the cell's constants, refused up front
         from electroforge.line.halfcell import HalfCellParameters
+        from electroforge.line.halfcell.solver import check_device
+
+        check_device(device)
 
         if not params.face_count_correction > 0:
             raise InputError("must be > 0", field="face_count_correction",

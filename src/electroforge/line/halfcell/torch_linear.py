@@ -5,12 +5,18 @@ Conjugate gradients on the device, preconditioned by algebraic multigrid: the hi
 (Ruge-Stuben coarsening, its interpolations and Galerkin coarse matrices) is built by
 pyamg on the CPU, as in the CPU path, once and reused while the matrices change; its
 V-cycle runs on the device. Pyamg's smoother, symmetric Gauss-Seidel, is sequential, so
-the V-cycle smooths by weighted Jacobi instead (omega = 2/3: the systems are weighted graph
-Laplacians plus a positive diagonal, so ``rho(D^-1 A) <= 2`` and Jacobi with omega < 1
-smooths; the same sweeps before and after, so the preconditioner stays symmetric, as CG
-needs), and solves the coarsest level (pyamg stops at a few hundred unknowns) by a dense
-Cholesky factor. This is the split AmgX and hypre's GPU solvers make too: the setup is
-irregular work, the cycle matrix products that a GPU does well.
+the V-cycle smooths by weighted Jacobi instead, each level's weight ``(4/3) / rho(D^-1 A)``
+as pyamg weights its own Jacobi (the spectral radius estimated by pyamg at the build: on
+the finest level, a weighted graph Laplacian plus a positive diagonal, it is at most 2, but
+the Galerkin coarse levels exceed 2), the same sweeps before and after, so that the
+preconditioner stays symmetric positive definite, as CG needs; the coarsest level (pyamg
+stops at 10 unknowns) by a dense Cholesky factor (its pseudo-inverse where it is
+singular). This is the split AmgX and hypre's GPU solvers make too: the setup is irregular
+work, the cycle matrix products that a GPU does well.
+
+Systems of up to ``solver.DIRECT_SIZE`` unknowns, which the CPU path solves by sparse LU,
+go through the cycle here too (torch has no sparse direct solver on every device): the
+two paths agree to the sweeps' tolerance, not to round-off.
 
 The AM's lithium (mass-dominated) is solved by Jacobi-preconditioned CG, as on the CPU.
 Only the linear algebra runs on the device; the assembly stays in numpy, so each solve
@@ -24,8 +30,9 @@ import scipy.sparse as sp
 
 __all__ = ["JACOBI_WEIGHT", "SMOOTHING_SWEEPS", "TorchLinearSolver", "torch_jacobi_cg"]
 
-#: The weighted-Jacobi smoother's weight (see the module doc)
-JACOBI_WEIGHT = 2.0 / 3.0
+#: The weighted-Jacobi smoother's weight times each level's spectral radius of D^-1 A
+#: (pyamg's choice for its Jacobi smoother)
+JACOBI_WEIGHT = 4.0 / 3.0
 #: Jacobi sweeps before and after each coarse correction
 SMOOTHING_SWEEPS = 2
 
@@ -49,28 +56,31 @@ def _on(matrix: sp.spmatrix, device):
 class _VCycle:
     """Pyamg's hierarchy on the device: ``A`` and the smoother's ``omega / diag(A)`` per
     level, the interpolations ``P`` and restrictions ``R = P^T``, the coarsest level's
-    Cholesky factor."""
+    Cholesky factor (or pseudo-inverse)."""
 
     def __init__(self, hierarchy, device) -> None:
         import torch
+        from pyamg.util.linalg import approximate_spectral_radius
 
         self.levels = []
         for level in hierarchy.levels[:-1]:
+            inverse_diagonal = 1.0 / level.A.diagonal()
+            radius = approximate_spectral_radius(sp.diags(inverse_diagonal) @ level.A)
             self.levels.append((_on(level.A, device),
-                                torch.as_tensor(JACOBI_WEIGHT / level.A.diagonal(),
+                                torch.as_tensor(JACOBI_WEIGHT / radius * inverse_diagonal,
                                                 device=device),
                                 _on(level.P, device), _on(level.R, device)))
         coarse = torch.as_tensor(hierarchy.levels[-1].A.toarray(), device=device)
         factor, info = torch.linalg.cholesky_ex(coarse)
-        self.coarse = coarse
         self.factor = factor if int(info) == 0 else None
+        self.pseudo_inverse = torch.linalg.pinv(coarse) if self.factor is None else None
 
     def _coarse_solve(self, r):
         import torch
 
         if self.factor is not None:
             return torch.cholesky_solve(r[:, None], self.factor)[:, 0]
-        return torch.linalg.lstsq(self.coarse, r[:, None]).solution[:, 0]
+        return self.pseudo_inverse @ r
 
     def __call__(self, r, depth: int = 0):
         """One V-cycle from a zero guess: an approximation of ``A^-1 r``."""
