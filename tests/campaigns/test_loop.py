@@ -209,3 +209,31 @@ def test_loop_settings_round_trip():
     assert LoopSettings.from_dict(settings.to_dict()) == settings
     with pytest.raises(InputError, match="loop.min_distance"):
         LoopSettings(data="/x.csv", min_distance=0.9)
+
+
+def test_a_rounds_search_of_the_surrogate_follows_the_campaigns_stopping_rule():
+    from electroforge.campaigns.hedge import HedgeSettings
+    from electroforge.campaigns.loop import search_round
+
+    class Bowl:
+        """A surrogate cost with its minimum 0 at (0.3, 0.3); counts its evaluations."""
+
+        names, bounds, calls = ("a", "b"), [(0.0, 1.0), (0.0, 1.0)], 0
+
+        def __call__(self, x):
+            self.calls += 1
+            return float(sum((v - 0.3) ** 2 for v in x))
+
+        def predict(self, X):
+            return pd.DataFrame({"cost": [sum((v - 0.3) ** 2 for v in x)
+                                          for x in np.atleast_2d(X)]})
+
+    loop = LoopSettings(data="/x.csv", surrogate_calls=20)
+    bowl = Bowl()
+    points, predicted, best = search_round(
+        bowl, bowl.bounds, 2, loop=loop, seed=0, measured=np.empty((0, 2)),
+        settings=HedgeSettings(stop_improvement=1e-3, stop_decisions=2))
+    assert len(points) == 2 and best["cost"] < 1e-2            # a round's batch, near 0
+    # the rule stopped the search of the bowl before its 20 calls (at 12: 5 Sobol' points,
+    # and 7 decisions until the expected improvement stayed below 1e-3 twice)
+    assert bowl.calls <= 15
