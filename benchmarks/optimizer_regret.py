@@ -30,7 +30,8 @@ library versions), so a run can be resumed, extended or reprinted, and seeds run
 ``--workers`` processes (each single-threaded).
 
 Run: .venv/bin/python benchmarks/optimizer_regret.py [--seeds 20] [--workers 2]
-     [--problems branin ...] [--methods ours skopt qlogei qlognei sobol]
+     [--problems branin ...] [--methods ours skopt qlogei qlognei sobol] [--cached]
+(``--cached``: run nothing, judge on the seeds every method has in the cache)
 (scikit-optimize: ``pip install "scikit-optimize==0.10.*"``, or the ``bench`` extra).
 """
 
@@ -323,6 +324,9 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--cache", type=Path, default=RESULTS)
     parser.add_argument("--no-timing", action="store_true", help="skip the per-iteration CPU time")
+    parser.add_argument("--cached", action="store_true",
+                        help="run nothing: judge each problem on the seeds every method has "
+                        "in the cache (a benchmark collected over several sessions)")
     args = parser.parse_args()
     keys = {m: method_key(m) for m in args.methods}
     jobs = []
@@ -331,18 +335,24 @@ def main() -> None:
             folder = args.cache / problem / keys[method]
             folder.mkdir(parents=True, exist_ok=True)
             jobs += [(problem, method, seed, str(folder / f"{seed}.json"))
-                     for seed in range(args.seeds)]
+                     for seed in range(args.seeds)
+                     if not args.cached or (folder / f"{seed}.json").exists()]
     with ProcessPoolExecutor(args.workers) as pool:
         results = dict(zip([j[:3] for j in jobs], pool.map(_cached_run, jobs)))
     for problem in args.problems:
         _, _, n_calls, minimum, maximum, noise = PROBLEMS[problem]
-        print(f"{problem}: {n_calls} calls, {args.seeds} seeds, noise sd {noise:.0%} of the "
+        seeds = [s for s in range(args.seeds)
+                 if all((problem, m, s) in results for m in args.methods)]
+        if not seeds:
+            print(f"{problem}: no seed cached for every method")
+            continue
+        print(f"{problem}: {n_calls} calls, {len(seeds)} seeds, noise sd {noise:.0%} of the "
               f"range {maximum - minimum:.6g}; regret on the noiseless function at the "
               "recommended point")
         print(f"  {'method':<26} {'median':>9} {'mean':>9} {'worst':>9} {'s/run':>6}   per seed")
         regrets = {}
         for method in args.methods:
-            runs = [results[problem, method, s] for s in range(args.seeds)]
+            runs = [results[problem, method, s] for s in seeds]
             regrets[method] = r = np.array([run["regret"] for run in runs])
             print(f"  {LABELS[method]:<26} {np.median(r):9.4g} {r.mean():9.4g} {r.max():9.4g} "
                   f"{np.mean([run['seconds'] for run in runs]):6.1f}   "
