@@ -140,21 +140,42 @@ class _LinearSolver:
         self.fresh_iterations: int | None = None
 
     def __call__(self, matrix: sp.csr_matrix, rhs: np.ndarray, x0: np.ndarray) -> np.ndarray:
-        import pyamg
-        from scipy.sparse.linalg import cg
-
         residual = rhs - matrix @ x0
         if not np.any(residual):
             return x0
-        if matrix.shape[0] <= DIRECT_SIZE:      # small: a direct solve is cheaper
-            from scipy.sparse.linalg import spsolve
-
-            return x0 + spsolve(matrix.tocsc(), residual)
+        direct = self._direct(matrix, residual)
+        if direct is not None:
+            return x0 + direct
         if self.hierarchy is None:
-            self.hierarchy = pyamg.ruge_stuben_solver(
-                matrix, strength=("classical", {"theta": STRENGTH_THETA}))
+            self.hierarchy = self._build(matrix)
             self.builds += 1
             self.fresh_iterations = None
+        correction, count, failed = self._solve(matrix, residual)
+        self.iterations += count
+        if self.fresh_iterations is None:
+            self.fresh_iterations = max(count, 1)
+        if failed or count > self.REBUILD_GROWTH * self.fresh_iterations + 2:
+            self.hierarchy = None
+        return x0 + correction
+
+    def _direct(self, matrix, residual) -> np.ndarray | None:
+        """The correction by sparse LU where the system is small (else None)."""
+        if matrix.shape[0] > DIRECT_SIZE:
+            return None
+        from scipy.sparse.linalg import spsolve
+
+        return spsolve(matrix.tocsc(), residual)
+
+    def _build(self, matrix):
+        import pyamg
+
+        return pyamg.ruge_stuben_solver(matrix, strength=("classical",
+                                                          {"theta": STRENGTH_THETA}))
+
+    def _solve(self, matrix, residual) -> tuple[np.ndarray, int, bool]:
+        """The correction, the CG iterations it took and whether CG failed."""
+        from scipy.sparse.linalg import cg
+
         count = [0]
 
         def counted(_):
@@ -162,12 +183,7 @@ class _LinearSolver:
 
         correction, info = cg(matrix, residual, rtol=self.rtol, maxiter=200,
                               M=self.hierarchy.aspreconditioner(), callback=counted)
-        self.iterations += count[0]
-        if self.fresh_iterations is None:
-            self.fresh_iterations = max(count[0], 1)
-        if info > 0 or count[0] > self.REBUILD_GROWTH * self.fresh_iterations + 2:
-            self.hierarchy = None
-        return x0 + correction
+        return correction, count[0], info > 0
 
 
 class _Cell:
@@ -450,7 +466,7 @@ def halfcell_discharge(labels: np.ndarray, *, voxel_um: float, c_rate: float,
         from electroforge.line.halfcell.torch_linear import TorchLinearSolver, torch_jacobi_cg
 
         potential_solver, electrolyte_solver = (
-            TorchLinearSolver(LINEAR_RTOL, device, STRENGTH_THETA) for _ in range(2))
+            TorchLinearSolver(LINEAR_RTOL, device) for _ in range(2))
 
         def lithium_solve(matrix, rhs, x0):
             return torch_jacobi_cg(matrix, rhs, x0, 1e-10, device)

@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from electroforge.line.halfcell.solver import _LinearSolver
+
 __all__ = ["JACOBI_WEIGHT", "SMOOTHING_SWEEPS", "TorchLinearSolver", "torch_jacobi_cg"]
 
 #: The weighted-Jacobi smoother's weight times each level's spectral radius of D^-1 A
@@ -122,43 +124,30 @@ def _pcg(A, b, x, preconditioner, rtol: float, maxiter: int):
     return x, maxiter + 1
 
 
-class TorchLinearSolver:
-    """The CPU path's ``_LinearSolver`` on a torch device: CG on the correction
-    ``A d = b - A x`` to ``rtol`` of its residual, the AMG V-cycle (module doc) as its
-    preconditioner, the hierarchy rebuilt when a solve takes more than
-    :attr:`REBUILD_GROWTH` times the iterations of the hierarchy's first, plus two."""
+class TorchLinearSolver(_LinearSolver):
+    """The CPU path's :class:`~electroforge.line.halfcell.solver._LinearSolver` (CG on the
+    correction, the hierarchy reused and rebuilt by its rule) with the AMG V-cycle of the
+    module doc on a torch device, and no direct solve."""
 
-    REBUILD_GROWTH = 1.5
     MAX_ITERATIONS = 200
 
-    def __init__(self, rtol: float, device, strength_theta: float) -> None:
-        self.rtol, self.device, self.theta = rtol, device, strength_theta
-        self.cycle, self.iterations, self.builds = None, 0, 0
-        self.fresh_iterations: int | None = None
+    def __init__(self, rtol: float, device) -> None:
+        super().__init__(rtol)
+        self.device = device
 
-    def __call__(self, matrix: sp.csr_matrix, rhs: np.ndarray, x0: np.ndarray) -> np.ndarray:
-        import pyamg
+    def _direct(self, matrix, residual) -> None:
+        return None
+
+    def _build(self, matrix) -> _VCycle:
+        return _VCycle(super()._build(matrix), self.device)
+
+    def _solve(self, matrix, residual) -> tuple[np.ndarray, int, bool]:
         import torch
 
-        residual = rhs - matrix @ x0
-        if not np.any(residual):
-            return x0
-        if self.cycle is None:
-            hierarchy = pyamg.ruge_stuben_solver(
-                matrix, strength=("classical", {"theta": self.theta}))
-            self.cycle = _VCycle(hierarchy, self.device)
-            self.builds += 1
-            self.fresh_iterations = None
-        A = _on(matrix, self.device)
         b = torch.as_tensor(residual, device=self.device)
-        correction, count = _pcg(A, b, torch.zeros_like(b), self.cycle, self.rtol,
-                                 self.MAX_ITERATIONS)
-        self.iterations += count
-        if self.fresh_iterations is None:
-            self.fresh_iterations = max(count, 1)
-        if count > self.MAX_ITERATIONS or count > self.REBUILD_GROWTH * self.fresh_iterations + 2:
-            self.cycle = None
-        return x0 + correction.cpu().numpy()
+        correction, count = _pcg(_on(matrix, self.device), b, torch.zeros_like(b),
+                                 self.hierarchy, self.rtol, self.MAX_ITERATIONS)
+        return correction.cpu().numpy(), count, count > self.MAX_ITERATIONS
 
 
 def torch_jacobi_cg(matrix: sp.csr_matrix, rhs: np.ndarray, x0: np.ndarray, rtol: float,
