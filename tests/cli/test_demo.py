@@ -66,9 +66,12 @@ def test_demo_runs_the_study_end_to_end_and_again_identically(cli, tmp_path):
 
 
 def test_regenerate_runs_the_line_on_the_design(cli, tmp_path, monkeypatch):
-    """--regenerate hands the design to the virtual line and keeps what it returns (the line
-    itself is tested in tests/line; here an analytic stand-in keeps the test short)."""
+    """--regenerate hands the design to the virtual line, keeps what it returns and fits
+    equations to it (the line itself is tested in tests/line; here an analytic stand-in
+    keeps the test short, and the run stops once the equations are written: the stages
+    after them are those of the test above)."""
     import electroforge.line
+    from electroforge.cli import demo
 
     seen = {}
 
@@ -82,9 +85,14 @@ def test_regenerate_runs_the_line_on_the_design(cli, tmp_path, monkeypatch):
                               active_surface_pct=recipes.am_wt_pct - 50,
                               capacity_mah_g=capacity, energy_wh_kg=3.7 * capacity, error="")
 
+    def stop(*_, **__):
+        raise KeyboardInterrupt
+
     monkeypatch.setattr(electroforge.line, "run", fake_line)
+    monkeypatch.setattr(demo, "_campaign", stop)
     result = cli("demo", "--workspace", "ws", "--regenerate", *SHORT)
-    assert result.code == 0, result.err
+    assert result.code == 130 and result.err == "electroforge: interrupted\n", result.err
+    assert (tmp_path / "ws" / "demo" / "model.json").is_file()
     assert len(seen["recipes"]) == 174 and seen["grid"] is None   # the line's default box
     props = read_dataset(tmp_path / "ws" / "demo" / "props.parquet")
     assert "electroforge line run" in props.attrs["metadata"]["command"]
