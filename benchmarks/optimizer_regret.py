@@ -31,7 +31,8 @@ library versions), so a run can be resumed, extended or reprinted, and seeds run
 
 Run: .venv/bin/python benchmarks/optimizer_regret.py [--seeds 20] [--workers 2]
      [--problems branin ...] [--methods ours skopt qlogei qlognei sobol] [--cached]
-(``--cached``: run nothing, judge on the seeds every method has in the cache)
+(``--cached``: run nothing, judge on the seeds every method has in the cache;
+``--methods ours ours-3 ...`` adds ours without NEI, the portfolio before NEI joined it)
 (scikit-optimize: ``pip install "scikit-optimize==0.10.*"``, or the ``bench`` extra).
 """
 
@@ -127,6 +128,14 @@ def run_ours(func, bounds, n_calls, seed):
     return gp_hedge_minimize(func, bounds, n_calls=n_calls, seed=seed).x
 
 
+def run_ours_3(func, bounds, n_calls, seed):
+    """Ours without NEI: the portfolio before NEI joined it (LCB, EI, PI)."""
+    from electroforge.campaigns import gp_hedge_minimize
+
+    return gp_hedge_minimize(func, bounds, n_calls=n_calls, seed=seed,
+                             acquisitions=("LCB", "EI", "PI")).x
+
+
 def run_skopt(func, bounds, n_calls, seed):
     from skopt import gp_minimize
 
@@ -191,9 +200,10 @@ def run_sobol(func, bounds, n_calls, seed):
     return points[int(np.argmin([func(x) for x in points]))].tolist()
 
 
-METHODS = {"ours": run_ours, "skopt": run_skopt, "qlogei": run_qlogei, "qlognei": run_qlognei,
-           "sobol": run_sobol}
-LABELS = {"ours": "ours (GP-Hedge)", "skopt": "scikit-optimize gp_hedge",
+METHODS = {"ours": run_ours, "ours-3": run_ours_3, "skopt": run_skopt,
+           "qlogei": run_qlogei, "qlognei": run_qlognei, "sobol": run_sobol}
+LABELS = {"ours": "ours (GP-Hedge)", "ours-3": "ours, no NEI member",
+          "skopt": "scikit-optimize gp_hedge",
           "qlogei": "BoTorch qLogEI", "qlognei": "BoTorch qLogNEI", "sobol": "Sobol' random"}
 
 
@@ -202,14 +212,14 @@ def method_key(method: str) -> str:
     library versions."""
     import importlib.metadata as metadata
 
-    if method == "ours":
+    if method.startswith("ours"):
         import electroforge.campaigns as package
 
         folder = Path(package.__file__).parent
         digest = hashlib.sha256()
         for name in ("hedge.py", "gp_hedge.py", "noisy.py", "warping.py"):
             digest.update((folder / name).read_bytes())
-        return "ours-" + digest.hexdigest()[:12]
+        return method + "-" + digest.hexdigest()[:12]
     versions = {"skopt": ("scikit-optimize", "scikit-learn"), "sobol": ("scipy",)}.get(
         method, ("botorch", "gpytorch"))
     return method + "-" + "-".join(metadata.version(v) for v in versions)
@@ -292,16 +302,16 @@ def iteration_seconds(func, dim: int, n_observations: int, method: str,
     return float(np.median(seconds))
 
 
-def judge(problem: str, regrets: dict[str, np.ndarray]) -> list[str]:
-    """The issue's criteria for one problem, as printed lines."""
-    ours = regrets["ours"]
+def judge(problem: str, regrets: dict[str, np.ndarray], name: str = "ours") -> list[str]:
+    """The issue's criteria for one problem, as printed lines (``name``: which of ours)."""
+    ours = regrets[name]
     peers = [p for p in PEERS if p in regrets]
-    lines = []
-    for name, statistic in (("median", np.median), ("mean", np.mean)):
+    lines = [f"  judged: {LABELS[name]}"] if name != "ours" else []
+    for stat, statistic in (("median", np.median), ("mean", np.mean)):
         for peer in peers:
             low, high = paired_interval(ours, regrets[peer], statistic)
             verdict = "worse" if low > 0 else ("better" if high < 0 else "no worse")
-            lines.append(f"  {name} ours - {peer}: 90% [{low:+.4g}, {high:+.4g}] -> {verdict}")
+            lines.append(f"  {stat} ours - {peer}: 90% [{low:+.4g}, {high:+.4g}] -> {verdict}")
     if peers:
         bound = 2 * min(regrets[p].max() for p in peers)
         lines.append(f"  worst seed: ours {ours.max():.4g} vs 2 x best peer's worst {bound:.4g}"
@@ -321,7 +331,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--methods", nargs="+", default=[m for m in METHODS if m != "ours-3"],
+                        choices=list(METHODS), help="ours-3 (ours without NEI in the "
+                        "portfolio) only when named")
     parser.add_argument("--cache", type=Path, default=RESULTS)
     parser.add_argument("--no-timing", action="store_true", help="skip the per-iteration CPU time")
     parser.add_argument("--cached", action="store_true",
@@ -357,8 +369,9 @@ def main() -> None:
             print(f"  {LABELS[method]:<26} {np.median(r):9.4g} {r.mean():9.4g} {r.max():9.4g} "
                   f"{np.mean([run['seconds'] for run in runs]):6.1f}   "
                   + " ".join(f"{v:.3g}" for v in r), flush=True)
-        if "ours" in regrets:
-            print("\n".join(judge(problem, regrets)), flush=True)
+        for name in ("ours", "ours-3"):
+            if name in regrets:
+                print("\n".join(judge(problem, regrets, name)), flush=True)
     if not args.no_timing:
         from electroforge.threads import single_threaded
 
