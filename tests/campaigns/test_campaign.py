@@ -182,6 +182,7 @@ def test_store_schema_is_versioned(tmp_path):
      ("name = 'a'\nbudget = 5\n[evaluator]\nmodel = 'none.json'", "does not exist"),
      ("name = 'a'\nbudget = 5\ncolour = 1", "field 'colour'"),
      ("name = 'a'\nbudget = 5\n[optimizer]\neta = -1", "eta"),
+     ("name = 'a'\nbudget = 5\n[optimizer]\nkernel = 'linear'", "optimizer.kernel"),
      ("name = 'a'\nbudget = 5\n[space]\nfix = { cr_pct = 99 }", "cr_pct"),
      ("name = 'a'\nbudget = 5\n[space]\nconstraints = ['am_wt_pct * cr_pct <= 9']",
       "not linear"),
@@ -201,9 +202,11 @@ def test_definition_file_round_trip(tmp_path, model_file):
         '[[targets]]\nname = "density_g_cm3"\ndirection = "max"\n')
     (tmp_path / "campaign.toml").write_text(
         f'name = "x"\nbudget = 8\nschedule = "0 6 * * 1"\n[objective]\nfile = "objective.toml"\n'
-        f'[evaluator]\nmodel = "{model_file}"\n[space]\nbounds = {{ cr_pct = [10.0, 40.0] }}\n')
+        f'[evaluator]\nmodel = "{model_file}"\n[space]\nbounds = {{ cr_pct = [10.0, 40.0] }}\n'
+        '[optimizer]\nkernel = "auto"\n')
     loaded = CampaignDefinition.load(tmp_path / "campaign.toml")
     assert loaded.space["cr_pct"].high == 40.0 and loaded.objective.targets[0].name == "density_g_cm3"
+    assert loaded.optimizer.kernel == "auto"
     assert CampaignDefinition.from_dict(json.loads(json.dumps(loaded.to_dict()))) == loaded
 
 

@@ -127,7 +127,8 @@ def test_the_stopping_rule_fires_on_a_flat_function_and_not_on_a_sloped_one():
 def test_state_round_trip_with_every_new_option():
     settings = HedgeSettings(acquisitions=("LCB", "EI", "PI", "NEI"), warp="boxcox",
                              noise="replicates", replicates=True, stop_improvement=1e-3,
-                             stop_decisions=2, n_initial=5, escape_patience=2)
+                             stop_decisions=2, n_initial=5, escape_patience=2,
+                             kernel="auto")
     optimizer = GPHedge([(0.0, 1.0), (-1.0, 1.0)], seed=7, settings=settings)
     rng = np.random.default_rng(1)
     for _ in range(3):
@@ -138,6 +139,9 @@ def test_state_round_trip_with_every_new_option():
     pending = optimizer.ask(2)
     state = json.loads(json.dumps(optimizer.state()))
     assert state["warp"]["kind"] == "boxcox" and state["variances"][1] == 1e-4
+    assert state["warp"]["kernel"] in ("product", "additive")
+    assert set(state["warp"]["evidence"]) == {"boxcox", "boxcox, additive"} or \
+        all(k.startswith("boxcox") for k in state["warp"]["evidence"])
     resumed = GPHedge.from_state(state)
     assert resumed.state() == optimizer.state() and resumed.pending == pending
     assert resumed.ask(1) == optimizer.ask(1)
@@ -153,7 +157,8 @@ def test_bad_settings_are_refused_with_the_field_named():
                            ({"stop_improvement": 0}, "stop_improvement"),
                            ({"stop_decisions": 0}, "stop_decisions"),
                            ({"replicates": "yes"}, "replicates"),
-                           ({"escape_patience": -1}, "escape_patience")):
+                           ({"escape_patience": -1}, "escape_patience"),
+                           ({"kernel": "linear"}, "kernel")):
         with pytest.raises(InputError, match=field):
             HedgeSettings(**options)
 
@@ -172,3 +177,49 @@ def test_a_stuck_run_escapes_with_gp_ucb_exploration_weight():
     optimizer.tell([x], [quadratic(x)])
     [x] = optimizer.ask()                               # the escape resets the count
     assert "escape" not in optimizer._pending[-1]["decision"]
+
+
+def one_effect_per_input(x):
+    x = np.asarray(x)
+    return float(np.sum(np.sin(5 * x) + 2 * (x - 0.4) ** 2))
+
+
+def saddle(x):
+    """Nothing but the interaction of the first two inputs (and a slope in the third)."""
+    return float(8 * (x[0] - 0.5) * (x[1] - 0.5) + 0.1 * x[2])
+
+
+def test_the_kernel_is_chosen_with_the_warp_by_the_evidence():
+    from scipy.stats import qmc
+
+    from electroforge.campaigns.hedge import fit_gp
+
+    cube = qmc.Sobol(3, scramble=True, seed=4).random(24)
+    held_out = qmc.Sobol(3, scramble=True, seed=5).random(128)
+    chosen = {}
+    for func in (one_effect_per_input, saddle):
+        optimizer = GPHedge([(0.0, 1.0)] * 3, seed=0, kernel="auto", warp="none")
+        y = [func(x) for x in cube]
+        optimizer.tell(cube.tolist(), y)
+        optimizer.ask()
+        warp = optimizer.state()["warp"]
+        assert set(warp["evidence"]) == {"none", "none, additive"}
+        chosen[func.__name__] = warp["kernel"]
+        # the evidence's choice predicts unseen points better, by a wide margin
+        truth = np.array([func(x) for x in held_out])
+        errors = {}
+        for kernel in ("product", "additive"):
+            model = fit_gp(torch.tensor(cube), torch.tensor(y, dtype=torch.float64),
+                           optimizer._bounds(), kernel=kernel)
+            with torch.no_grad():
+                mean = -model.posterior(torch.tensor(held_out)).mean.squeeze(-1).numpy()
+            errors[kernel] = float(np.sqrt(np.mean((mean - truth) ** 2)) / truth.std())
+        other = "product" if warp["kernel"] == "additive" else "additive"
+        assert errors[warp["kernel"]] < 0.5 * errors[other], errors
+    assert chosen == {"one_effect_per_input": "additive", "saddle": "product"}
+    # the default stays BoTorch's product kernel, with no evidence to compute
+    optimizer = GPHedge([(0.0, 1.0)] * 3, seed=0, warp="none")
+    optimizer.tell(cube.tolist(), [saddle(x) for x in cube])
+    optimizer.ask()
+    assert optimizer.state()["warp"]["kernel"] == "product"
+    assert optimizer.state()["warp"]["evidence"] is None

@@ -57,6 +57,8 @@ def test_errors(cli, tmp_path, model_file):
                           "--trust-margin")
     assert_one_line_error(cli("optimize", str(model_file), "--verify", "-1"), "--verify")
     assert_one_line_error(cli("optimize", str(model_file), "--warp", "sqrt"), "--warp", "sqrt")
+    assert_one_line_error(cli("optimize", str(model_file), "--kernel", "linear"), "--kernel",
+                          "linear")
 
 
 def test_an_outcome_warp_is_set_on_request_and_recorded(cli, tmp_path, model_file):
@@ -71,6 +73,19 @@ def test_an_outcome_warp_is_set_on_request_and_recorded(cli, tmp_path, model_fil
     assert record["warp"]["setting"] == "log" and record["warp"]["kind"] == "log"
     assert record["warp"]["evidence"] is None          # set, not chosen
     assert record["recipe"]["am_wt_pct"] == pytest.approx(91.0, abs=2.0)
+
+
+def test_the_gp_kernel_is_set_on_request_and_recorded(cli, tmp_path, model_file):
+    from electroforge.campaigns.hedge import KERNELS
+    from electroforge.cli.optimize import KERNELS as offered
+
+    assert offered == KERNELS
+    result = cli("optimize", str(model_file), "--iterations", "12", "--kernel", "additive",
+                 "--out", "additive")
+    assert result.code == 0, result.err
+    record = json.loads((tmp_path / "additive" / "result.json").read_text())
+    assert record["warp"]["kernel_setting"] == "additive"
+    assert record["warp"]["kernel"] == "additive"
 
 
 def test_optimize_verifies_on_request(cli, tmp_path, model_file):

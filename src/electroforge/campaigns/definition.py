@@ -90,7 +90,7 @@ MAX_VERIFY_SEEDS = 20
 #: The recipe parameters the virtual line needs (c_rate optional).
 LINE_RECIPE = ("am_wt_pct", "sc_wt_pct", "cr_pct")
 _OPTIMIZER_KEYS = ("eta", "decay", "n_initial", "beta", "xi", "acquisitions", "warp", "noise",
-                   "replicates", "stop_improvement", "stop_decisions")
+                   "replicates", "stop_improvement", "stop_decisions", "kernel")
 #: Columns a campaign's sheets and exports use for its own bookkeeping: no parameter may
 #: take their names.
 RESERVED_COLUMNS = ("proposal_id", "batch", "measurement_id", "cost", "feasible", "status",

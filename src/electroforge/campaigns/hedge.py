@@ -33,6 +33,13 @@ Real evaluations are noisy and their outcomes may span orders of magnitude (issu
   monotone ``T(y)``; ``auto`` chooses among none, log and Box-Cox by the warped GP's
   evidence, again each time the values told grow by ``WARP_REFRESH``; the choice and the
   evidence are in the state.
+- *Kernel* (``kernel``): BoTorch's product RBF over all inputs (default), a sum of
+  one-dimensional RBFs (``additive``: an objective made of one effect per input, which
+  the GP then learns from fewer points; Duvenaud et al. 2011, Kandasamy et al. 2015), or
+  ``auto``, which chooses it with the warp, every (warp, kernel) pair competing by the
+  same evidence. Measured by benchmarks/optimizer_regret.py (``ours-auto``) on
+  Styblinski-Tang in 4-D, whose wells are one per coordinate: 9 of 20 seeds ended in the
+  global basin against 4 of 20 with the product kernel (median regret 21.3 -> 14.2).
 - *Noise* (``noise``, :mod:`~electroforge.campaigns.noisy`): one inferred level, per-recipe
   variances from replicates, or variances told with the values (``tell(..., variances)``).
 - *Incumbent*: EI and PI measure improvement over the best posterior mean among the
@@ -115,6 +122,10 @@ PROGRESS = 1e-3
 #: Every other escape is a local Thompson step: its box (share of each range) and points.
 LOCAL_BOX = 0.2
 LOCAL_SAMPLES = 512
+#: The GP's covariance: ``product`` (BoTorch's default, one RBF over every input with a
+#: lengthscale each), ``additive`` (a sum of one-dimensional RBFs, one shared output scale;
+#: Duvenaud et al. 2011, Kandasamy et al. 2015) or ``auto``, chosen with the warp.
+KERNELS = ("auto", "product", "additive")
 #: Equal-weight standard normal quantiles for expectations over the posterior.
 _QUANTILES = norm.ppf((np.arange(64) + 0.5) / 64)
 
@@ -149,6 +160,7 @@ class HedgeSettings:
     stop_improvement: float | None = None
     stop_decisions: int = 3
     escape_patience: int = 5
+    kernel: str = "product"
 
     def __post_init__(self) -> None:
         n = self.n_initial
@@ -183,6 +195,9 @@ class HedgeSettings:
         if self.warp not in WARPS:
             raise InputError("unknown outcome warp", field="warp", value=repr(self.warp),
                              allowed=", ".join(WARPS))
+        if self.kernel not in KERNELS:
+            raise InputError("unknown GP kernel", field="kernel", value=repr(self.kernel),
+                             allowed=", ".join(KERNELS))
         if self.noise not in NOISES:
             raise InputError("unknown noise model", field="noise", value=repr(self.noise),
                              allowed=", ".join(NOISES))
@@ -279,6 +294,8 @@ class GPHedge:
             ``sum coefficients * x[indices] >= rhs`` (BoTorch's ``inequality_constraints``,
             in the bounds' units): every point asked satisfies them.
         warp: Outcome warp, one of ``WARPS`` (``auto``: chosen by the evidence).
+        kernel: The GP's covariance, one of ``KERNELS``: ``product`` (default),
+            ``additive`` or ``auto`` (chosen with the warp by the evidence; module doc).
         noise: ``auto``, ``inferred``, ``replicates`` or ``known`` (module noisy).
         replicates: Whether a decision may make an evaluated recipe again (knowledge
             gradient against new points).
@@ -689,12 +706,15 @@ class GPHedge:
         mode = noise_mode(self.settings.noise, groups, self.variances)
         X_t, z_t, yvar = training_targets(self.X, z, warp.derivative(y), self.variances,
                                           groups, mode)
-        signature = {"n": len(self.y), "mode": mode, "warp": warp.to_dict()}
+        kernel = self._warp.get("kernel", "product")
+        signature = {"n": len(self.y), "mode": mode, "warp": warp.to_dict(), "kernel": kernel}
         reuse = self._hyper is not None and all(self._hyper.get(k) == v
                                                 for k, v in signature.items())
         model = fit_gp(torch.tensor(X_t), torch.tensor(z_t), self._bounds(),
-                       start=self._hyper["parameters"] if self._hyper is not None else None,
-                       fit=not reuse, yvar=None if yvar is None else torch.tensor(yvar))
+                       start=self._hyper["parameters"] if self._hyper is not None
+                       and self._hyper.get("kernel", "product") == kernel else None,
+                       fit=not reuse, yvar=None if yvar is None else torch.tensor(yvar),
+                       kernel=kernel)
         if not reuse:
             self._hyper = {**signature, "parameters": {
                 name: value.detach().tolist() for name, value in model.named_parameters()}}
@@ -709,25 +729,32 @@ class GPHedge:
     def _chosen_warp(self) -> OutcomeWarp:
         """The warp in use, fitted to the values told; chosen again (``auto``: by the
         evidence of each candidate) once the values have grown by ``WARP_REFRESH``."""
-        n, setting = len(self.y), self.settings.warp
+        n, setting, kernels = len(self.y), self.settings.warp, self.settings.kernel
         if (self._warp is None or self._warp["setting"] != setting
+                or self._warp.get("kernel_setting", "product") != kernels
                 or (n > self._warp["n"] and n >= WARP_REFRESH * self._warp["n"])):
             evidence = {}
-            if setting == "auto" and (np.ptp(self.y) == 0 or len(self.y) < 3):
-                setting = "none"                # equal values: nothing to choose between
-            for candidate in warp_candidates(setting):
-                warp = candidate.fitted(self.y)
-                evidence[warp] = (self._warp_evidence(warp) if setting == "auto"
-                                  else math.nan)
-            finite = [w for w in evidence if math.isfinite(evidence[w])]
-            chosen = max(finite, key=lambda w: evidence[w]) if setting == "auto" and finite \
-                else next(iter(evidence))
+            if np.ptp(self.y) == 0 or len(self.y) < 3:
+                # equal values or too few: nothing to choose between
+                setting = "none" if setting == "auto" else setting
+                kernels = "product" if kernels == "auto" else kernels
+            choose = setting == "auto" or kernels == "auto"
+            for kernel in (("product", "additive") if kernels == "auto" else (kernels,)):
+                for candidate in warp_candidates(setting):
+                    warp = candidate.fitted(self.y)
+                    evidence[warp, kernel] = (self._warp_evidence(warp, kernel) if choose
+                                              else math.nan)
+            finite = [key for key in evidence if math.isfinite(evidence[key])]
+            chosen, kernel = (max(finite, key=lambda key: evidence[key]) if choose and finite
+                              else next(iter(evidence)))
             self._warp = {"setting": self.settings.warp, **chosen.to_dict(), "n": n,
-                          "evidence": {w.label: round(v, 6) for w, v in evidence.items()
-                                       if math.isfinite(v)} if setting == "auto" else None}
+                          "kernel_setting": self.settings.kernel, "kernel": kernel,
+                          "evidence": {(w.label if k == "product" else f"{w.label}, {k}"):
+                                       round(v, 6) for (w, k), v in evidence.items()
+                                       if math.isfinite(v)} if choose else None}
         return warp_from_dict(self._warp).fitted(self.y)
 
-    def _warp_evidence(self, warp: OutcomeWarp) -> float:
+    def _warp_evidence(self, warp: OutcomeWarp, kernel: str = "product") -> float:
         """log p(y) under the GP of ``T(y)`` (inferred noise, every row): the standardized
         evidence, less ``n log std``, plus the log-Jacobian (module warping). As gpytorch
         computes it, the evidence includes the log-priors of the hyperparameters (a
@@ -735,9 +762,10 @@ class GPHedge:
         from gpytorch.mlls import ExactMarginalLogLikelihood
 
         y = np.array(self.y)
+        same = self._hyper is not None and self._hyper.get("kernel", "product") == kernel
         model = fit_gp(torch.tensor(self.X, dtype=torch.float64),
                        torch.tensor(warp.forward(y)), self._bounds(),
-                       start=self._hyper["parameters"] if self._hyper is not None else None)
+                       start=self._hyper["parameters"] if same else None, kernel=kernel)
         mll = ExactMarginalLogLikelihood(model.likelihood, model)
         model.train()
         with torch.no_grad(), warnings.catch_warnings():
@@ -912,21 +940,32 @@ def check_bounds(bounds) -> np.ndarray:
 
 def fit_gp(X: torch.Tensor, y: torch.Tensor, bounds: torch.Tensor, *,
            start: dict[str, list] | None = None, fit: bool = True,
-           yvar: torch.Tensor | None = None):
+           yvar: torch.Tensor | None = None, kernel: str = "product"):
     """SingleTaskGP of ``-y`` (BoTorch maximizes) on unit-cube inputs, standardized outcomes.
 
     ``start``: hyperparameters (``named_parameters`` as lists) to start from, or to keep
     as they are with ``fit=False``; ``yvar``: fixed noise variances of ``y`` (else one
-    noise level is inferred).
+    noise level is inferred); ``kernel``: ``product`` (BoTorch's default covariance) or
+    ``additive`` (:data:`KERNELS`; each one-dimensional RBF with BoTorch's dimension-scaled
+    lengthscale prior for one dimension, LogNormal(sqrt 2, sqrt 3), Hvarfner et al. 2024).
     """
     from botorch.fit import fit_gpytorch_mll
     from botorch.models import SingleTaskGP
     from botorch.models.transforms import Normalize, Standardize
     from gpytorch.mlls import ExactMarginalLogLikelihood
 
+    covariance = None
+    if kernel == "additive":
+        from gpytorch.kernels import AdditiveKernel, RBFKernel, ScaleKernel
+        from gpytorch.priors import LogNormalPrior
+
+        covariance = ScaleKernel(AdditiveKernel(*(
+            RBFKernel(active_dims=[i],
+                      lengthscale_prior=LogNormalPrior(math.sqrt(2), math.sqrt(3)))
+            for i in range(X.shape[-1]))))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # gpytorch: noise variances below 1e-6 rounded up
-        model = SingleTaskGP(X, -y.unsqueeze(-1),
+        model = SingleTaskGP(X, -y.unsqueeze(-1), covar_module=covariance,
                              train_Yvar=None if yvar is None else yvar.unsqueeze(-1),
                              input_transform=Normalize(d=X.shape[-1], bounds=bounds),
                              outcome_transform=Standardize(m=1))

@@ -18,6 +18,8 @@ from electroforge.space.domain import (DEFAULT_TRUST_MARGIN, DataDomain, check_t
 #: GP-Hedge's outcome warps (electroforge.campaigns.warping.WARPS, not imported here: the
 #: campaigns package loads torch; a test keeps the two equal)
 WARPS = ("auto", "none", "log", "boxcox", "rank")
+#: The GP's kernels (electroforge.campaigns.hedge.KERNELS, likewise)
+KERNELS = ("auto", "product", "additive")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -40,6 +42,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--warp", choices=WARPS, default="auto",
                         help="outcome warp of the GP (auto: none, log or Box-Cox, chosen by "
                         "the evidence and recorded in result.json; rank: the values' ranks)")
+    parser.add_argument("--kernel", choices=KERNELS, default="product",
+                        help="the GP's covariance: product (default), additive (one effect "
+                        "per input) or auto (chosen with the warp by the evidence)")
     parser.add_argument("--verify", type=int, default=0, metavar="N",
                         help="make the optimum again on the virtual line with N particle seeds "
                         "(N >= 1; default 0: no verification) and print it beside the "
@@ -161,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
                                n_initial=args.initial, seed=args.seed,
                                batch_size=args.batch_size, callback=progress,
                                recommend="observed",   # a surrogate has no noise
-                               warp=args.warp)
+                               warp=args.warp, kernel=args.kernel)
     best = problem.predict([result.x]).iloc[0]
     out = Path(args.out)
     print("recommended recipe:")
