@@ -216,6 +216,10 @@ LABELS = {"ours": "ours (GP-Hedge)", "ours-3": "ours, no NEI member",
           "qlogei": "BoTorch qLogEI", "qlognei": "BoTorch qLogNEI", "sobol": "Sobol' random"}
 
 
+#: Variants of ours, run and judged only when named in --methods.
+VARIANTS = ("ours-3", "ours-auto")
+
+
 def method_key(method: str) -> str:
     """What a cached run depends on besides (problem, seed): our source, or the peer's
     library versions."""
@@ -341,7 +345,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
     parser.add_argument("--methods", nargs="+",
-                        default=[m for m in METHODS if m not in ("ours-3", "ours-auto")],
+                        default=[m for m in METHODS if m not in VARIANTS],
                         choices=list(METHODS), help="ours-3 (ours without NEI in the "
                         "portfolio) and ours-auto (the GP's kernel chosen) only when named")
     parser.add_argument("--cache", type=Path, default=RESULTS)
@@ -379,7 +383,7 @@ def main() -> None:
             print(f"  {LABELS[method]:<26} {np.median(r):9.4g} {r.mean():9.4g} {r.max():9.4g} "
                   f"{np.mean([run['seconds'] for run in runs]):6.1f}   "
                   + " ".join(f"{v:.3g}" for v in r), flush=True)
-        for name in ("ours", "ours-3", "ours-auto"):
+        for name in ("ours", *VARIANTS):
             if name in regrets:
                 print("\n".join(judge(problem, regrets, name)), flush=True)
     if not args.no_timing:
