@@ -295,7 +295,7 @@ class GPHedge:
             in the bounds' units): every point asked satisfies them.
         warp: Outcome warp, one of ``WARPS`` (``auto``: chosen by the evidence).
         kernel: The GP's covariance, one of ``KERNELS``: ``product`` (default),
-            ``additive`` or ``auto`` (chosen with the warp by the evidence; module doc).
+            ``additive`` or ``auto`` (chosen with the warp by leave-one-out prediction; module doc).
         noise: ``auto``, ``inferred``, ``replicates`` or ``known`` (module noisy).
         replicates: Whether a decision may make an evaluated recipe again (knowledge
             gradient against new points).
@@ -356,8 +356,9 @@ class GPHedge:
         # GP hyperparameters of the last fit and how many observations it saw: the next fit
         # starts from them, and a decision right after a reward reuses them unchanged.
         self._hyper: dict[str, Any] | None = None
-        # The outcome warp in use and what chose it: {"kind", "lam", "offset", "n",
-        # "evidence"}; chosen again once the observations grow by WARP_REFRESH.
+        # The outcome warp and kernel in use and what chose them: {"kind", "lam", "offset",
+        # "n", "kernel", "criterion" (evidence or loo), "evidence" (each candidate's score)};
+        # chosen again once the observations grow by WARP_REFRESH.
         self._warp: dict[str, Any] | None = None
         self._last_escape = 0        # values told (and pending) when the last escape was asked
         self._n_escapes = 0
@@ -711,10 +712,8 @@ class GPHedge:
         reuse = self._hyper is not None and all(self._hyper.get(k) == v
                                                 for k, v in signature.items())
         model = fit_gp(torch.tensor(X_t), torch.tensor(z_t), self._bounds(),
-                       start=self._hyper["parameters"] if self._hyper is not None
-                       and self._hyper.get("kernel", "product") == kernel else None,
-                       fit=not reuse, yvar=None if yvar is None else torch.tensor(yvar),
-                       kernel=kernel)
+                       start=self._start(kernel), fit=not reuse,
+                       yvar=None if yvar is None else torch.tensor(yvar), kernel=kernel)
         if not reuse:
             self._hyper = {**signature, "parameters": {
                 name: value.detach().tolist() for name, value in model.named_parameters()}}
@@ -739,44 +738,61 @@ class GPHedge:
                 setting = "none" if setting == "auto" else setting
                 kernels = "product" if kernels == "auto" else kernels
             choose = setting == "auto" or kernels == "auto"
+            criterion = "loo" if kernels == "auto" else "evidence"
             for kernel in (("product", "additive") if kernels == "auto" else (kernels,)):
                 for candidate in warp_candidates(setting):
                     warp = candidate.fitted(self.y)
-                    evidence[warp, kernel] = (self._warp_evidence(warp, kernel) if choose
-                                              else math.nan)
+                    evidence[warp, kernel] = (self._warp_evidence(warp, kernel, criterion)
+                                              if choose else math.nan)
             finite = [key for key in evidence if math.isfinite(evidence[key])]
             chosen, kernel = (max(finite, key=lambda key: evidence[key]) if choose and finite
                               else next(iter(evidence)))
             self._warp = {"setting": self.settings.warp, **chosen.to_dict(), "n": n,
                           "kernel_setting": self.settings.kernel, "kernel": kernel,
+                          "criterion": criterion if choose else None,
                           "evidence": {(w.label if k == "product" else f"{w.label}, {k}"):
                                        round(v, 6) for (w, k), v in evidence.items()
                                        if math.isfinite(v)} if choose else None}
         return warp_from_dict(self._warp).fitted(self.y)
 
-    def _warp_evidence(self, warp: OutcomeWarp, kernel: str = "product") -> float:
-        """log p(y) under the GP of ``T(y)`` (inferred noise, every row): the standardized
-        evidence, less ``n log std``, plus the log-Jacobian (module warping). As gpytorch
-        computes it, the evidence includes the log-priors of the hyperparameters (a
-        penalized evidence, the same priors for every warp)."""
+    def _warp_evidence(self, warp: OutcomeWarp, kernel: str = "product",
+                       criterion: str = "evidence") -> float:
+        """How well the GP of ``T(y)`` (inferred noise, every row, hyperparameters fitted by
+        the evidence) explains the values told, in the units of ``y``: the standardized
+        score less ``n log std``, plus the log-Jacobian (module warping).
+
+        ``evidence``: log p(y). As gpytorch computes it, it includes the log-priors of the
+        hyperparameters (a penalized evidence, the same priors for every warp), so it
+        compares warps under one kernel. ``loo``: the leave-one-out predictive log density,
+        sum_i log p(y_i | y_-i) (Rasmussen & Williams 2006, Eqs. 5.10-5.12), which compares
+        kernels whose priors differ (the additive and product kernels) on prediction alone.
+        """
         from gpytorch.mlls import ExactMarginalLogLikelihood
 
         y = np.array(self.y)
-        same = self._hyper is not None and self._hyper.get("kernel", "product") == kernel
         model = fit_gp(torch.tensor(self.X, dtype=torch.float64),
                        torch.tensor(warp.forward(y)), self._bounds(),
-                       start=self._hyper["parameters"] if same else None, kernel=kernel)
-        mll = ExactMarginalLogLikelihood(model.likelihood, model)
+                       start=self._start(kernel), kernel=kernel)
+        n = len(y)
         model.train()
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             inputs = model.train_inputs
-            value = mll(model(*inputs), model.train_targets,
-                        *(model.transform_inputs(X=x) for x in inputs))
+            if criterion == "loo":
+                value = _loo_log_density(model)
+            else:
+                mll = ExactMarginalLogLikelihood(model.likelihood, model)
+                value = float(mll(model(*inputs), model.train_targets,
+                                  *(model.transform_inputs(X=x) for x in inputs))) * n
         model.eval()
-        n = len(y)
-        return (float(value) * n - n * float(torch.log(model.outcome_transform.stdvs).sum())
+        return (value - n * float(torch.log(model.outcome_transform.stdvs).sum())
                 + warp.log_jacobian(y))
+
+    def _start(self, kernel: str) -> dict[str, list] | None:
+        """The last fitted hyperparameters, to start from where they are of ``kernel``."""
+        if self._hyper is not None and self._hyper.get("kernel", "product") == kernel:
+            return self._hyper["parameters"]
+        return None
 
     def _expected_improvement(self, fit: _Fit, new_points: torch.Tensor) -> float:
         """The largest expected improvement, in the objective's units, over the posterior
@@ -1013,6 +1029,22 @@ class _Fit:
         """The best posterior mean among the evaluated recipes, in the model's units
         (``-T``: higher is better)."""
         return float(-self.unique_posterior[0].min())
+
+
+def _loo_log_density(model) -> float:
+    """sum_i log p(y_i | y_-i) of an exact GP in train mode, on its standardized targets:
+    with ``K`` the prior covariance of the targets (noise included) and ``r`` the targets
+    less the prior mean, the i-th held-out mean is ``y_i - [K^-1 r]_i / [K^-1]_ii`` and its
+    variance ``1 / [K^-1]_ii`` (Rasmussen & Williams 2006, Eqs. 5.10-5.12)."""
+    from linear_operator.utils.cholesky import psd_safe_cholesky
+
+    prior = model.likelihood(model(*model.train_inputs))
+    residual = (model.train_targets - prior.mean).unsqueeze(-1)
+    precision = torch.cholesky_inverse(psd_safe_cholesky(prior.covariance_matrix))
+    alpha = (precision @ residual).squeeze(-1)
+    diagonal = torch.diagonal(precision)
+    return float((0.5 * torch.log(diagonal) - 0.5 * alpha ** 2 / diagonal).sum()
+                 - 0.5 * len(diagonal) * math.log(2 * math.pi))
 
 
 def _stream(seed: int, index: int, purpose: int) -> int:

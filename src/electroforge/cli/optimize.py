@@ -44,7 +44,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                         "the evidence and recorded in result.json; rank: the values' ranks)")
     parser.add_argument("--kernel", choices=KERNELS, default="product",
                         help="the GP's covariance: product (default), additive (one effect "
-                        "per input) or auto (chosen with the warp by the evidence)")
+                        "per input) or auto (chosen with the warp by the leave-one-out "
+                        "predictive density)")
     parser.add_argument("--verify", type=int, default=0, metavar="N",
                         help="make the optimum again on the virtual line with N particle seeds "
                         "(N >= 1; default 0: no verification) and print it beside the "
