@@ -25,8 +25,8 @@ scikit-optimize, and on Hartmann-6 at 300 (targets: <= 2x scikit-optimize, <= 1 
 
 Runs are cached per (problem, method, seed) under ``--cache`` (default
 ``benchmarks/results/optimizer-regret``, kept in the repository: a run is a few hundred
-bytes of JSON and some take minutes; ours keyed by the hash of its source, peers by their
-library versions), so a run can be resumed, extended or reprinted, and seeds run in
+bytes of JSON and some take minutes; ours keyed by the hash of its code, docstrings and
+comments left out, peers by their library versions), so a run can be resumed, extended or reprinted, and seeds run in
 ``--workers`` processes (each single-threaded).
 
 Run: .venv/bin/python benchmarks/optimizer_regret.py [--seeds 20] [--workers 2]
@@ -138,7 +138,8 @@ def run_ours_3(func, bounds, n_calls, seed):
 
 
 def run_ours_auto(func, bounds, n_calls, seed):
-    """Ours with the GP's kernel chosen with the warp (product or additive, by evidence)."""
+    """Ours with the GP's kernel chosen with the warp (product or additive, by
+    leave-one-out prediction)."""
     from electroforge.campaigns import gp_hedge_minimize
 
     return gp_hedge_minimize(func, bounds, n_calls=n_calls, seed=seed, kernel="auto").x
