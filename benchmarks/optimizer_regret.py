@@ -26,8 +26,8 @@ scikit-optimize, and on Hartmann-6 at 300 (targets: <= 2x scikit-optimize, <= 1 
 Runs are cached per (problem, method, seed) under ``--cache`` (default
 ``benchmarks/results/optimizer-regret``, kept in the repository: a run is a few hundred
 bytes of JSON and some take minutes; ours keyed by the hash of its code, docstrings and
-comments left out, peers by their library versions), so a run can be resumed, extended or reprinted, and seeds run in
-``--workers`` processes (each single-threaded).
+comments left out, peers by their library versions), so a run can be resumed, extended
+or reprinted, and seeds run in ``--workers`` processes (each single-threaded).
 
 Run: .venv/bin/python benchmarks/optimizer_regret.py [--seeds 20] [--workers 2]
      [--problems branin ...] [--methods ours skopt qlogei qlognei sobol] [--cached]

@@ -302,7 +302,8 @@ class GPHedge:
             in the bounds' units): every point asked satisfies them.
         warp: Outcome warp, one of ``WARPS`` (``auto``: chosen by the evidence).
         kernel: The GP's covariance, one of ``KERNELS``: ``product`` (default),
-            ``additive`` or ``auto`` (chosen with the warp by leave-one-out prediction; module doc).
+            ``additive`` or ``auto`` (chosen with the warp by leave-one-out prediction;
+            module doc).
         noise: ``auto``, ``inferred``, ``replicates`` or ``known`` (module noisy).
         replicates: Whether a decision may make an evaluated recipe again (knowledge
             gradient against new points).
