@@ -785,10 +785,10 @@ class GPHedge:
         model.train()
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            inputs = model.train_inputs
             if criterion == "loo":
                 value = _loo_log_density(model)
             else:
+                inputs = model.train_inputs
                 mll = ExactMarginalLogLikelihood(model.likelihood, model)
                 value = float(mll(model(*inputs), model.train_targets,
                                   *(model.transform_inputs(X=x) for x in inputs))) * n
@@ -1040,19 +1040,17 @@ class _Fit:
 
 
 def _loo_log_density(model) -> float:
-    """sum_i log p(y_i | y_-i) of an exact GP in train mode, on its standardized targets:
-    with ``K`` the prior covariance of the targets (noise included) and ``r`` the targets
-    less the prior mean, the i-th held-out mean is ``y_i - [K^-1 r]_i / [K^-1]_ii`` and its
-    variance ``1 / [K^-1]_ii`` (Rasmussen & Williams 2006, Eqs. 5.10-5.12)."""
-    from linear_operator.utils.cholesky import psd_safe_cholesky
+    """sum_i log p(y_i | y_-i) of an exact GP in train mode, on its standardized targets
+    (Rasmussen & Williams 2006, Eqs. 5.10-5.12): gpytorch's ``LeaveOneOutPseudoLikelihood``
+    (a mean over the targets, with the hyperparameters' log-priors added) times ``n``, less
+    those log-priors, so that kernels whose priors differ compare on prediction alone."""
+    from gpytorch.mlls import LeaveOneOutPseudoLikelihood
 
-    prior = model.likelihood(model(*model.train_inputs))
-    residual = (model.train_targets - prior.mean).unsqueeze(-1)
-    precision = torch.cholesky_inverse(psd_safe_cholesky(prior.covariance_matrix))
-    alpha = (precision @ residual).squeeze(-1)
-    diagonal = torch.diagonal(precision)
-    return float((0.5 * torch.log(diagonal) - 0.5 * alpha ** 2 / diagonal).sum()
-                 - 0.5 * len(diagonal) * math.log(2 * math.pi))
+    loo = LeaveOneOutPseudoLikelihood(model.likelihood, model)
+    value = float(loo(model(*model.train_inputs), model.train_targets))
+    log_priors = sum(float(prior.log_prob(closure(module)).sum())
+                     for _, module, prior, closure, _ in model.named_priors())
+    return value * model.train_targets.shape[-1] - log_priors
 
 
 def _stream(seed: int, index: int, purpose: int) -> int:
