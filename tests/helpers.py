@@ -91,8 +91,10 @@ def particle_frames(rng, cr):
             break
         kind = 2 if len(spheres) < 3 else 1      # AM, then CBD
         r = 2.6 if kind == 2 else 1.2
-        # none reaches the layer on the current collector, which the models keep as it is
-        c = rng.uniform([(r + 1) / min(scales), 0, 0], [FILM - r - 0.5, N, N])
+        # none reaches the layer on the current collector, which the models keep as it is,
+        # nor, at the deepest compression, the void above the film
+        c = rng.uniform([(r + 1) / min(scales), 0, 0], [(FILM * min(scales) - r - 0.5)
+                                                         / min(scales), N, N])
         if all(_far(c, d, r, q, min(scales)) for d, q, _ in spheres):
             spheres.append((c, r, kind))
     else:
@@ -104,7 +106,7 @@ def particle_frames(rng, cr):
         for c, r, kind in spheres:
             dy, dx = (((d - e) + N / 2) % N - N / 2 for d, e in ((y, c[1]), (x, c[2])))
             labels[(z - np.round(c[0] * s) - 0.5) ** 2 + dy ** 2 + dx ** 2 < r ** 2] = kind
-        labels[int(np.ceil(FILM * s)):] = 3
+        labels[int(np.floor(FILM * s + 0.5)):] = 3       # the line's void: centres above the top
         frames.append(labels)
     return np.stack(frames)
 

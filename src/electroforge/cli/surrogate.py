@@ -39,6 +39,11 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help="train on random N x N columns of the box (default: the whole box)")
     train.add_argument("--batch-size", type=count, default=4, help="samples per step (4)")
     train.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    train.add_argument("--pushforward-from", type=_bounded(int, 0), default=None,
+                       metavar="EPOCH",
+                       help="next task: from this epoch (from 0) on, feed the model its own "
+                       "prediction of each source frame, so that a rollout's errors do not "
+                       "compound (default: never)")
     train.set_defaults(handler=run_train)
     image = actions.add_parser(
         "calender", help="calender a labelled voxel image of a dried electrode",
@@ -89,6 +94,7 @@ def run_train(args: argparse.Namespace) -> int:
     header = train_calendering(args.frames, args.out, task=args.task, epochs=args.epochs,
                                seed=args.seed, width=args.width, device=args.device,
                                crop=args.crop, batch_size=args.batch_size,
+                               pushforward_from=args.pushforward_from,
                                header={"command": command_line(args.argv)},
                                progress=progress)
     print(f"wrote {args.out}: {args.task} calendering model, {args.epochs} epochs, data "

@@ -10,8 +10,8 @@ import torch
 
 from electroforge.errors import InputError
 from electroforge.surrogates.fields import load_field_model, voxel_r2
-from electroforge.surrogates.fields.baselines import affine_z
-from electroforge.surrogates.fields.calendering import CalenderingModel
+from electroforge.surrogates.fields.baselines import affine_z, film_height
+from electroforge.surrogates.fields.calendering import CalenderingModel, film_layers
 from electroforge.surrogates.fields.phases import AM, CBD
 
 from helpers import write_series
@@ -85,6 +85,9 @@ def test_training_input_is_checked(cli, tmp_path):
                               "m.safetensors"), "none", "manifest")
     assert_one_line_error(cli("surrogate", "train", "calendering", "frames", "--out",
                               "m.pt"), "m.pt", ".safetensors")
+    assert_one_line_error(cli("surrogate", "train", "calendering", "frames", "--out",
+                              "m.safetensors", "--pushforward-from", "0"),
+                          "--pushforward-from", "--task next")
 
 
 def test_the_next_frame_task_has_one_sample_per_transition(tmp_path):
@@ -112,8 +115,11 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
         truth, phases, strains = data["labels"], data["phase"], data["strain"]
     rolled = model.rollout(truth[0], 30.0, list(zip(phases[1:], strains[1:])))
     assert rolled.shape == truth.shape
-    for frame in rolled:                      # every frame of the rollout keeps the AM
+    for frame, strain in zip(rolled, strains):  # every frame of the rollout keeps the AM
         assert (frame == AM).sum() == (truth[0] == AM).sum()
+        # and the film height its strain states, the line's (void above the top)
+        assert film_height(frame) == film_layers(truth[0], strain)
+    assert [film_height(f) for f in rolled] == [film_height(f) for f in truth]
     # fed its own frames, it stays close to every true frame, far closer than the dried
     # structure is
     for t in range(1, len(truth)):
@@ -126,7 +132,8 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     assert sorted(one_step["frame"].unique()) == [1, 2, 3] and len(one_step) == 2 * 3
     first = one_step[(one_step["series"] == 1) & (one_step["frame"] == 1)]["r2"].item()
     step = model.step(truth[0], [0.3, 0.5, strains[1]], 1.0 - strains[1],
-                      ((truth[0] == AM).sum(), (truth[0] == 1).sum()))
+                      ((truth[0] == AM).sum(), (truth[0] == 1).sum()),
+                      film_layers(truth[0], strains[1]))
     assert first == pytest.approx(voxel_r2(step, truth[1]))
     by_frame = result.frames.groupby(["method", "frame"])["r2"].mean()
     assert (by_frame["one_step"] > 0.8).all() and (by_frame["one_step"] > by_frame["copy"]).all()
@@ -135,3 +142,35 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     direct = CalenderingModel(*load_field_model(tmp_path / "direct.safetensors"))
     with pytest.raises(InputError, match="next-frame model"):
         direct.rollout(truth[0], 30.0, [])
+
+
+def test_the_pushforward_trains_a_next_model_on_its_own_frames(tmp_path, monkeypatch):
+    from electroforge.surrogates.fields import training
+
+    frames = write_series(tmp_path / "frames")
+    fed, pushed_forward = [], training._pushed_forward
+
+    def spy(net, sources, before, *args):
+        out = pushed_forward(net, sources, before, *args)
+        fed.append((sources, before, out))
+        return out
+
+    monkeypatch.setattr(training, "_pushed_forward", spy)
+    header = training.train_calendering(frames, tmp_path / "push.safetensors", task="next",
+                                        epochs=400, seed=0, pushforward_from=100)
+    assert header["pushforward_from"] == 100
+    assert len(fed) == 300 * 2                 # from epoch 100, every batch (6 samples, 4 a batch)
+    # each source it was fed is a frame as a rollout makes it: the counts of the frame it
+    # came from, the film height of the frame it stands for
+    for sources, before, out in fed[-2:]:
+        for source, b, o in zip(sources, before, out):
+            assert [(o == p).sum() for p in (AM, CBD)] == [(b == p).sum() for p in (AM, CBD)]
+            assert film_height(o) == film_height(source)
+    model = CalenderingModel(*load_field_model(tmp_path / "push.safetensors"))
+    with np.load(frames / "series_0001.npz") as data:
+        truth, phases, strains = data["labels"], data["phase"], data["strain"]
+    rolled = model.rollout(truth[0], 30.0, list(zip(phases[1:], strains[1:])))
+    for t in range(1, len(truth)):
+        assert voxel_r2(rolled[t], truth[t]) > max(0.7, voxel_r2(truth[0], truth[t]) + 0.2)
+    with pytest.raises(InputError, match="--pushforward-from"):
+        training.train_calendering(frames, tmp_path / "d.safetensors", pushforward_from=0)

@@ -6,7 +6,11 @@ The line's box is periodic in x and y, so the structure is wrapped around by
 :data:`WRAP` voxels on each side before the network sees it and the margin is cut off
 after: the edges are predicted as the interior is. Every prediction keeps the source's AM
 and CBD voxel counts exactly (:func:`~electroforge.surrogates.fields.phases.assign_phases`):
-calendering moves material; it makes and loses none.
+calendering moves material; it makes and loses none. A rollout's frames also keep the film
+height that the schedule's strain states (:func:`film_layers`; the line's void is every
+voxel above the film's top), so their porosity follows by mass balance and cannot drift
+from frame to frame; a ``direct`` model predicts the spring-back, so its film top is its
+own.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import numpy as np
 import torch
 
 from electroforge.errors import InputError
-from electroforge.surrogates.fields.phases import AM, CBD, PHASES, VOID, assign_phases
+from electroforge.surrogates.fields.phases import (AM, CBD, PHASES, VOID, assign_phases,
+                                                   pin_film_top)
 
-__all__ = ["WRAP", "CalenderingModel", "load_calendering_model", "shipped_model_path"]
+__all__ = ["WRAP", "CalenderingModel", "film_layers", "labels_from", "load_calendering_model",
+           "shipped_model_path"]
 
 #: Voxels wrapped around each periodic side before the network (its receptive field's
 #: reach at depth 2 is about this).
@@ -75,20 +81,15 @@ class CalenderingModel:
             logits = self.net(model_input(x, thickness_ratio)[None],
                               torch.tensor([list(map(float, conditions))], dtype=torch.float32))
         probabilities = logits.softmax(dim=1)[0]
-        probabilities = probabilities[:, :, wrap:probabilities.shape[2] - wrap,
-                                      wrap:probabilities.shape[3] - wrap].clone()
-        # the layer on the current collector stays as it was: the roll presses the film onto
-        # the collector, whose contacts with the particles it neither makes nor breaks (and
-        # which carry the electrons out: a network that missed them would not conduct)
-        probabilities[:, 0] = torch.nn.functional.one_hot(
-            torch.as_tensor(source[0], dtype=torch.long), len(PHASES)).permute(2, 0, 1)
-        return probabilities
+        return probabilities[:, :, wrap:probabilities.shape[2] - wrap,
+                             wrap:probabilities.shape[3] - wrap]
 
     def step(self, source: np.ndarray, conditions: Sequence[float], thickness_ratio: float,
-             counts: tuple[int, int]) -> np.ndarray:
-        """Labels of one prediction, with ``counts`` (AM, CBD) voxels exactly."""
+             counts: tuple[int, int], film_top: int | None = None) -> np.ndarray:
+        """Labels of one prediction, with ``counts`` (AM, CBD) voxels exactly and, where
+        ``film_top`` is given, that many film layers (:func:`labels_from`)."""
         probabilities = self.probabilities(source, conditions, thickness_ratio)
-        return assign_phases(probabilities, *counts).numpy().astype(np.uint8)
+        return labels_from(probabilities, source, counts, film_top)
 
     def calender(self, dried: np.ndarray, cr_pct: float, *,
                  porosity_floor: float | None = None) -> np.ndarray:
@@ -131,9 +132,44 @@ class CalenderingModel:
         for phase, strain in schedule:
             conditions = [float(cr_pct) / 100.0, PHASE_CODES[phase], float(strain)]
             frames.append(self.step(frames[-1], conditions,
-                                    (1.0 - strain) / (1.0 - previous), counts))
+                                    (1.0 - strain) / (1.0 - previous), counts,
+                                    film_layers(dried, strain)))
             previous = float(strain)
         return np.stack(frames)
+
+
+def film_layers(dried: np.ndarray, strain: float) -> int:
+    """Film layers of the dried labels ``(z, y, x)`` compressed by ``strain`` (1 - the film
+    top over the dried top): the dried film's height times ``1 - strain``, rounded (within
+    a layer of the line's own, which it counts from the top in um).
+
+    Example:
+        >>> film_layers(np.array([0, 2, 2, 0, 3])[:, None, None], 0.3)
+        3
+    """
+    from electroforge.surrogates.fields.baselines import film_height
+
+    return int(round(film_height(dried) * (1.0 - float(strain))))
+
+
+def labels_from(probabilities: torch.Tensor, source: np.ndarray, counts: tuple[int, int],
+                film_top: int | None = None) -> np.ndarray:
+    """Labels ``(z, y, x)`` of predicted phase probabilities ``(phases, z, y, x)`` of
+    ``source``: ``counts`` (AM, CBD) voxels exactly, the source's layer on the current
+    collector kept, and, where ``film_top`` is given, that many film layers with void
+    above (:func:`~electroforge.surrogates.fields.phases.pin_film_top`)."""
+    # the layer on the current collector stays as it was: the roll presses the film onto
+    # the collector, whose contacts with the particles it neither makes nor breaks (and
+    # which carry the electrons out: a network that missed them would not conduct)
+    probabilities = probabilities.clone()
+    probabilities[:, 0] = torch.nn.functional.one_hot(
+        torch.as_tensor(np.asarray(source[0]), dtype=torch.long), len(PHASES)).permute(2, 0, 1)
+    void = None
+    if film_top is not None:
+        film_top = max(1, min(int(film_top), probabilities.shape[1]))
+        probabilities = pin_film_top(probabilities, film_top)
+        void = (probabilities.shape[1] - film_top) * probabilities[0, 0].numel()
+    return assign_phases(probabilities, *counts, void).numpy().astype(np.uint8)
 
 
 def default_schedule(strain: float, steps: int = 20) -> list[tuple[str, float]]:

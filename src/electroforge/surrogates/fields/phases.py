@@ -10,14 +10,18 @@ predicted frame must hold the dried structure's AM and CBD volumes. Two tools:
 - :func:`assign_phases`: hard labels with the AM and CBD voxel counts exact: the AM target
   count of voxels most likely AM, then the CBD count of the rest most likely CBD, then the
   void count (if given) of the rest most likely void; what is left is pore or void,
-  whichever is likelier.
+  whichever is likelier;
+- :func:`pin_film_top`: probabilities of a film whose top is known (the roll's schedule
+  states it): void above, none below, as the line labels its images (void is every voxel
+  whose centre lies above the film's top, a flat plane).
 """
 
 from __future__ import annotations
 
 import torch
 
-__all__ = ["AM", "CBD", "PHASES", "PORE", "VOID", "assign_phases", "conserve_volumes"]
+__all__ = ["AM", "CBD", "PHASES", "PORE", "VOID", "assign_phases", "conserve_volumes",
+           "pin_film_top"]
 
 PORE, CBD, AM, VOID = 0, 1, 2, 3
 PHASES = ("pore", "cbd", "am", "void")
@@ -69,3 +73,21 @@ def assign_phases(probabilities: torch.Tensor, am_voxels: int, cbd_voxels: int,
         labels[chosen] = phase
         free[chosen] = False
     return labels.reshape(shape)
+
+
+def pin_film_top(probabilities: torch.Tensor, film_layers: int) -> torch.Tensor:
+    """Probabilities ``(phases, z, y, x)`` with layers ``film_layers`` and up void and no
+    void below (see the module doc); :func:`assign_phases` given the void voxels of the
+    pinned copy then keeps the film's height, and with the AM and CBD counts its porosity
+    follows by mass balance.
+
+    Example:
+        >>> p = torch.full((4, 3, 1, 1), 0.25)
+        >>> pin_film_top(p, 2)[:, :, 0, 0].T.tolist()
+        [[0.25, 0.25, 0.25, 0.0], [0.25, 0.25, 0.25, 0.0], [0.0, 0.0, 0.0, 1.0]]
+    """
+    pinned = probabilities.clone()
+    pinned[:, film_layers:] = 0.0
+    pinned[VOID, film_layers:] = 1.0
+    pinned[VOID, :film_layers] = 0.0
+    return pinned

@@ -18,6 +18,16 @@ squeeze (the rearrangement, the solid kept while the pores close, the spring-bac
 than the squeeze itself, which a convolution of a few voxels' reach cannot express over a
 60-layer film; its score is measured against the affine baseline it starts from.
 
+A ``next`` model rolled out feeds on its own predictions, and its one-step errors then
+compound over the ~20 frames of a roll (the reference scored its network only one step at
+a time). ``pushforward_from`` applies the pushforward trick (Brandstetter, Worrall and
+Welling, ICLR 2022, Sec. 2.3): from that epoch on, a sample's source frame (from the
+second frame of a series on) is not the DEM's but the model's own prediction of it from
+the DEM's frame before, made without gradient and finished as a rollout finishes it
+(hard labels, the counts kept, the film top pinned;
+:func:`~electroforge.surrogates.fields.calendering.labels_from`); the network thus learns
+to correct the errors it makes, at the cost of one more forward pass per sample.
+
 Every sample is augmented by the symmetries of the line's box, which is periodic in x and
 y: a random periodic shift, flips and the x-y transpose; ``crop`` then cuts a random
 ``crop x crop`` column (full height) so that a CPU trains on crops of the box.
@@ -136,16 +146,18 @@ def _stacked(data) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return sources, ratios, conditions, targets
 
 
-def _augmented(inputs: np.ndarray, targets: np.ndarray, rng: np.random.Generator,
-               crop: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _augmented(stacks: list[np.ndarray], rng: np.random.Generator,
+               crop: int | None) -> list[np.ndarray]:
     """One random symmetry of the periodic box per sample (shift, flips, x-y transpose),
-    the same for its input and target, then a ``crop`` column (see the module doc)."""
-    xs, ys = [], []
-    for x, y in zip(inputs, targets):
+    the same for each of its structures (one per array of ``stacks``: its input and
+    target, and for the pushforward its source's source), then a ``crop`` column (see the
+    module doc)."""
+    out: list[list[np.ndarray]] = [[] for _ in stacks]
+    for sample in zip(*stacks):
+        x = sample[0]
         shift = (int(rng.integers(x.shape[1])), int(rng.integers(x.shape[2])))
         flips, transpose = rng.integers(2, size=2), bool(rng.integers(2))
-        pair = []
-        for labels in (x, y):
+        for column, labels in zip(out, sample):
             labels = np.roll(labels, shift, axis=(1, 2))
             for axis in (1, 2):
                 if flips[axis - 1]:
@@ -154,10 +166,33 @@ def _augmented(inputs: np.ndarray, targets: np.ndarray, rng: np.random.Generator
                 labels = labels.transpose(0, 2, 1)
             if crop:
                 labels = labels[:, :crop, :crop]
-            pair.append(np.ascontiguousarray(labels))
-        xs.append(pair[0])
-        ys.append(pair[1])
-    return np.stack(xs), np.stack(ys)
+            column.append(np.ascontiguousarray(labels))
+    return [np.stack(column) for column in out]
+
+
+def _first_frames(dataset, task: str) -> np.ndarray:
+    """Whether each sample of :func:`samples` has the dried structure as its source (a
+    ``direct`` sample, or the first transition of a ``next`` series)."""
+    if task == "direct":
+        return np.ones(len(dataset), dtype=bool)
+    return np.concatenate([np.arange(int(n) - 1) == 0 for n in dataset.table["n_frames"]])
+
+
+def _pushed_forward(net, sources: np.ndarray, before: np.ndarray, ratios: np.ndarray,
+                    conditions: np.ndarray, device: str) -> np.ndarray:
+    """The sources of a batch as the model predicts them from ``before`` (the DEM's frames
+    before them, under their own ``ratios`` and ``conditions``), finished as a rollout
+    finishes a frame (see the module doc)."""
+    from electroforge.surrogates.fields.baselines import film_height
+    from electroforge.surrogates.fields.calendering import labels_from
+
+    with torch.no_grad():
+        x = torch.stack([model_input(one, r) for one, r in zip(before, ratios)])
+        probabilities = net(x.to(device), torch.as_tensor(conditions).to(device)).softmax(
+            dim=1).cpu()
+    return np.stack([labels_from(p, b, (int((b == AM).sum()), int((b == CBD).sum())),
+                                 film_height(s))
+                     for p, b, s in zip(probabilities, before, sources)])
 
 
 def _loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -185,11 +220,14 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
                       task: str = "direct", epochs: int = 20, seed: int = 0, width: int = 8,
                       depth: int = 2, lr: float = 3e-3, batch_size: int = 4,
                       crop: int | None = None, device: str = "cpu",
+                      pushforward_from: int | None = None,
                       header: dict[str, Any] | None = None,
                       progress: Callable[[int, float], None] | None = None) -> dict[str, Any]:
     """Train on a frames folder and write the model to ``out`` (see the module doc);
     returns its header. ``progress(epoch, loss)`` is called after every epoch;
-    ``crop``: train on random ``crop x crop`` columns of the box (default: the whole box)."""
+    ``crop``: train on random ``crop x crop`` columns of the box (default: the whole box);
+    ``pushforward_from``: the epoch (counted from 0) from which a ``next`` model is fed its
+    own predictions (default: never)."""
     from electroforge.datasets.frames import read_frames
     from electroforge.surrogates.fields.files import (load_checkpoint, save_checkpoint,
                                                       save_field_model)
@@ -199,7 +237,12 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
     if not len(dataset):
         raise InputError("no series to train on", source=str(frames_dir),
                          allowed="a frames folder with at least one series")
+    if pushforward_from is not None and (task != "next" or not 0 <= pushforward_from):
+        raise InputError("the pushforward trains a next-frame model", field="--pushforward-from",
+                         value=f"{pushforward_from} (task {task})",
+                         allowed="an epoch >= 0 with --task next")
     data = samples(dataset, task)
+    first = _first_frames(dataset, task)
     n_conditions = len(data[0][2])
     config = {"n_phases": len(PHASES), "in_frames": 1, "n_conditions": n_conditions,
               "width": width, "depth": depth}
@@ -213,7 +256,9 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
                "voxel_um": float(dataset.table["voxel_um"].iloc[0]),
                "porosity_floor": porosity_floor(dataset.manifest),
                "conditions": ["cr_fraction", "gap_strain"] if task == "direct"
-               else ["cr_fraction", "phase_code", "strain"], **(header or {})}
+               else ["cr_fraction", "phase_code", "strain"],
+               **({"pushforward_from": pushforward_from} if pushforward_from is not None
+                  else {}), **(header or {})}
     checkpoint = Path(str(out) + ".checkpoint")
     with single_threaded():
         torch.manual_seed(seed)
@@ -230,9 +275,18 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
             rng = np.random.default_rng([seed, epoch])      # the same epoch after a resume
             order = rng.permutation(len(data))
             total = 0.0
-            for first in range(0, len(data), batch_size):
-                batch = order[first:first + batch_size]
-                x, y = _augmented(sources[batch], targets[batch], rng, crop)
+            for start_of in range(0, len(data), batch_size):
+                batch = order[start_of:start_of + batch_size]
+                if pushforward_from is None or epoch < pushforward_from:
+                    x, y = _augmented([sources[batch], targets[batch]], rng, crop)
+                else:
+                    # the sample before each is the one whose target is its source
+                    before = np.where(first[batch], batch, batch - 1)
+                    x, y, b = _augmented([sources[batch], targets[batch], sources[before]],
+                                         rng, crop)
+                    pushed = _pushed_forward(net, x, b, ratios[before], conditions[before],
+                                             device)
+                    x = np.where(first[batch][:, None, None, None], x, pushed)
                 x = torch.stack([model_input(one, r) for one, r in zip(x, ratios[batch])])
                 optimizer.zero_grad()
                 loss = _loss(net(x.to(device),

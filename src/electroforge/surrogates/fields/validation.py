@@ -19,6 +19,8 @@ A ``next`` model is rolled out from the dried structure with the DEM's roll sche
 (phases and strains), each frame from its own previous prediction (method ``model``), and
 is also scored as the reference scored its network, one step at a time: each frame from
 the DEM's frame before it (method ``one_step``, whose ``copy`` baseline is that frame).
+Both keep the film height that the schedule's strain states, as the affine baseline keeps
+the DEM's final one (:func:`~electroforge.surrogates.fields.calendering.film_layers`).
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
 def _one_step(model, series) -> dict[int, np.ndarray]:
     """Each frame of a series predicted by a ``next`` model from the DEM's frame before it
     (the reference's protocol: no error carried from frame to frame)."""
+    from electroforge.surrogates.fields.calendering import film_layers
     from electroforge.surrogates.fields.training import PHASE_CODES
 
     truth, cr = series["labels"], float(series["cr_pct"]) / 100.0
@@ -159,7 +162,7 @@ def _one_step(model, series) -> dict[int, np.ndarray]:
         counts = (int((source == AM).sum()), int((source == CBD).sum()))
         conditions = [cr, PHASE_CODES[str(series["phase"][t])], strain[t]]
         out[t] = model.step(source, conditions, (1.0 - strain[t]) / (1.0 - strain[t - 1]),
-                            counts)
+                            counts, film_layers(truth[0], strain[t]))
     return out
 
 
