@@ -88,15 +88,20 @@ def run_train(args: argparse.Namespace) -> int:
                              allowed="cpu on this machine")
 
     def progress(epoch: int, loss: float) -> None:
-        print(f"  epoch {epoch:>3}/{args.epochs}  loss {loss:.4f}", file=sys.stderr,
-              flush=True)
+        print(f"\r  epoch {epoch:>3}/{args.epochs}  loss {loss:.4f}" + " " * 20,
+              file=sys.stderr, flush=True)
+
+    def batch_progress(epoch: int, done: int, total: int) -> None:
+        if sys.stderr.isatty():                  # a live count, not a log line per batch
+            print(f"\r  epoch {epoch:>3}/{args.epochs}  {done}/{total} samples",
+                  end="", file=sys.stderr, flush=True)
 
     header = train_calendering(args.frames, args.out, task=args.task, epochs=args.epochs,
                                seed=args.seed, width=args.width, device=args.device,
                                crop=args.crop, batch_size=args.batch_size,
                                pushforward_from=args.pushforward_from,
                                header={"command": command_line(args.argv)},
-                               progress=progress)
+                               progress=progress, batch_progress=batch_progress)
     print(f"wrote {args.out}: {args.task} calendering model, {args.epochs} epochs, data "
           f"sha256 {header['data_sha256'][:12]}")
     return 0

@@ -133,7 +133,7 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     first = one_step[(one_step["series"] == 1) & (one_step["frame"] == 1)]["r2"].item()
     step = model.step(truth[0], [0.3, 0.5, strains[1]], 1.0 - strains[1],
                       ((truth[0] == AM).sum(), (truth[0] == 1).sum()),
-                      film_layers(truth[0], strains[1]))
+                      film_height(truth[1]))
     assert first == pytest.approx(voxel_r2(step, truth[1]))
     by_frame = result.frames.groupby(["method", "frame"])["r2"].mean()
     assert (by_frame["one_step"] > 0.8).all() and (by_frame["one_step"] > by_frame["copy"]).all()
@@ -156,9 +156,12 @@ def test_the_pushforward_trains_a_next_model_on_its_own_frames(tmp_path, monkeyp
         return out
 
     monkeypatch.setattr(training, "_pushed_forward", spy)
+    batches = []
     header = training.train_calendering(frames, tmp_path / "push.safetensors", task="next",
-                                        epochs=400, seed=0, pushforward_from=100)
+                                        epochs=400, seed=0, pushforward_from=100,
+                                        batch_progress=lambda *done: batches.append(done))
     assert header["pushforward_from"] == 100
+    assert batches[:3] == [(1, 4, 6), (1, 6, 6), (2, 4, 6)] and batches[-1] == (400, 6, 6)
     assert len(fed) == 300 * 2                 # from epoch 100, every batch (6 samples, 4 a batch)
     # each source it was fed is a frame as a rollout makes it: the counts of the frame it
     # came from, the film height of the frame it stands for

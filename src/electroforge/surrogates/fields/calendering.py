@@ -117,10 +117,13 @@ class CalenderingModel:
         return frames[-1]
 
     def rollout(self, dried: np.ndarray, cr_pct: float,
-                schedule: Sequence[tuple[str, float]]) -> np.ndarray:
+                schedule: Sequence[tuple[str, float]],
+                film_tops: Sequence[int] | None = None) -> np.ndarray:
         """Frames ``(1 + len(schedule), z, y, x)`` of a ``next`` model: the dried labels,
         then one frame per ``(phase, strain)`` of ``schedule`` (phase ``loading`` or
-        ``unloading``, strain the film top's compression), each from the one before."""
+        ``unloading``, strain the film top's compression), each from the one before, with
+        ``film_tops`` film layers each (default: :func:`film_layers` of the strain; the
+        line's frames give theirs exactly)."""
         from electroforge.surrogates.fields.training import PHASE_CODES
 
         if self.task != "next":
@@ -128,12 +131,13 @@ class CalenderingModel:
                              value=self.task, allowed="a model trained with --task next")
         dried = _checked_labels(dried)
         counts = (int((dried == AM).sum()), int((dried == CBD).sum()))
+        if film_tops is None:
+            film_tops = [film_layers(dried, strain) for _, strain in schedule]
         frames, previous = [dried], 0.0
-        for phase, strain in schedule:
+        for (phase, strain), top in zip(schedule, film_tops, strict=True):
             conditions = [float(cr_pct) / 100.0, PHASE_CODES[phase], float(strain)]
             frames.append(self.step(frames[-1], conditions,
-                                    (1.0 - strain) / (1.0 - previous), counts,
-                                    film_layers(dried, strain)))
+                                    (1.0 - strain) / (1.0 - previous), counts, top))
             previous = float(strain)
         return np.stack(frames)
 

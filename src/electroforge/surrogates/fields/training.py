@@ -222,9 +222,12 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
                       crop: int | None = None, device: str = "cpu",
                       pushforward_from: int | None = None,
                       header: dict[str, Any] | None = None,
-                      progress: Callable[[int, float], None] | None = None) -> dict[str, Any]:
+                      progress: Callable[[int, float], None] | None = None,
+                      batch_progress: Callable[[int, int, int], None] | None = None
+                      ) -> dict[str, Any]:
     """Train on a frames folder and write the model to ``out`` (see the module doc);
-    returns its header. ``progress(epoch, loss)`` is called after every epoch;
+    returns its header. ``progress(epoch, loss)`` is called after every epoch and
+    ``batch_progress(epoch, samples_done, samples)`` after every batch;
     ``crop``: train on random ``crop x crop`` columns of the box (default: the whole box);
     ``pushforward_from``: the epoch (counted from 0) from which a ``next`` model is fed its
     own predictions (default: never)."""
@@ -295,6 +298,8 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
                 loss.backward()
                 optimizer.step()
                 total += float(loss.detach()) * len(batch)
+                if batch_progress is not None:
+                    batch_progress(epoch + 1, start_of + len(batch), len(data))
             save_checkpoint(checkpoint, net, optimizer, epoch + 1, identity)
             if progress is not None:
                 progress(epoch + 1, total / len(data))

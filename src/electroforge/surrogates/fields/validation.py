@@ -19,8 +19,11 @@ A ``next`` model is rolled out from the dried structure with the DEM's roll sche
 (phases and strains), each frame from its own previous prediction (method ``model``), and
 is also scored as the reference scored its network, one step at a time: each frame from
 the DEM's frame before it (method ``one_step``, whose ``copy`` baseline is that frame).
-Both keep the film height that the schedule's strain states, as the affine baseline keeps
-the DEM's final one (:func:`~electroforge.surrogates.fields.calendering.film_layers`).
+Both are given the film height of every DEM frame, as the affine baseline is given the
+final one, so the porosity of every frame is right by mass balance and they are judged on
+the rest. (From the strain alone, :func:`~electroforge.surrogates.fields.calendering.
+film_layers` gets the line's height exactly in 80 % of its frames and one layer off in
+the rest: the dried top is known only to a layer.)
 """
 
 from __future__ import annotations
@@ -100,7 +103,8 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             predicted = {len(truth) - 1: model.calender(dried, cr_pct)}
         else:
             schedule = list(zip(map(str, series["phase"][1:]), series["strain"][1:]))
-            rolled = model.rollout(dried, cr_pct, schedule)
+            rolled = model.rollout(dried, cr_pct, schedule,
+                                   [film_height(frame) for frame in truth[1:]])
             predicted = dict(enumerate(rolled))
             del predicted[0]
         seconds += time.perf_counter() - start
@@ -151,7 +155,6 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
 def _one_step(model, series) -> dict[int, np.ndarray]:
     """Each frame of a series predicted by a ``next`` model from the DEM's frame before it
     (the reference's protocol: no error carried from frame to frame)."""
-    from electroforge.surrogates.fields.calendering import film_layers
     from electroforge.surrogates.fields.training import PHASE_CODES
 
     truth, cr = series["labels"], float(series["cr_pct"]) / 100.0
@@ -162,7 +165,7 @@ def _one_step(model, series) -> dict[int, np.ndarray]:
         counts = (int((source == AM).sum()), int((source == CBD).sum()))
         conditions = [cr, PHASE_CODES[str(series["phase"][t])], strain[t]]
         out[t] = model.step(source, conditions, (1.0 - strain[t]) / (1.0 - strain[t - 1]),
-                            counts, film_layers(truth[0], strain[t]))
+                            counts, film_height(truth[t]))
     return out
 
 
