@@ -247,7 +247,9 @@ def main() -> None:
     if model.task == "next":
         print("(next-frame model: 'model' is its rollout from the dried structure on the DEM's "
               "schedule, 'one_step' each frame from the DEM's frame before, as the reference "
-              "scored its network; 'copy' is the DEM's frame before)")
+              "scored its network; 'copy' is the DEM's frame before; both are given each DEM "
+              "frame's film height, as 'affine' is given the final one, so their porosity and "
+              "density are exact by mass balance)")
     print()
     for box in args.boxes:
         seconds, n_frames, ours = timings(design().iloc[-1], model, box)
