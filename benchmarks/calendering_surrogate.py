@@ -179,12 +179,16 @@ def main() -> None:
     parser.add_argument("--crop", type=int, default=32)
     parser.add_argument("--width", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rollout-stride", type=int, default=1,
+                        help="a next model's rollout steps through every so many DEM frames "
+                        "(and the last loading and the final one; default 1: every frame)")
     parser.add_argument("--plots", type=Path)
     parser.add_argument("--boxes", type=float, nargs="+", default=[48.0, 96.0],
                         help="box sides (um) at which to time the DEM and the model")
     args = parser.parse_args()
     from electroforge.cli import main as electroforge
-    from electroforge.surrogates.fields.calendering import load_calendering_model
+    from electroforge.surrogates.fields.calendering import (CALENDER_STEPS,
+                                                            load_calendering_model)
     from electroforge.surrogates.fields.validation import METHODS, validate_calendering
 
     work = args.work
@@ -220,7 +224,7 @@ def main() -> None:
     print(f"model {model_path}: trained on {'these' if trained_on == data_hash(train) else 'OTHER'}"
           f" {len(pd.read_json(train / 'manifest.json', typ='series')['series'])} series; "
           f"held out {HELD_OUT} slurries")
-    result = validate_calendering(model, test)
+    result = validate_calendering(model, test, rollout_stride=args.rollout_stride)
     summary = result.summary()
     print(f"\nheld-out: {len(result.final['series'].unique())} series, box 48 um at 0.5 um "
           f"voxels (the model sees the whole box; it trained on {args.crop}^2 columns)")
@@ -245,15 +249,16 @@ def main() -> None:
         ref = REFERENCE.get(label or "", "")
         print(f"{name + ' |err| mean':<34}{cells}   {ref:<16}{TARGETS.get(label or '', '')}")
     if model.task == "next":
-        print("(next-frame model: 'model' is its rollout from the dried structure on the DEM's "
-              "schedule, 'one_step' each frame from the DEM's frame before, as the reference "
-              "scored its network; 'copy' is the DEM's frame before; both are given each DEM "
+        print(f"(next-frame model: 'model' is its rollout from the dried structure on the DEM's "
+              f"schedule, a step every {args.rollout_stride} frame(s), 'one_step' each frame "
+              "from the DEM's frame before, as the reference scored its network; 'copy' is the "
+              "DEM's frame before; both are given each DEM "
               "frame's film height, as 'affine' is given the final one, so their porosity and "
               "density are exact by mass balance)")
     print()
     for box in args.boxes:
         seconds, n_frames, ours = timings(design().iloc[-1], model, box)
-        steps = 1 if model.task == "direct" else 21      # the rollout of default_schedule
+        steps = 1 if model.task == "direct" else CALENDER_STEPS + 1   # and one unloading
         ratio = seconds / ours
         print(f"time (CPU, 1 thread, {box:g} um box): DEM {seconds:.1f} s per calendering "
               f"({n_frames} frames, {seconds / n_frames:.2f} s per frame); model "

@@ -138,6 +138,16 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     by_frame = result.frames.groupby(["method", "frame"])["r2"].mean()
     assert (by_frame["one_step"] > 0.8).all() and (by_frame["one_step"] > by_frame["copy"]).all()
     assert "one_step" in set(result.final["method"])
+    # in larger steps: to the last loading frame (2), then to the final one (3)
+    strided = validate_calendering(model, frames, transport=False, rollout_stride=2)
+    rows = strided.frames[(strided.frames["method"] == "model") & (strided.frames["series"] == 1)]
+    assert rows["frame"].tolist() == [2, 3]
+    coarse = model.rollout(truth[0], 30.0, [(phases[2], strains[2]), (phases[3], strains[3])],
+                           [film_height(truth[2]), film_height(truth[3])])
+    assert rows["r2"].tolist() == pytest.approx([voxel_r2(coarse[1], truth[2]),
+                                                 voxel_r2(coarse[2], truth[3])])
+    with pytest.raises(ValueError, match="rollout_stride"):
+        validate_calendering(model, frames, rollout_stride=0)
     train_calendering(frames, tmp_path / "direct.safetensors", epochs=1)
     direct = CalenderingModel(*load_field_model(tmp_path / "direct.safetensors"))
     with pytest.raises(InputError, match="next-frame model"):

@@ -34,6 +34,11 @@ __all__ = ["WRAP", "CalenderingModel", "film_layers", "labels_from", "load_calen
 #: reach at depth 2 is about this).
 WRAP = 8
 SHIPPED = "calendering.direct.safetensors"
+#: Loading steps of :meth:`CalenderingModel.calender`'s rollout: few and large, since a
+#: rollout's errors compound with its steps (benchmarks/calendering_surrogate.py,
+#: ``--rollout-stride``: on 18 held-out series, one step to the end of the loading and one
+#: to the final frame beat the DEM's 31 frames on every final property but conductivity).
+CALENDER_STEPS = 1
 
 
 def shipped_model_path() -> Path:
@@ -95,8 +100,8 @@ class CalenderingModel:
                  porosity_floor: float | None = None) -> np.ndarray:
         """The final (sprung-back) labels of the dried labels ``(z, y, x)`` (pore 0, CBD 1,
         AM 2, void 3 above the film) calendered at ``cr_pct``, at this model's voxel size.
-        A ``next`` model rolls out through a linear loading to the gap; a ``direct`` one
-        maps in one step. The gap is the roll's, or the film at the line's porosity floor
+        A ``next`` model rolls out through a linear loading to the gap in
+        :data:`CALENDER_STEPS` steps; a ``direct`` one maps in one step. The gap is the roll's, or the film at the line's porosity floor
         where that is thicker (:func:`~electroforge.surrogates.fields.training.gap_ratio`;
         ``porosity_floor`` default: the training line's). A ``next`` model given the roll's
         schedule alone ends its unloading at the gap: it was trained on the DEM's film-top
@@ -113,7 +118,7 @@ class CalenderingModel:
             ratio = gap_ratio(dried, cr, floor)
             return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
         ratio = gap_ratio(dried, cr, floor)
-        frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio))
+        frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio, CALENDER_STEPS))
         return frames[-1]
 
     def rollout(self, dried: np.ndarray, cr_pct: float,

@@ -16,7 +16,8 @@ CBD voxels kept: :func:`~electroforge.surrogates.fields.baselines.affine_conserv
 given the true thickness, so its porosity is right by construction and it is judged on the
 rest).
 A ``next`` model is rolled out from the dried structure with the DEM's roll schedule
-(phases and strains), each frame from its own previous prediction (method ``model``), and
+(phases and strains), each frame from its own previous prediction (method ``model``;
+``rollout_stride`` > 1 takes larger steps: every so many frames of the schedule), and
 is also scored as the reference scored its network, one step at a time: each frame from
 the DEM's frame before it (method ``one_step``, whose ``copy`` baseline is that frame).
 Both are given the film height of every DEM frame, as the affine baseline is given the
@@ -39,7 +40,7 @@ from electroforge.surrogates.fields.baselines import affine_conserving, film_hei
 from electroforge.surrogates.fields.metrics import voxel_r2
 from electroforge.surrogates.fields.phases import AM, CBD, PORE
 
-__all__ = ["FINAL_PROPERTIES", "CalenderingValidation", "validate_calendering"]
+__all__ = ["FINAL_PROPERTIES", "CalenderingValidation", "rollout_frames", "validate_calendering"]
 
 #: Properties of the final structure compared with the DEM.
 FINAL_PROPERTIES = ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
@@ -81,10 +82,14 @@ class CalenderingValidation:
 
 
 def validate_calendering(model, frames_dir, *, params=None, transport: bool = True,
-                         progress=None) -> CalenderingValidation:
+                         rollout_stride: int = 1, progress=None) -> CalenderingValidation:
     """Validate ``model`` (a :class:`~electroforge.surrogates.fields.calendering.
     CalenderingModel`) on every series of ``frames_dir`` (see the module doc);
-    ``progress(done, total)`` after each series."""
+    ``progress(done, total)`` after each series. A ``next`` model's rollout steps through
+    every ``rollout_stride``-th DEM frame, the last loading frame and the final one
+    (:func:`rollout_frames`; 1: every frame)."""
+    if not (isinstance(rollout_stride, int) and rollout_stride >= 1):
+        raise ValueError(f"rollout_stride {rollout_stride!r} is not an integer >= 1")
     from electroforge.datasets.frames import read_frames
     from electroforge.line.film import image_properties
     from electroforge.line.materials import LineParameters
@@ -102,11 +107,11 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         if model.task == "direct":
             predicted = {len(truth) - 1: model.calender(dried, cr_pct)}
         else:
-            schedule = list(zip(map(str, series["phase"][1:]), series["strain"][1:]))
+            steps = rollout_frames(series["phase"], rollout_stride)
+            schedule = [(str(series["phase"][t]), float(series["strain"][t])) for t in steps]
             rolled = model.rollout(dried, cr_pct, schedule,
-                                   [film_height(frame) for frame in truth[1:]])
-            predicted = dict(enumerate(rolled))
-            del predicted[0]
+                                   [film_height(truth[t]) for t in steps])
+            predicted = dict(zip(steps, rolled[1:]))
         seconds += time.perf_counter() - start
         predicted_frames += len(predicted)
         one_step = {} if model.task == "direct" else _one_step(model, series)
@@ -150,6 +155,23 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             progress(index + 1, len(dataset))
     return CalenderingValidation(pd.DataFrame(frame_rows), pd.DataFrame(final_rows),
                                  seconds / max(predicted_frames, 1), slices)
+
+
+def rollout_frames(phases, stride: int) -> list[int]:
+    """The frames of a series (``phases``: one per frame, the first the dried structure)
+    that a rollout with ``stride`` predicts: every ``stride``-th, the last loading frame
+    and the final one.
+
+    Example:
+        >>> phases = ["dried"] + ["loading"] * 5 + ["unloading"] * 2
+        >>> rollout_frames(phases, 1), rollout_frames(phases, 2), rollout_frames(phases, 9)
+        ([1, 2, 3, 4, 5, 6, 7], [2, 4, 5, 6, 7], [5, 7])
+    """
+    phases = [str(p) for p in phases]
+    keep = set(range(stride, len(phases), stride)) | {len(phases) - 1}
+    keep |= {t for t, p in enumerate(phases) if p == "loading"
+             and (t + 1 == len(phases) or phases[t + 1] != "loading")}
+    return sorted(keep)
 
 
 def _one_step(model, series) -> dict[int, np.ndarray]:
