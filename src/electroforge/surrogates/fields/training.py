@@ -19,14 +19,16 @@ than the squeeze itself, which a convolution of a few voxels' reach cannot expre
 60-layer film; its score is measured against the affine baseline it starts from.
 
 A ``next`` model rolled out feeds on its own predictions, and its one-step errors then
-compound over the ~20 frames of a roll (the reference scored its network only one step at
+compound over the ~30 frames of a roll (the reference scored its network only one step at
 a time). ``pushforward_from`` applies the pushforward trick (Brandstetter, Worrall and
 Welling, ICLR 2022, Sec. 2.3): from that epoch on, a sample's source frame (from the
 second frame of a series on) is not the DEM's but the model's own prediction of it from
 the DEM's frame before, made without gradient and finished as a rollout finishes it
 (hard labels, the counts kept, the film top pinned;
 :func:`~electroforge.surrogates.fields.calendering.labels_from`); the network thus learns
-to correct the errors it makes, at the cost of one more forward pass per sample.
+to correct the errors it makes, at the cost of one more forward pass per sample. Measured
+on the line's frames (README), it did not improve a 31-frame rollout; fewer, larger rollout
+steps did (:data:`~electroforge.surrogates.fields.calendering.CALENDER_STEPS`).
 
 Every sample is augmented by the symmetries of the line's box, which is periodic in x and
 y: a random periodic shift, flips and the x-y transpose; ``crop`` then cuts a random
