@@ -172,11 +172,9 @@ def _augmented(stacks: list[np.ndarray], rng: np.random.Generator,
     return [np.stack(column) for column in out]
 
 
-def _first_frames(dataset, task: str) -> np.ndarray:
-    """Whether each sample of :func:`samples` has the dried structure as its source (a
-    ``direct`` sample, or the first transition of a ``next`` series)."""
-    if task == "direct":
-        return np.ones(len(dataset), dtype=bool)
+def _first_frames(dataset) -> np.ndarray:
+    """Whether each ``next`` sample of :func:`samples` has the dried structure as its
+    source (the first transition of its series)."""
     return np.concatenate([np.arange(int(n) - 1) == 0 for n in dataset.table["n_frames"]])
 
 
@@ -247,7 +245,7 @@ def train_calendering(frames_dir: str | os.PathLike[str], out: str | os.PathLike
                          value=f"{pushforward_from} (task {task})",
                          allowed="an epoch >= 0 with --task next")
     data = samples(dataset, task)
-    first = _first_frames(dataset, task)
+    first = _first_frames(dataset) if pushforward_from is not None else None
     n_conditions = len(data[0][2])
     config = {"n_phases": len(PHASES), "in_frames": 1, "n_conditions": n_conditions,
               "width": width, "depth": depth}
