@@ -146,6 +146,11 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
                            [film_height(truth[2]), film_height(truth[3])])
     assert rows["r2"].tolist() == pytest.approx([voxel_r2(coarse[1], truth[2]),
                                                  voxel_r2(coarse[2], truth[3])])
+    # its one-step score is made on those frames only, each as the stride-1 run made it
+    strided_one = strided.frames[strided.frames["method"] == "one_step"]
+    assert sorted(strided_one["frame"].unique()) == [2, 3]
+    merged = strided_one.merge(one_step, on=["series", "frame"])
+    assert len(merged) == 2 * 2 and merged["r2_x"].tolist() == pytest.approx(merged["r2_y"].tolist())
     with pytest.raises(ValueError, match="rollout_stride"):
         validate_calendering(model, frames, rollout_stride=0)
     train_calendering(frames, tmp_path / "direct.safetensors", epochs=1)

@@ -114,7 +114,7 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             predicted = dict(zip(steps, rolled[1:]))
         seconds += time.perf_counter() - start
         predicted_frames += len(predicted)
-        one_step = {} if model.task == "direct" else _one_step(model, series)
+        one_step = {} if model.task == "direct" else _one_step(model, series, predicted)
         affine = affine_conserving(dried, film_height(truth[-1]) / film_height(dried))
         for t, labels in predicted.items():
             copy = truth[0] if model.task == "direct" else truth[t - 1]
@@ -174,15 +174,16 @@ def rollout_frames(phases, stride: int) -> list[int]:
     return sorted(keep)
 
 
-def _one_step(model, series) -> dict[int, np.ndarray]:
-    """Each frame of a series predicted by a ``next`` model from the DEM's frame before it
-    (the reference's protocol: no error carried from frame to frame)."""
+def _one_step(model, series, frames) -> dict[int, np.ndarray]:
+    """Each of ``frames`` (indices of a series' frames) predicted by a ``next`` model from
+    the DEM's frame before it (the reference's protocol: no error carried from frame to
+    frame)."""
     from electroforge.surrogates.fields.training import PHASE_CODES
 
     truth, cr = series["labels"], float(series["cr_pct"]) / 100.0
     strain = np.asarray(series["strain"], dtype=float)
     out = {}
-    for t in range(1, len(truth)):
+    for t in frames:
         source = truth[t - 1]
         counts = (int((source == AM).sum()), int((source == CBD).sum()))
         conditions = [cr, PHASE_CODES[str(series["phase"][t])], strain[t]]
