@@ -167,7 +167,11 @@ def test_a_stuck_run_escapes_with_gp_ucb_exploration_weight():
     optimizer = GPHedge([(0.0, 1.0), (0.0, 1.0)], seed=3, escape_patience=4, warp="none")
     X = [[0.3, 0.3], [0.9, 0.1], [0.1, 0.9], [0.8, 0.8], [0.5, 0.6], [0.2, 0.5]]
     optimizer.tell(X, [quadratic(x) for x in X])       # the best told first, then 5 worse
-    assert optimizer.escape_beta() == pytest.approx(2 * math.log(2 * 36 * math.pi**2 / 0.6))
+    for _ in range(4):              # the design is no stuck run: patience counts from here
+        [x] = optimizer.ask()
+        assert "escape" not in optimizer._pending[-1]["decision"]
+        optimizer.tell([x], [quadratic(x) + 5.0])       # 4 decisions, none better
+    assert optimizer.escape_beta() == pytest.approx(2 * math.log(2 * 100 * math.pi**2 / 0.6))
     [x] = optimizer.ask()
     decision = optimizer._pending[-1]["decision"]
     assert decision["escape"] == x and x != decision["candidates"][decision["chosen"]]
@@ -187,6 +191,42 @@ def one_effect_per_input(x):
 def saddle(x):
     """Nothing but the interaction of the first two inputs (and a slope in the third)."""
     return float(8 * (x[0] - 0.5) * (x[1] - 0.5) + 0.1 * x[2])
+
+
+def test_an_additive_fit_that_explained_everything_as_noise_starts_afresh():
+    from electroforge.campaigns.hedge import COLLAPSED_OUTPUTSCALE, fit_gp
+
+    rng = np.random.default_rng(0)
+    X = torch.tensor(rng.random((15, 2)))
+    y = torch.sin(6 * X[:, 0]) + X[:, 1] ** 2            # noiseless, one effect per input
+    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    cold = fit_gp(X, y, bounds, kernel="additive")
+    collapsed = {name: value.detach().tolist() for name, value in cold.named_parameters()}
+    collapsed["covar_module.raw_outputscale"] = -17.0     # output scale ~4e-8: all noise
+    collapsed["likelihood.noise_covar.raw_noise"] = [0.5]
+    stuck = fit_gp(X, y, bounds, kernel="additive", start=collapsed, fit=False)
+    assert float(stuck.covar_module.outputscale.detach()) < COLLAPSED_OUTPUTSCALE
+    warm = fit_gp(X, y, bounds, kernel="additive", start=collapsed)
+    # a warm start alone stays there (measured: 4e-8, noise 0.59); the fresh fit is kept
+    assert float(warm.covar_module.outputscale.detach()) > 1.0
+    assert float(warm.likelihood.noise.detach()) < 0.01
+    with torch.no_grad():
+        mean = warm.posterior(X).mean.squeeze(-1)
+    assert torch.allclose(-mean, y, atol=0.05)            # the GP models -y
+
+
+def test_a_singular_posterior_covariance_still_gives_a_thompson_draw():
+    from electroforge.campaigns.hedge import _covariance_factor
+
+    x = torch.linspace(0.0, 1.0, 300, dtype=torch.float64)
+    close = torch.exp(-0.5 * (x[:, None] - x[None, :]) ** 2 / 0.5**2)  # singular in float64
+    assert int(torch.linalg.cholesky_ex(close)[1]) > 0
+    factor = _covariance_factor(close)
+    assert torch.allclose(factor @ factor.T, close, atol=1e-6)
+    spd = close[:5, :5] + torch.eye(5, dtype=torch.float64)
+    assert torch.equal(_covariance_factor(spd), torch.linalg.cholesky(spd))  # as before
+    broken = -torch.eye(3, dtype=torch.float64)                 # nothing to factor
+    assert torch.equal(_covariance_factor(broken), torch.zeros(3, 3, dtype=torch.float64))
 
 
 def test_leave_one_out_density_is_each_value_predicted_from_the_others():
