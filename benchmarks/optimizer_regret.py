@@ -27,7 +27,13 @@ Runs are cached per (problem, method, seed) under ``--cache`` (default
 ``benchmarks/results/optimizer-regret``, kept in the repository: a run is a few hundred
 bytes of JSON and some take minutes; ours keyed by the hash of its code, docstrings and
 comments left out, peers by their library versions), so a run can be resumed, extended
-or reprinted, and seeds run in ``--workers`` processes (each single-threaded).
+or reprinted, and seeds run in ``--workers`` processes (each single-threaded). Each run
+records its ``environment`` (numpy, scipy, torch, gpytorch and botorch versions, the
+processor, OPENBLAS_CORETYPE): a seed's path hangs on floating-point results, so the same
+code and seed may take another path on another machine (measured: Styblinski-Tang seed 1
+of ``ours-auto`` ended at regret 14.8 on one machine and 1.3 on the next, with the same
+code, torch, botorch and gpytorch). What carries over is the statistics over seeds, not
+each seed.
 
 Run: .venv/bin/python benchmarks/optimizer_regret.py [--seeds 20] [--workers 2]
      [--problems branin ...] [--methods ours skopt qlogei qlognei sobol] [--cached]
@@ -268,7 +274,30 @@ def one_run(problem: str, method: str, seed: int) -> dict:
     with single_threaded():
         x = METHODS[method](noisy, bounds, n_calls, seed)
     return {"x": list(map(float, x)), "regret": func(x) - minimum,
-            "seconds": time.perf_counter() - start}
+            "seconds": time.perf_counter() - start, "environment": environment()}
+
+
+def environment() -> dict[str, str]:
+    """Where a run was made: a seed's trajectory depends on the floating-point results of
+    BLAS and LAPACK, so the same code and seed can take another path on another processor
+    or library build (the statistics over seeds, not the seeds, are what carry over)."""
+    import importlib.metadata as metadata
+    import platform
+
+    versions = {name: metadata.version(name)
+                for name in ("numpy", "scipy", "torch", "gpytorch", "botorch")}
+    return {**versions, "processor": _processor() or platform.machine(),
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}
+
+
+def _processor() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
 
 def _cached_run(args: tuple) -> dict:
