@@ -49,8 +49,8 @@ Real evaluations are noisy and their outcomes may span orders of magnitude (issu
   refreshes), so ``auto`` is not the default. Remade on the next machine (every seed's
   path differs; the README's table): Styblinski-Tang 28.3 -> 2.03, ahead of every peer,
   but Rosenbrock 85 -> 173, Hartmann-6 at 1 % noise 0.016 -> 0.030 and Branin at 5 %
-  noise 1.48 -> 3.09 in median, each paired interval above 0. The additive kernel has an output scale
-  (the product kernel, BoTorch's, has none), and its fit can explain every value as
+  noise 1.48 -> 3.09 in median, each paired interval above 0. The additive kernel has an
+  output scale (the product kernel, BoTorch's, has none), and its fit can explain every value as
   noise (output scale ~1e-8); warm-started from there it never leaves, since the scale's
   gradient vanishes. So an additive fit whose output scale ends below
   ``COLLAPSED_OUTPUTSCALE`` is made again from the defaults, and the better penalized

@@ -150,7 +150,8 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     strided_one = strided.frames[strided.frames["method"] == "one_step"]
     assert sorted(strided_one["frame"].unique()) == [2, 3]
     merged = strided_one.merge(one_step, on=["series", "frame"])
-    assert len(merged) == 2 * 2 and merged["r2_x"].tolist() == pytest.approx(merged["r2_y"].tolist())
+    assert len(merged) == 2 * 2
+    assert merged["r2_x"].tolist() == pytest.approx(merged["r2_y"].tolist())
     with pytest.raises(ValueError, match="rollout_stride"):
         validate_calendering(model, frames, rollout_stride=0)
     train_calendering(frames, tmp_path / "direct.safetensors", epochs=1)
