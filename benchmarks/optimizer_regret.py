@@ -29,7 +29,8 @@ bytes of JSON and some take minutes; ours keyed by the hash of its code, docstri
 comments left out, peers by their library versions), so a run can be resumed, extended
 or reprinted, and seeds run in ``--workers`` processes (each single-threaded). Each run
 records its ``environment`` (numpy, scipy, torch, gpytorch and botorch versions, the
-processor, OPENBLAS_CORETYPE): a seed's path hangs on floating-point results, so the same
+processor, and the BLAS libraries loaded with the kernel each runs, as threadpoolctl reports
+them): a seed's path hangs on floating-point results, so the same
 code and seed may take another path on another machine (measured: Styblinski-Tang seed 1
 of ``ours-auto`` ended at regret 14.8 on one machine and 1.3 on the next, with the same
 code, torch, botorch and gpytorch). What carries over is the statistics over seeds, not
@@ -284,10 +285,13 @@ def environment() -> dict[str, str]:
     import importlib.metadata as metadata
     import platform
 
+    from threadpoolctl import threadpool_info
+
     versions = {name: metadata.version(name)
                 for name in ("numpy", "scipy", "torch", "gpytorch", "botorch")}
-    return {**versions, "processor": _processor() or platform.machine(),
-            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}
+    blas = ", ".join(f"{pool.get('internal_api')} {pool.get('version')} "
+                     f"{pool.get('architecture') or ''}".strip() for pool in threadpool_info())
+    return {**versions, "processor": _processor() or platform.machine(), "blas": blas}
 
 
 def _processor() -> str:

@@ -799,24 +799,19 @@ class GPHedge:
         sum_i log p(y_i | y_-i) (Rasmussen & Williams 2006, Eqs. 5.10-5.12), which compares
         kernels whose priors differ (the additive and product kernels) on prediction alone.
         """
-        from gpytorch.mlls import ExactMarginalLogLikelihood
-
         y = np.array(self.y)
         model = fit_gp(torch.tensor(self.X, dtype=torch.float64),
                        torch.tensor(warp.forward(y)), self._bounds(),
                        start=self._start(kernel), kernel=kernel)
         n = len(y)
-        model.train()
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if criterion == "loo":
+        if criterion == "loo":
+            model.train()
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 value = _loo_log_density(model)
-            else:
-                inputs = model.train_inputs
-                mll = ExactMarginalLogLikelihood(model.likelihood, model)
-                value = float(mll(model(*inputs), model.train_targets,
-                                  *(model.transform_inputs(X=x) for x in inputs))) * n
-        model.eval()
+            model.eval()
+        else:
+            value = _penalized_mll(model) * n
         return (value - n * float(torch.log(model.outcome_transform.stdvs).sum())
                 + warp.log_jacobian(y))
 
@@ -1025,10 +1020,9 @@ def fit_gp(X: torch.Tensor, y: torch.Tensor, bounds: torch.Tensor, *,
         # relative change of 1e-7 instead of scipy's 2e-9 halves the L-BFGS steps and moves
         # the optimum's value by ~1e-5 (measured at 300 observations).
         options = {"optimizer_kwargs": {"options": {"ftol": 1e-7}}} if start else {}
-        mll = ExactMarginalLogLikelihood(model.likelihood, model)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit_gpytorch_mll(mll, **options)
+            fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model), **options)
         if (kernel == "additive" and start is not None
                 and float(model.covar_module.outputscale.detach()) < COLLAPSED_OUTPUTSCALE):
             # every value explained as noise: a warm start never leaves that optimum (the
