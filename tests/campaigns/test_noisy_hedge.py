@@ -194,7 +194,7 @@ def saddle(x):
 
 
 def test_an_additive_fit_that_explained_everything_as_noise_starts_afresh():
-    from electroforge.campaigns.hedge import fit_gp
+    from electroforge.campaigns.hedge import COLLAPSED_OUTPUTSCALE, fit_gp
 
     rng = np.random.default_rng(0)
     X = torch.tensor(rng.random((15, 2)))
@@ -205,7 +205,7 @@ def test_an_additive_fit_that_explained_everything_as_noise_starts_afresh():
     collapsed["covar_module.raw_outputscale"] = -17.0     # output scale ~4e-8: all noise
     collapsed["likelihood.noise_covar.raw_noise"] = [0.5]
     stuck = fit_gp(X, y, bounds, kernel="additive", start=collapsed, fit=False)
-    assert float(stuck.covar_module.outputscale.detach()) < 1e-3
+    assert float(stuck.covar_module.outputscale.detach()) < COLLAPSED_OUTPUTSCALE
     warm = fit_gp(X, y, bounds, kernel="additive", start=collapsed)
     # a warm start alone stays there (measured: 4e-8, noise 0.59); the fresh fit is kept
     assert float(warm.covar_module.outputscale.detach()) > 1.0
@@ -213,6 +213,31 @@ def test_an_additive_fit_that_explained_everything_as_noise_starts_afresh():
     with torch.no_grad():
         mean = warm.posterior(X).mean.squeeze(-1)
     assert torch.allclose(-mean, y, atol=0.05)            # the GP models -y
+
+
+def test_an_additive_fit_with_an_input_made_flat_is_made_afresh_when_due():
+    from electroforge.campaigns.hedge import _penalized_mll, fit_gp, fresh_fit_due
+
+    rng = np.random.default_rng(0)
+    X = torch.tensor(rng.random((20, 2)))
+    y = torch.sin(6 * X[:, 0]) + X[:, 1] ** 2
+    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    cold = fit_gp(X, y, bounds, kernel="additive")
+    flat = {name: value.detach().tolist() for name, value in cold.named_parameters()}
+    flat["covar_module.base_kernel.kernels.0.raw_lengthscale"] = [[100.0]]  # x0: no effect
+    flat["covar_module.base_kernel.kernels.1.raw_lengthscale"] = [[-6.0]]   # x1: all wiggle
+    warm = fit_gp(X, y, bounds, kernel="additive", start=flat)
+    lengthscale = float(warm.covar_module.base_kernel.kernels[0].lengthscale.detach())
+    assert lengthscale > 50          # a warm start keeps the first input's effect flat
+    fresh = fit_gp(X, y, bounds, kernel="additive", start=flat, fresh=True)
+    assert float(fresh.covar_module.base_kernel.kernels[0].lengthscale.detach()) < 1
+    assert _penalized_mll(fresh) == pytest.approx(_penalized_mll(cold))  # measured: +2.9
+    assert _penalized_mll(fresh) > _penalized_mll(warm) + 1
+    # due at every count up to 100, then once each time the count passes a power of 1.1
+    due = [n for n in range(1, 301) if fresh_fit_due(n)]
+    assert due[:100] == list(range(1, 101))
+    assert due[100:] == [107, 118, 130, 143, 157, 172, 190, 208, 229, 252, 277]
+    assert all(n > 1.1 ** math.floor(math.log(n) / math.log(1.1)) >= n - 1 for n in due[100:])
 
 
 def styblinski_tang(x):
