@@ -248,8 +248,8 @@ def styblinski_tang(x):
 def test_an_additive_posterior_mean_is_minimized_one_input_at_a_time():
     from scipy.stats import qmc
 
-    # two wells per input, the deeper at -2.9035 (Styblinski-Tang); every recipe told
-    # has its inputs in the shallower well at +2.7468 or far from both
+    # two wells per input, the deeper at -2.9035, the shallower at +2.7468
+    # (Styblinski-Tang); no recipe told has both inputs on the deeper side (below -1.5)
     cube = -5 + 10 * qmc.Sobol(2, scramble=True, seed=1).random(48)
     cube = cube[(cube > -1.5).any(axis=1)]
     optimizer = GPHedge([(-5.0, 5.0)] * 2, seed=0, kernel="additive", warp="none")

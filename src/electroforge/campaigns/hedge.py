@@ -1082,9 +1082,9 @@ def fit_gp(X: torch.Tensor, y: torch.Tensor, bounds: torch.Tensor, *,
             # value explained as noise, where the output scale's gradient vanishes), and a
             # warm start stays in the one it is in: so the fit starts afresh too, and the
             # better penalized marginal likelihood is kept (module doc)
-            fresh = fit_gp(X, y, bounds, yvar=yvar, kernel=kernel)
-            if _penalized_mll(fresh) > _penalized_mll(model):
-                return fresh
+            cold = fit_gp(X, y, bounds, yvar=yvar, kernel=kernel)
+            if _penalized_mll(cold) > _penalized_mll(model):
+                return cold
     model.eval()
     return model
 
