@@ -256,7 +256,7 @@ def test_an_additive_posterior_mean_is_minimized_one_input_at_a_time():
     optimizer.tell(cube.tolist(), [styblinski_tang(x) for x in cube])
     fit = optimizer._fit()
     assert fit.additive
-    minimizer = fit.separable_minimizer(optimizer._bounds())
+    minimizer = fit.separable_minimizer
     # the same point as a brute-force search of the posterior mean on the 2-D grid
     axis = torch.linspace(-5.0, 5.0, 257, dtype=torch.float64)
     grid = torch.cartesian_prod(axis, axis)

@@ -132,7 +132,8 @@ import math
 import numbers
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
@@ -787,7 +788,8 @@ class GPHedge:
         else:
             obs_var = yvar * np.array([len(g) for g in groups])
         unique = torch.tensor([self.X[g[0]] for g in groups], dtype=torch.float64)
-        return _Fit(model, warp, groups, unique, obs_var, float(z.std()), kernel == "additive")
+        return _Fit(model, warp, groups, unique, obs_var, float(z.std()), self._bounds(),
+                    kernel == "additive")
 
     def _chosen_warp(self) -> OutcomeWarp:
         """The warp in use, fitted to the values told; chosen again (``auto``: by the
@@ -837,14 +839,7 @@ class GPHedge:
                        start=self._start(kernel), kernel=kernel,
                        fresh=fresh_fit_due(len(y)))
         n = len(y)
-        if criterion == "loo":
-            model.train()
-            with torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = _loo_log_density(model)
-            model.eval()
-        else:
-            value = _penalized_mll(model) * n
+        value = _loo_log_density(model) if criterion == "loo" else _penalized_mll(model) * n
         return (value - n * float(torch.log(model.outcome_transform.stdvs).sum())
                 + warp.log_jacobian(y))
 
@@ -989,7 +984,7 @@ class GPHedge:
                                               num_restarts=self.num_restarts,
                                               raw_samples=self.raw_samples,
                                               options={"sample_around_best": True})
-        return torch.cat([starts, fit.separable_minimizer(self._bounds()).view(1, 1, -1)])
+        return torch.cat([starts, fit.separable_minimizer.view(1, 1, -1)])
 
     def _feasible_starts(self, acquisition) -> torch.Tensor | None:
         """Restart points for the acquisition optimizer under linear constraints: the raw
@@ -1124,19 +1119,29 @@ def _covariance_factor(covariance: torch.Tensor) -> torch.Tensor:
         return torch.diag(variance.sqrt())
 
 
+@contextmanager
+def _scoring(model):
+    """A GP in train mode (its outputs the prior on the training data, which the scores
+    below are of), without gradients or gpytorch's warnings; its mode restored after."""
+    training = model.training
+    model.train()
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        model.train(training)
+
+
 def _penalized_mll(model) -> float:
     """The marginal log-likelihood of a model's training data, with its hyperparameters'
     log-priors (what the fit maximized)."""
     from gpytorch.mlls import ExactMarginalLogLikelihood
 
-    model.train()
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _scoring(model):
         inputs = model.train_inputs
-        value = float(ExactMarginalLogLikelihood(model.likelihood, model)(
+        return float(ExactMarginalLogLikelihood(model.likelihood, model)(
             model(*inputs), model.train_targets, *(model.transform_inputs(X=x) for x in inputs)))
-    model.eval()
-    return value
 
 
 @dataclass
@@ -1149,8 +1154,8 @@ class _Fit:
     unique: torch.Tensor              # one row per recipe
     obs_var: np.ndarray               # one new value's noise variance per recipe (warped)
     spread: float                     # standard deviation of the warped values
+    bounds: torch.Tensor              # the box, 2 x d
     additive: bool = False            # the kernel is a sum of one-dimensional kernels
-    _separable: dict = field(default_factory=dict, repr=False)   # separable_minimizer's
 
     def posterior_t(self, points: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and standard deviation of the warped objective ``T(f)``."""
@@ -1160,28 +1165,24 @@ class _Fit:
         return (-posterior.mean.squeeze(-1).numpy(),
                 posterior.variance.squeeze(-1).clamp_min(0).sqrt().numpy())
 
-    def separable_minimizer(self, bounds: torch.Tensor, n_grid: int = SEPARABLE_GRID
-                            ) -> torch.Tensor:
+    @cached_property
+    def separable_minimizer(self) -> torch.Tensor:
         """The minimizer of an additive GP's posterior mean over the box, one input at a
         time: the mean is a constant plus one function of each input, so each input's
         profile through any point (here the best evaluated recipe) is minimized on a grid of
-        ``n_grid`` points of its range."""
-        key = (tuple(bounds.flatten().tolist()), n_grid)
-        if key not in self._separable:                # once a fit: every acquisition asks
-            centre = self.unique[int(np.argmin(self.unique_posterior[0]))]
-            low, high = bounds
-            d = len(centre)
-            grid = torch.linspace(0, 1, n_grid, dtype=torch.float64)
-            points = centre.repeat(d * n_grid, 1)
-            for i in range(d):
-                points[i * n_grid:(i + 1) * n_grid, i] = low[i] + grid * (high[i] - low[i])
-            with torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                mean = self.model.posterior(points).mean.squeeze(-1)   # of -T: maximized
-            best = mean.reshape(d, n_grid).argmax(dim=1)
-            self._separable[key] = torch.stack([points[i * n_grid + int(best[i]), i]
-                                                for i in range(d)])
-        return self._separable[key].clone()
+        ``SEPARABLE_GRID`` points of its range (once a fit: every acquisition asks)."""
+        centre = self.unique[int(np.argmin(self.unique_posterior[0]))]
+        low, high = self.bounds
+        d, n_grid = len(centre), SEPARABLE_GRID
+        grid = torch.linspace(0, 1, n_grid, dtype=torch.float64)
+        points = centre.repeat(d * n_grid, 1)
+        for i in range(d):
+            points[i * n_grid:(i + 1) * n_grid, i] = low[i] + grid * (high[i] - low[i])
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mean = self.model.posterior(points).mean.squeeze(-1)   # of -T: maximized
+        best = mean.reshape(d, n_grid).argmax(dim=1)
+        return torch.stack([points[i * n_grid + int(best[i]), i] for i in range(d)])
 
     @cached_property
     def unique_posterior(self) -> tuple[np.ndarray, np.ndarray]:
@@ -1196,16 +1197,17 @@ class _Fit:
 
 
 def _loo_log_density(model) -> float:
-    """sum_i log p(y_i | y_-i) of an exact GP in train mode, on its standardized targets
+    """sum_i log p(y_i | y_-i) of an exact GP, on its standardized targets
     (Rasmussen & Williams 2006, Eqs. 5.10-5.12): gpytorch's ``LeaveOneOutPseudoLikelihood``
     (a mean over the targets, with the hyperparameters' log-priors added) times ``n``, less
     those log-priors, so that kernels whose priors differ compare on prediction alone."""
     from gpytorch.mlls import LeaveOneOutPseudoLikelihood
 
     loo = LeaveOneOutPseudoLikelihood(model.likelihood, model)
-    value = float(loo(model(*model.train_inputs), model.train_targets))
-    log_priors = sum(float(prior.log_prob(closure(module)).sum())
-                     for _, module, prior, closure, _ in model.named_priors())
+    with _scoring(model):
+        value = float(loo(model(*model.train_inputs), model.train_targets))
+        log_priors = sum(float(prior.log_prob(closure(module)).sum())
+                         for _, module, prior, closure, _ in model.named_priors())
     return value * model.train_targets.shape[-1] - log_priors
 
 

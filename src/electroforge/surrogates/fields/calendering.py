@@ -104,8 +104,9 @@ class CalenderingModel:
         AM 2, void 3 above the film) calendered at ``cr_pct``, at this model's voxel size.
         A ``next`` model rolls out through a linear loading to the gap in
         :data:`CALENDER_STEPS` steps; a ``direct`` one maps in one step. The gap is the
-        roll's, or the film at the line's porosity floor where that is thicker (:func:`~electroforge.surrogates.fields.training.gap_ratio`;
-        ``porosity_floor`` default: the training line's). A ``next`` model given the roll's
+        roll's, or the film at the line's porosity floor where that is thicker
+        (:func:`~electroforge.surrogates.fields.training.gap_ratio`; ``porosity_floor``
+        default: the training line's). A ``next`` model given the roll's
         schedule alone ends its unloading at the gap: it was trained on the DEM's film-top
         strains, spring-back included, so its own spring-back is not predicted; use a
         ``direct`` model for the final structure."""
