@@ -32,14 +32,15 @@ records its ``environment`` (numpy, scipy, torch, gpytorch and botorch versions,
 processor, and the BLAS libraries loaded with the kernel each runs, as threadpoolctl reports
 them): a seed's path hangs on floating-point results, so the same
 code and seed may take another path on another machine (measured: Styblinski-Tang seed 1
-of ``ours-auto`` ended at regret 14.8 on one machine and 1.3 on the next, with the same
+of ``kernel="auto"`` ended at regret 14.8 on one machine and 1.3 on the next, with the same
 code, torch, botorch and gpytorch). What carries over is the statistics over seeds, not
 each seed.
 
 Run: .venv/bin/python benchmarks/optimizer_regret.py [--seeds 20] [--workers 2]
      [--problems branin ...] [--methods ours skopt qlogei qlognei sobol] [--cached]
 (``--cached``: run nothing, judge on the seeds every method has in the cache;
-``--methods ours ours-3 ...`` adds ours without NEI, the portfolio before NEI joined it)
+``--methods ours ours-3 ours-product ...`` adds ours without NEI, the portfolio before NEI
+joined it, and ours with the product kernel throughout, the default before issue 17)
 (scikit-optimize: ``pip install "scikit-optimize==0.10.*"``, or the ``bench`` extra).
 """
 
@@ -144,12 +145,12 @@ def run_ours_3(func, bounds, n_calls, seed):
                              acquisitions=("LCB", "EI", "PI")).x
 
 
-def run_ours_auto(func, bounds, n_calls, seed):
-    """Ours with the GP's kernel chosen with the warp (product or additive, by
-    leave-one-out prediction)."""
+def run_ours_product(func, bounds, n_calls, seed):
+    """Ours with BoTorch's product kernel throughout, the default before issue 17's kernel
+    choice (``kernel="auto"``) became it."""
     from electroforge.campaigns import gp_hedge_minimize
 
-    return gp_hedge_minimize(func, bounds, n_calls=n_calls, seed=seed, kernel="auto").x
+    return gp_hedge_minimize(func, bounds, n_calls=n_calls, seed=seed, kernel="product").x
 
 
 def run_skopt(func, bounds, n_calls, seed):
@@ -216,17 +217,17 @@ def run_sobol(func, bounds, n_calls, seed):
     return points[int(np.argmin([func(x) for x in points]))].tolist()
 
 
-METHODS = {"ours": run_ours, "ours-3": run_ours_3, "ours-auto": run_ours_auto,
+METHODS = {"ours": run_ours, "ours-3": run_ours_3, "ours-product": run_ours_product,
            "skopt": run_skopt,
            "qlogei": run_qlogei, "qlognei": run_qlognei, "sobol": run_sobol}
 LABELS = {"ours": "ours (GP-Hedge)", "ours-3": "ours, no NEI member",
-          "ours-auto": "ours, kernel chosen",
+          "ours-product": "ours, product kernel",
           "skopt": "scikit-optimize gp_hedge",
           "qlogei": "BoTorch qLogEI", "qlognei": "BoTorch qLogNEI", "sobol": "Sobol' random"}
 
 
 #: Variants of ours, run and judged only when named in --methods.
-VARIANTS = ("ours-3", "ours-auto")
+VARIANTS = ("ours-3", "ours-product")
 
 
 def code_only(source: str) -> str:
@@ -396,7 +397,8 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+",
                         default=[m for m in METHODS if m not in VARIANTS],
                         choices=list(METHODS), help="ours-3 (ours without NEI in the "
-                        "portfolio) and ours-auto (the GP's kernel chosen) only when named")
+                        "portfolio) and ours-product (BoTorch's product kernel throughout, "
+                        "the default before the kernel choice) only when named")
     parser.add_argument("--cache", type=Path, default=RESULTS)
     parser.add_argument("--no-timing", action="store_true", help="skip the per-iteration CPU time")
     parser.add_argument("--cached", action="store_true",

@@ -61,9 +61,10 @@ def test_last_call_minimizes_the_posterior_mean(run):
     bounds = torch.tensor([[0.0, -1.0], [1.0, 1.0]], dtype=torch.float64)
     X = torch.tensor(run.x_iters[:-1], dtype=torch.float64)
     y = torch.tensor(run.func_vals[:-1], dtype=torch.float64)
-    # in the warp the run modelled the values in
+    # in the warp and with the kernel the run modelled the values with
     warp = warp_from_dict(run.optimizer._warp).fitted(y.numpy())
-    model = fit_gp(X, torch.tensor(warp.forward(y.numpy())), bounds, start=None, fit=True)
+    model = fit_gp(X, torch.tensor(warp.forward(y.numpy())), bounds, start=None, fit=True,
+                   kernel=run.optimizer._warp["kernel"])
     mean = PosteriorMean(model)      # the GP models -y: the highest mean is the lowest y
     last = torch.tensor([run.x_iters[-1]], dtype=torch.float64)
     found, _ = optimize_acqf(mean, bounds=bounds, q=1, num_restarts=8, raw_samples=256)

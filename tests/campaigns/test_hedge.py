@@ -33,7 +33,7 @@ def test_a_batch_spreads_out_around_pending_points():
 
 
 def test_greedy_ask_ends_a_batch_at_the_posterior_mean_minimum():
-    optimizer = GPHedge(BOUNDS, n_initial=6, seed=4)
+    optimizer = GPHedge(BOUNDS, n_initial=6, seed=4, kernel="product")
     advance(optimizer, 9)
     gains = optimizer.gains.copy()
     batch = optimizer.ask(2, greedy=True)

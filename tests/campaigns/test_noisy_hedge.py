@@ -343,14 +343,28 @@ def test_the_kernel_is_chosen_with_the_warp_by_leave_one_out():
         other = "product" if warp["kernel"] == "additive" else "additive"
         assert errors[warp["kernel"]] < 0.5 * errors[other], errors
     assert chosen == {"one_effect_per_input": "additive", "saddle": "product"}
-    # the default stays BoTorch's product kernel, with no evidence to compute
-    optimizer = GPHedge([(0.0, 1.0)] * 3, seed=0, warp="none")
+    # the choice is the default; BoTorch's product kernel set, there is nothing to compute
+    assert GPHedge([(0.0, 1.0)] * 3, seed=0).settings.kernel == "auto"
+    optimizer = GPHedge([(0.0, 1.0)] * 3, seed=0, warp="none", kernel="product")
     optimizer.tell(cube.tolist(), [saddle(x) for x in cube])
     optimizer.ask()
     assert optimizer.state()["warp"]["kernel"] == "product"
     assert optimizer.state()["warp"]["evidence"] is None
     # the warp alone is still chosen by the evidence (one kernel, one set of priors)
-    optimizer = GPHedge([(0.0, 1.0)] * 3, seed=0)
+    optimizer = GPHedge([(0.0, 1.0)] * 3, seed=0, kernel="product")
     optimizer.tell(cube.tolist(), [saddle(x) for x in cube])
     optimizer.ask()
     assert optimizer.state()["warp"]["criterion"] == "evidence"
+
+
+def test_a_state_saved_before_the_kernel_setting_resumes_with_the_product_kernel():
+    optimizer = GPHedge([(0.0, 1.0), (-1.0, 1.0)], seed=3, n_initial=4, kernel="product")
+    optimizer.tell(optimizer.ask(4), [1.0, 2.0, 0.5, 3.0])
+    optimizer.ask()
+    state = json.loads(json.dumps(optimizer.state()))
+    for record in (state["settings"], state["warp"], state["hyperparameters"]):
+        del record["kernel"]          # as written before the setting existed
+    del state["warp"]["kernel_setting"]
+    resumed = GPHedge.from_state(state)
+    assert resumed.settings.kernel == "product"
+    assert resumed.ask(1) == optimizer.ask(1)

@@ -71,7 +71,9 @@ def test_an_outcome_warp_is_set_on_request_and_recorded(cli, tmp_path, model_fil
     assert result.code == 0, result.err
     record = json.loads((tmp_path / "log" / "result.json").read_text())
     assert record["warp"]["setting"] == "log" and record["warp"]["kind"] == "log"
-    assert record["warp"]["evidence"] is None          # set, not chosen
+    # the warp set, not chosen: only the kernel is (the default, auto)
+    warps = {key.split(",")[0] for key in record["warp"]["evidence"]}
+    assert len(warps) == 1 and warps.pop().startswith("log")
     assert record["recipe"]["am_wt_pct"] == pytest.approx(91.0, abs=2.0)
 
 

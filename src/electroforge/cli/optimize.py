@@ -42,10 +42,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--warp", choices=WARPS, default="auto",
                         help="outcome warp of the GP (auto: none, log or Box-Cox, chosen by "
                         "the evidence and recorded in result.json; rank: the values' ranks)")
-    parser.add_argument("--kernel", choices=KERNELS, default="product",
-                        help="the GP's covariance: product (default), additive (one effect "
-                        "per input) or auto (chosen with the warp by the leave-one-out "
-                        "predictive density)")
+    parser.add_argument("--kernel", choices=KERNELS, default="auto",
+                        help="the GP's covariance: auto (default: product or additive, "
+                        "chosen with the warp by the leave-one-out predictive density), "
+                        "product (one RBF over every input) or additive (one effect per "
+                        "input)")
     parser.add_argument("--verify", type=int, default=0, metavar="N",
                         help="make the optimum again on the virtual line with N particle seeds "
                         "(N >= 1; default 0: no verification) and print it beside the "
