@@ -8,6 +8,7 @@ from electroforge.campaigns.campaign import Campaign
 from electroforge.campaigns.definition import CampaignDefinition
 from electroforge.campaigns.report import SECTIONS, write_report
 from electroforge.campaigns.store import Store
+from electroforge.campaigns.warping import warp_from_dict
 from electroforge.errors import InputError
 from electroforge.surrogates.validation import SurrogateValidation, save_validation
 
@@ -42,6 +43,11 @@ def test_every_section_is_in_the_html_and_the_markdown(tmp_path, model_file):
     assert f"{best['cost']:.4g}" in page and "measured, mean of 3 seeds" in page
     markdown = md_path.read_text()
     assert "| cost | " in markdown
+    # the GP the optimizer decided with, as its state records it
+    warp = campaign.optimizer().state()["warp"]
+    assert warp["criterion"] == "loo" and warp["kernel"] in ("product", "additive")
+    assert (f"| GP of the optimizer | warp {warp_from_dict(warp).label}, {warp['kernel']} kernel "
+            f"(chosen by leave-one-out prediction, on {warp['n']} values) |") in markdown
     assert markdown.count("\n## ") == len(SECTIONS)
     for figure in ("radar", "convergence", "partial_dependence", "sensitivity"):
         assert f"({figure}.png)" in markdown and (md_path.parent / f"{figure}.png").is_file()

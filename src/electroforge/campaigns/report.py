@@ -107,6 +107,7 @@ def write_report(campaign, out: str | os.PathLike[str] | None = None, *,
             validation = load_validation(campaign.definition.model)
         cost_sd = _cost_uncertainty(gp, optimum)
         context = _context(campaign, best, measurements, validation, sensitivity, cost_sd)
+        context["provenance"].append(("GP of the optimizer", optimizer_model_note(optimizer)))
         atomic_write_text(folder / "report.html", _html(context, figures))
         atomic_write_text(folder / "report.md", _markdown(context, figures))
     html_path, md_path = final / "report.html", final / "report.md"
@@ -165,6 +166,20 @@ def _campaign_gp(optimizer):
         return fit_gp(torch.tensor(optimizer.X, dtype=torch.float64),
                       torch.tensor(optimizer.y, dtype=torch.float64),
                       torch.tensor(optimizer.box, dtype=torch.float64))
+
+
+def optimizer_model_note(optimizer) -> str:
+    """The GP the optimizer decided with, as last chosen: its outcome warp and kernel, what
+    chose them and on how many values (``kernel = "auto"`` may choose the additive one)."""
+    from electroforge.campaigns.warping import warp_from_dict
+
+    chosen = optimizer.state()["warp"]
+    if not chosen:
+        return "none fitted"
+    how = {"evidence": "the warp chosen by the evidence",
+           "loo": "chosen by leave-one-out prediction"}.get(chosen.get("criterion"), "as set")
+    return (f"warp {warp_from_dict(chosen).label}, {chosen.get('kernel', 'product')} kernel "
+            f"({how}, on {chosen['n']} values)")
 
 
 def _cost_uncertainty(gp, optimum) -> float | None:
