@@ -614,7 +614,7 @@ class GPHedge:
             raise InputError("a GP-Hedge state from a newer electroforge", field="version",
                              value=state.get("version"), allowed="1 or 2")
         settings = dict(state["settings"])
-        settings.setdefault("kernel", "product")   # what states from before the setting ran
+        settings.setdefault("kernel", "product")   # a state from before the kernel setting
         opt = cls(settings.pop("bounds"), seed=settings.pop("seed"),
                   linear_constraints=settings.pop("linear_constraints", ()),
                   settings=HedgeSettings.from_dict(settings, prefix="settings"))
@@ -627,8 +627,8 @@ class GPHedge:
         opt._pending = [dict(p) for p in state["pending"]]
         opt._n_sobol = int(state["n_sobol"])
         opt._n_decisions = int(state["n_decisions"])
-        opt._hyper = state.get("hyperparameters")
-        opt._warp = state.get("warp")
+        opt._hyper = _product_if_unset(state.get("hyperparameters"), "kernel")
+        opt._warp = _product_if_unset(state.get("warp"), "kernel", "kernel_setting")
         opt._last_escape = int(state.get("last_escape", 0))
         opt._n_escapes = int(state.get("n_escapes", 0))
         return opt
@@ -777,11 +777,10 @@ class GPHedge:
         mode = noise_mode(self.settings.noise, groups, self.variances)
         X_t, z_t, yvar = training_targets(self.X, z, warp.derivative(y), self.variances,
                                           groups, mode)
-        kernel = self._warp.get("kernel", "product")
+        kernel = self._warp["kernel"]
         signature = {"n": len(self.y), "mode": mode, "warp": warp.to_dict(), "kernel": kernel}
-        reuse = self._hyper is not None and all(   # states before the kernel: product
-            self._hyper.get(k, "product" if k == "kernel" else None) == v
-            for k, v in signature.items())
+        reuse = self._hyper is not None and all(self._hyper.get(k) == v
+                                                for k, v in signature.items())
         model = fit_gp(torch.tensor(X_t), torch.tensor(z_t), self._bounds(),
                        start=self._start(kernel), fit=not reuse,
                        yvar=None if yvar is None else torch.tensor(yvar), kernel=kernel,
@@ -803,7 +802,7 @@ class GPHedge:
         evidence of each candidate) once the values have grown by ``WARP_REFRESH``."""
         n, setting, kernels = len(self.y), self.settings.warp, self.settings.kernel
         if (self._warp is None or self._warp["setting"] != setting
-                or self._warp.get("kernel_setting", "product") != kernels
+                or self._warp["kernel_setting"] != kernels
                 or (n > self._warp["n"] and n >= WARP_REFRESH * self._warp["n"])):
             evidence = {}
             if np.ptp(self.y) == 0 or len(self.y) < 3:
@@ -852,7 +851,7 @@ class GPHedge:
 
     def _start(self, kernel: str) -> dict[str, list] | None:
         """The last fitted hyperparameters, to start from where they are of ``kernel``."""
-        if self._hyper is not None and self._hyper.get("kernel", "product") == kernel:
+        if self._hyper is not None and self._hyper["kernel"] == kernel:
             return self._hyper["parameters"]
         return None
 
@@ -1099,6 +1098,14 @@ def fresh_fit_due(n: int) -> bool:
     step = math.log(FRESH_GROWTH)
     return n <= FRESH_ALWAYS or math.floor(math.log(n) / step) > math.floor(
         math.log(n - 1) / step)
+
+
+def _product_if_unset(record: dict[str, Any] | None, *keys: str) -> dict[str, Any] | None:
+    """A state's record (warp or hyperparameters) with ``keys`` set to ``product`` where it
+    has none: a state from before the kernel setting ran BoTorch's product kernel."""
+    if record is None:
+        return None
+    return {**record, **{key: "product" for key in keys if key not in record}}
 
 
 def _covariance_factor(covariance: torch.Tensor) -> torch.Tensor:

@@ -178,7 +178,7 @@ def optimizer_model_note(optimizer) -> str:
         return "none fitted"
     how = {"evidence": "the warp chosen by the evidence",
            "loo": "chosen by leave-one-out prediction"}.get(chosen.get("criterion"), "as set")
-    return (f"warp {warp_from_dict(chosen).label}, {chosen.get('kernel', 'product')} kernel "
+    return (f"warp {warp_from_dict(chosen).label}, {chosen['kernel']} kernel "
             f"({how}, on {chosen['n']} values)")
 
 
