@@ -12,6 +12,12 @@ baselines and the calendering-deep-learning reference (issue 15).
    line's own code on the DEM's image, the prediction, the affine baseline (the dried
    structure squeezed to the DEM's final height) and the copy baseline (the dried
    structure: the direct model's input).
+   With ``--dem-rerun-um`` (default 1e-9), the DEM against itself beside them: each
+   held-out series made again by the line with its particle centres moved by that much,
+   from the dried structure (beside a rollout or a direct model) and one frame from the
+   DEM's frame before (beside the one-step score), and the R2 no deterministic model can
+   beat in expectation, 1 - (1 - R2 of the rerun) / 2
+   (:func:`electroforge.line.frames.rerun_series`).
 4. Time: the DEM's calendering of one slurry at the default box, per frame and per
    calendering, against the model's prediction of the whole box.
 
@@ -102,6 +108,24 @@ def timings(row: pd.Series, surrogate, box_um: float) -> tuple[float, int, float
     return dem, len(result.frames) - 1, time.perf_counter() - start
 
 
+def bound_line(frames: pd.DataFrame, rerun_um: float) -> str:
+    """The voxel R2 that no deterministic model of the DEM can beat in expectation, from the
+    DEM against itself (:func:`electroforge.line.frames.rerun_series`): 1 - (1 - R2 of the
+    rerun) / 2, mean over the series, on the final frame and on the worst frame."""
+    cells = []
+    for method, beside in (("dem_rerun", "model"), ("dem_one_step", "one_step")):
+        rows = frames[frames["method"] == method].assign(bound=lambda t: 1 - (1 - t["r2"]) / 2)
+        if len(rows):
+            final = rows.loc[rows["final"], "bound"].mean()
+            worst = rows.groupby("frame")["bound"].mean().min()
+            cells.append(f"{beside} <= {final:.3f} on the final frame, <= {worst:.3f} on the "
+                         "worst")
+    return (f"{'R2 bound, any deterministic model':<34}" + "; ".join(cells)
+            + f"\n  (the DEM against itself: two runs whose particle centres differ by "
+            f"{rerun_um:g} um; a model's expected squared error against one run is at least "
+            "half theirs)")
+
+
 def plots(result, folder: Path) -> None:
     import matplotlib
 
@@ -182,6 +206,10 @@ def main() -> None:
     parser.add_argument("--rollout-stride", type=int, default=1,
                         help="a next model's rollout steps through every so many DEM frames "
                         "(and the last loading and the final one; default 1: every frame)")
+    parser.add_argument("--dem-rerun-um", type=float, default=1e-9,
+                        help="also score the DEM against itself, each held-out series made "
+                        "again with its particle centres moved by this much (um; default "
+                        "1e-9; a negative value skips it)")
     parser.add_argument("--plots", type=Path)
     parser.add_argument("--boxes", type=float, nargs="+", default=[48.0, 96.0],
                         help="box sides (um) at which to time the DEM and the model")
@@ -224,28 +252,32 @@ def main() -> None:
     print(f"model {model_path}: trained on {'these' if trained_on == data_hash(train) else 'OTHER'}"
           f" {len(pd.read_json(train / 'manifest.json', typ='series')['series'])} series; "
           f"held out {HELD_OUT} slurries")
-    result = validate_calendering(model, test, rollout_stride=args.rollout_stride)
+    rerun = args.dem_rerun_um if args.dem_rerun_um >= 0 else None
+    result = validate_calendering(model, test, rollout_stride=args.rollout_stride,
+                                  dem_rerun_um=rerun)
     summary = result.summary()
     print(f"\nheld-out: {len(result.final['series'].unique())} series, box 48 um at 0.5 um "
           f"voxels (the model sees the whole box; it trained on {args.crop}^2 columns)")
     methods = [m for m in METHODS if f"r2_final_{m}" in summary]
-    print(f"{'metric':<34}" + "".join(f"{m:>10}" for m in methods)
+    print(f"{'metric':<34}" + "".join(f"{m:>13}" for m in methods)
           + f"   {'reference':<16}target")
     print(f"{'voxel R2, final frame (mean)':<34}"
-          + "".join(f"{summary[f'r2_final_{m}']:>10.3f}" for m in methods)
+          + "".join(f"{summary[f'r2_final_{m}']:>13.3f}" for m in methods)
           + f"   {REFERENCE['r2_final']:<16}{TARGETS['r2_final']}")
     worst = result.frames[result.frames["final"]].groupby("method")["r2"].min()
-    print(f"{'voxel R2, final frame (worst)':<34}" + "".join(f"{worst[m]:>10.3f}" for m in methods))
+    print(f"{'voxel R2, final frame (worst)':<34}" + "".join(f"{worst[m]:>13.3f}" for m in methods))
     if model.task == "next":
         print(f"{'voxel R2, worst frame (mean)':<34}"
-              + "".join(f"{summary[f'r2_worst_frame_{m}']:>10.3f}" if m != "affine" else
-                        f"{'':>10}" for m in methods) + f"   {'> 0.90':<16}>= 0.95 every frame")
+              + "".join(f"{summary[f'r2_worst_frame_{m}']:>13.3f}" if m != "affine" else
+                        f"{'':>13}" for m in methods) + f"   {'> 0.90':<16}>= 0.95 every frame")
+    if rerun is not None:
+        print(bound_line(result.frames, rerun))
     for name, label in (("porosity", "porosity"), ("density_g_cm3", "density"),
                         ("tortuosity_factor", "tortuosity_factor"),
                         ("conductivity_s_m", "conductivity"),
                         ("area_pore_am_um2", "contact areas"), ("area_pore_cbd_um2", None),
                         ("area_am_cbd_um2", None)):
-        cells = "".join(f"{100 * summary[f'{name}_mean_err_{m}']:>9.1f}%" for m in methods)
+        cells = "".join(f"{100 * summary[f'{name}_mean_err_{m}']:>12.1f}%" for m in methods)
         ref = REFERENCE.get(label or "", "")
         print(f"{name + ' |err| mean':<34}{cells}   {ref:<16}{TARGETS.get(label or '', '')}")
     if model.task == "next":

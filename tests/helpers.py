@@ -140,6 +140,22 @@ def write_series(folder, crs=(0.1, 0.3)):
 
 
 
+def small_line_frames(folder: Path, recipes) -> Path:
+    """A frames folder as `line frames` writes it, of real line series of ``recipes`` (a
+    DataFrame) in the small box (:func:`small_line`, :data:`SMALL_GRID`)."""
+    from electroforge import line
+    from electroforge.datasets.frames import write_frames
+    from electroforge.line.runner import frames_files
+
+    params = small_line()
+    common = dict(grid=SMALL_GRID, seed=0, params=params)
+    line.run(recipes, workers=0, frames_dir=folder / "raw", progress=False, **common)
+    write_frames(frames_files(recipes, folder / "raw", **common), recipes, [0] * len(recipes),
+                 folder / "frames", meta={"line_version": line.LINE_VERSION,
+                                          "line_parameters": params.to_dict()})
+    return folder / "frames"
+
+
 def tiny_calendering_model(folder: Path, *, epochs: int = 30) -> Path:
     """A direct calendering model (0.5 um voxels) trained briefly on :func:`write_series`
     in ``folder``: right in format, not in accuracy."""

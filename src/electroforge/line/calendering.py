@@ -27,6 +27,7 @@ Two things the contacts alone do not give:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +37,7 @@ from electroforge.line.dem import ContactModel, DemState, relax
 from electroforge.line.drying import DriedFilm
 from electroforge.line.materials import LineParameters
 
-__all__ = ["Calendering", "Frame", "calender"]
+__all__ = ["Calendering", "Frame", "calender", "calendering_steps"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,17 @@ def calender(film: DriedFilm, cr_pct: float, params: LineParameters,
              model: ContactModel) -> Calendering:
     """Compress ``film`` by ``cr_pct`` % of its dried thickness (or to the porosity floor,
     whichever comes first), then release it."""
+    for calendering, _ in calendering_steps(film, cr_pct, params, model):
+        pass
+    return calendering
+
+
+def calendering_steps(film: DriedFilm, cr_pct: float, params: LineParameters,
+                      model: ContactModel) -> Iterator[tuple[Calendering, DemState]]:
+    """:func:`calender` frame by frame: after each frame is recorded (the dried one first),
+    the calendering so far and the particle state the next frame starts from. A caller may
+    move particles in that state before the next frame is made (the DEM-against-itself
+    reruns of :func:`electroforge.line.frames.rerun_series`), or stop."""
     if not 0 <= cr_pct < 100:
         raise InputError("impossible compression", field="cr_pct", value=cr_pct,
                          allowed="0 <= cr_pct < 100 (% thickness reduction)")
@@ -96,6 +108,7 @@ def calender(film: DriedFilm, cr_pct: float, params: LineParameters,
     floor = densest_thickness_um(film, params)
     result = Calendering(state.radii.copy(), state.kinds.copy(), state.footprint)
     _record(result, state, "dried", np.inf)
+    yield result, state
     current = h0
     for k in range(1, params.load_frames + 1):
         target = max(h0 * (1.0 - cr_pct / 100.0 * k / params.load_frames), floor)
@@ -103,15 +116,17 @@ def calender(film: DriedFilm, cr_pct: float, params: LineParameters,
         current = target
         _relax(result, state, target, model, params)
         _record(result, state, "loading", target, model)
+        yield result, state
     lowest = current
     for k in range(1, params.unload_frames + 1):
         roll = lowest + (h0 - lowest) * k / params.unload_frames
         _relax(result, state, roll, model, params)
         _record(result, state, "unloading", roll if state.top_um >= roll - 1e-9 else np.inf, model)
+        yield result, state
     _relax(result, state, None, model, params)
     _recover_binder(state, params.binder_recovery * (h0 - lowest))
     _record(result, state, "unloading", np.inf)
-    return result
+    yield result, state
 
 
 def _recover_binder(state: DemState, rise_um: float) -> None:

@@ -37,7 +37,7 @@ from electroforge.line.particles import Slurry, make_slurry, sauter_radius_um
 from electroforge.line.voxels import voxel_size_um
 from electroforge.surrogates.fields.baselines import film_height
 
-__all__ = ["Condition", "slurry_seed", "simulate_slurry", "check_grid"]
+__all__ = ["Condition", "check_grid", "label_stack", "simulate_slurry", "slurry_seed"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,21 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
     return {key: float(value) for key, value in props.items()}
 
 
+def label_stack(calendered: Calendering, *, grid: int, params: LineParameters,
+                am_volume_um3: float, cbd_volume_um3: float) -> np.ndarray:
+    """Every frame of ``calendered`` as uint8 labels (frames x z x grid x grid), each cut at
+    the layer nearest its top and padded with void (3) to the tallest (the dried one)."""
+    frames = [film_labels(frame.positions_um, calendered.radii_um, calendered.kinds,
+                          top_um=frame.top_um, grid=grid, params=params,
+                          am_volume_um3=am_volume_um3, cbd_volume_um3=cbd_volume_um3)
+              for frame in calendered.frames]
+    height = max(frame.shape[0] for frame in frames)
+    stack = np.full((len(frames), height, grid, grid), 3, dtype=np.uint8)
+    for i, frame in enumerate(frames):
+        stack[i, :frame.shape[0]] = frame
+    return stack
+
+
 def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
                  params: LineParameters, curve: dict[str, np.ndarray]) -> None:
     """Every frame as uint8 labels padded to the dried height (each cut at the layer nearest
@@ -229,13 +244,7 @@ def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
     (npz; see :mod:`electroforge.line.frames`)."""
     volumes = {"am_volume_um3": slurry.composition.am_volume_um3,
                "cbd_volume_um3": slurry.composition.cbd_volume_um3}
-    frames = [film_labels(frame.positions_um, calendered.radii_um, calendered.kinds,
-                          top_um=frame.top_um, grid=grid, params=params, **volumes)
-              for frame in calendered.frames]
-    height = max(frame.shape[0] for frame in frames)
-    stack = np.full((len(frames), height, grid, grid), 3, dtype=np.uint8)
-    for i, frame in enumerate(frames):
-        stack[i, :frame.shape[0]] = frame
+    stack = label_stack(calendered, grid=grid, params=params, **volumes)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             np.savez_compressed(

@@ -60,3 +60,29 @@ def test_a_subset_of_a_frames_folder_is_written_as_a_whole(trained, tmp_path):
     with pytest.raises(DatasetError, match="no such series"):
         subset_frames(frames, [5], tmp_path / "none")
     assert not (tmp_path / "none").exists() and len(read_frames(frames)) == 2
+
+
+def test_the_validation_scores_the_dem_against_itself_beside_the_model(tmp_path):
+    """On real line series: the DEM made again without a perturbation agrees with itself
+    exactly, from the dried structure (beside the rollout) and one frame at a time (beside
+    the one-step score), in every frame's R2 and every final property."""
+    import pandas as pd
+
+    from helpers import small_line_frames
+
+    recipes = pd.DataFrame({"am_wt_pct": [92.0], "sc_wt_pct": [60.0], "cr_pct": [30.0]})
+    frames = small_line_frames(tmp_path, recipes)
+    train_calendering(frames, tmp_path / "next.safetensors", task="next", epochs=1, seed=0)
+    model = CalenderingModel(*load_field_model(tmp_path / "next.safetensors"))
+    result = validate_calendering(model, frames, rollout_stride=3, dem_rerun_um=0.0)
+    scored = result.frames.groupby("method")["frame"].apply(sorted)
+    assert scored["dem_rerun"] == scored["dem_one_step"] == scored["model"]
+    for method in ("dem_rerun", "dem_one_step"):
+        rows = result.frames[result.frames["method"] == method]
+        assert (rows["r2"] == 1.0).all()
+        errors = result.final[result.final["method"] == method]
+        assert set(errors["property"]) == set(FINAL_PROPERTIES)
+        assert (errors["rel_error"] == 0.0).all()
+    summary = result.summary()
+    assert summary["r2_final_dem_rerun"] == summary["r2_final_dem_one_step"] == 1.0
+    assert "dem_rerun" not in validate_calendering(model, frames).frames["method"].values

@@ -45,7 +45,7 @@ __all__ = ["FINAL_PROPERTIES", "CalenderingValidation", "rollout_frames", "valid
 #: Properties of the final structure compared with the DEM.
 FINAL_PROPERTIES = ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
                     "area_pore_am_um2", "area_pore_cbd_um2", "area_am_cbd_um2")
-METHODS = ("model", "one_step", "affine", "copy")
+METHODS = ("model", "one_step", "affine", "copy", "dem_rerun", "dem_one_step")
 
 
 @dataclass
@@ -82,12 +82,17 @@ class CalenderingValidation:
 
 
 def validate_calendering(model, frames_dir, *, params=None, transport: bool = True,
-                         rollout_stride: int = 1, progress=None) -> CalenderingValidation:
+                         rollout_stride: int = 1, dem_rerun_um: float | None = None,
+                         progress=None) -> CalenderingValidation:
     """Validate ``model`` (a :class:`~electroforge.surrogates.fields.calendering.
     CalenderingModel`) on every series of ``frames_dir`` (see the module doc);
     ``progress(done, total)`` after each series. A ``next`` model's rollout steps through
     every ``rollout_stride``-th DEM frame, the last loading frame and the final one
-    (:func:`rollout_frames`; 1: every frame)."""
+    (:func:`rollout_frames`; 1: every frame). ``dem_rerun_um``: also score the DEM against
+    itself, each series made again by the line with its particle centres moved by that
+    much (:func:`~electroforge.line.frames.rerun_series`): from the dried structure (method
+    ``dem_rerun``, beside ``model``) and, for a ``next`` model, one frame from the DEM's
+    frame before (``dem_one_step``, beside ``one_step``)."""
     if not (isinstance(rollout_stride, int) and rollout_stride >= 1):
         raise ValueError(f"rollout_stride {rollout_stride!r} is not an integer >= 1")
     from electroforge.datasets.frames import read_frames
@@ -116,11 +121,21 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         predicted_frames += len(predicted)
         one_step = {} if model.task == "direct" else _one_step(model, series, predicted)
         affine = affine_conserving(dried, film_height(truth[-1]) / film_height(dried))
+        reruns = {}
+        if dem_rerun_um is not None:
+            from electroforge.line.frames import rerun_series
+
+            made = rerun_series(frames_dir, index, perturbation_um=dem_rerun_um,
+                                one_step_frames=one_step)
+            reruns = {"dem_rerun": dict(enumerate(made["from_dried"])),
+                      "dem_one_step": made["one_step"]}
         for t, labels in predicted.items():
             copy = truth[0] if model.task == "direct" else truth[t - 1]
             candidates = {"model": labels, "copy": copy}
             if t in one_step:
                 candidates["one_step"] = one_step[t]
+            candidates |= {method: frames[t] for method, frames in reruns.items()
+                           if t in frames}
             if t == len(truth) - 1:
                 candidates["affine"] = affine
             for method, image in candidates.items():
@@ -136,6 +151,8 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
                  "copy": truth[0] if model.task == "direct" else truth[-2]}
         if one_step:
             final["one_step"] = one_step[len(truth) - 1]
+        final |= {method: frames[len(truth) - 1] for method, frames in reruns.items()
+                  if len(truth) - 1 in frames}
         measured = {method: image_properties(image, voxel_um=voxel_um, params=params,
                                              transport=transport)
                     for method, image in final.items()}
