@@ -149,6 +149,9 @@ def plots(result, folder: Path) -> None:
     for method in per_frame.index.get_level_values(0).unique():
         rows = per_frame[method]
         ax.plot(rows.index, rows.values, "o-" if len(rows) > 1 else "o", label=method, ms=3)
+    if "dem_rerun" in per_frame.index.get_level_values(0):
+        bound = 1 - (1 - per_frame["dem_rerun"]) / 2
+        ax.plot(bound.index, bound.values, "k:", label="a rollout's bound (dem_rerun)")
     ax.axhline(0.95, color="k", lw=0.8, ls="--")
     ax.set(xlabel="frame", ylabel="voxel R2 (mean over series)", title="held-out slurries")
     ax.legend()
