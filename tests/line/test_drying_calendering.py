@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from electroforge.errors import InputError
-from electroforge.line.calendering import calender, densest_thickness_um
+from electroforge.line.calendering import calender, calendering_steps, densest_thickness_um
 from electroforge.line.chain import contact_model
 from electroforge.line.dem import AM, overlap_stats
 from electroforge.line.drying import dry
@@ -112,3 +112,17 @@ def test_same_seed_same_microstructure_bit_for_bit(small):
 def test_impossible_compression(dried, small):
     with pytest.raises(InputError, match="cr_pct"):
         calender(dried[1], 100.0, small, contact_model(small))
+    with pytest.raises(InputError, match="cr_pct"):        # on the call, not on the first frame
+        calendering_steps(dried[1], 100.0, small, contact_model(small))
+
+
+def test_a_particle_moved_between_frames_changes_the_frames_from_there_on(dried, small):
+    model = contact_model(small)
+    plain = calender(dried[1], 30.0, small, model)
+    for calendering, state in calendering_steps(dried[1], 30.0, small, model):
+        if len(calendering.frames) == 3:                   # before frame 3 is made
+            state.positions[0, 0] += 0.4
+    assert len(calendering.frames) == len(plain.frames)
+    for before, after in zip(plain.frames[:3], calendering.frames[:3]):
+        assert np.array_equal(before.positions_um, after.positions_um)
+    assert not np.array_equal(plain.frames[3].positions_um, calendering.frames[3].positions_um)

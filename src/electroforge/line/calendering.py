@@ -103,6 +103,11 @@ def calendering_steps(film: DriedFilm, cr_pct: float, params: LineParameters,
     if not 0 <= cr_pct < 100:
         raise InputError("impossible compression", field="cr_pct", value=cr_pct,
                          allowed="0 <= cr_pct < 100 (% thickness reduction)")
+    return _steps(film, cr_pct, params, model)
+
+
+def _steps(film: DriedFilm, cr_pct: float, params: LineParameters,
+           model: ContactModel) -> Iterator[tuple[Calendering, DemState]]:
     state = film.state.copy()
     h0 = film.thickness_um
     floor = densest_thickness_um(film, params)

@@ -37,7 +37,8 @@ from electroforge.line.particles import Slurry, make_slurry, sauter_radius_um
 from electroforge.line.voxels import voxel_size_um
 from electroforge.surrogates.fields.baselines import film_height
 
-__all__ = ["Condition", "check_grid", "label_stack", "simulate_slurry", "slurry_seed"]
+__all__ = ["Condition", "check_grid", "conserved_volumes", "dried_film", "label_stack",
+           "simulate_slurry", "slurry_seed"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,22 @@ def slurry_seed(seed: int, am_wt_pct: float, sc_wt_pct: float) -> np.random.Gene
     return np.random.default_rng(np.random.SeedSequence([seed, *map(int, bits)]))
 
 
+def dried_film(am_wt_pct: float, sc_wt_pct: float, *, seed: int,
+               params: LineParameters) -> tuple[Slurry, DriedFilm, ContactModel]:
+    """The slurry of (``seed``, AM, SC), its dried film and the contact model that dried it:
+    where every recipe of the slurry starts from."""
+    model = contact_model(params)
+    slurry = make_slurry(am_wt_pct, sc_wt_pct, params, rng=slurry_seed(seed, am_wt_pct, sc_wt_pct))
+    return slurry, dry(slurry, params, model), model
+
+
+def conserved_volumes(slurry: Slurry) -> dict[str, float]:
+    """The AM and CBD volumes that the line's images of ``slurry`` conserve (the keywords of
+    :func:`~electroforge.line.film.film_labels`)."""
+    return {"am_volume_um3": slurry.composition.am_volume_um3,
+            "cbd_volume_um3": slurry.composition.cbd_volume_um3}
+
+
 MAX_GRID = 512
 
 
@@ -93,9 +110,7 @@ def simulate_slurry(am_wt_pct: float, sc_wt_pct: float, conditions: Sequence[Con
     """Properties of every condition applied to one slurry; an exception per failed condition
     is returned in place of its dict (key ``error``), never raised. ``calendering_model``: a
     calendering field model's (path, sha256), which then calenders in place of the DEM."""
-    model = contact_model(params)
-    slurry = make_slurry(am_wt_pct, sc_wt_pct, params, rng=slurry_seed(seed, am_wt_pct, sc_wt_pct))
-    film = dry(slurry, params, model)
+    slurry, film, model = dried_film(am_wt_pct, sc_wt_pct, seed=seed, params=params)
     neural = _field_model(*calendering_model) if calendering_model is not None else None
     results = []
     for condition in conditions:
@@ -132,10 +147,9 @@ def _neural_condition(slurry: Slurry, film: DriedFilm, condition: Condition, neu
     from electroforge.surrogates.fields.training import gap_ratio
 
     voxel = voxel_size_um(params.footprint_um, grid)      # the model's (checked by run)
-    volumes = {"am_volume_um3": slurry.composition.am_volume_um3,
-               "cbd_volume_um3": slurry.composition.cbd_volume_um3}
     dried = film_labels(film.state.positions, film.state.radii, film.state.kinds,
-                        top_um=film.thickness_um, grid=grid, params=params, **volumes)
+                        top_um=film.thickness_um, grid=grid, params=params,
+                        **conserved_volumes(slurry))
     final = neural.calender(dried, condition.cr_pct, porosity_floor=params.porosity_floor)
     props = image_properties(final[:film_height(final)], voxel_um=voxel, params=params)
     # the roll's gap, or the film at the porosity floor where the roll stops (as the DEM)
@@ -196,9 +210,8 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
     calendered = calender(film, condition.cr_pct, params, model)
     final = calendered.frames[-1]
     props = film_properties(final.positions_um, calendered.radii_um, calendered.kinds,
-                            top_um=final.top_um, grid=grid,
-                            am_volume_um3=slurry.composition.am_volume_um3,
-                            cbd_volume_um3=slurry.composition.cbd_volume_um3, params=params)
+                            top_um=final.top_um, grid=grid, params=params,
+                            **conserved_volumes(slurry))
     props |= _film_facts(slurry, film) | {
         "spring_back_pct": calendered.spring_back_pct,
         # the compression the film took: below the nominal CR where the floor stopped it
@@ -211,8 +224,7 @@ def _condition(slurry: Slurry, film: DriedFilm, condition: Condition, *, grid: i
         if condition.discharge == "halfcell":
             labels = film_labels(final.positions_um, calendered.radii_um, calendered.kinds,
                                  top_um=final.top_um, grid=grid, params=params,
-                                 am_volume_um3=slurry.composition.am_volume_um3,
-                                 cbd_volume_um3=slurry.composition.cbd_volume_um3)
+                                 **conserved_volumes(slurry))
             labels = labels[:film_height(labels)]
         discharged, curve = _discharged(condition, props, params, labels,
                                         voxel_size_um(params.footprint_um, grid))
@@ -242,8 +254,7 @@ def _save_frames(path: Path, slurry: Slurry, calendered: Calendering, grid: int,
     """Every frame as uint8 labels padded to the dried height (each cut at the layer nearest
     its top), particle states, the volumes the images conserve and the discharge curve
     (npz; see :mod:`electroforge.line.frames`)."""
-    volumes = {"am_volume_um3": slurry.composition.am_volume_um3,
-               "cbd_volume_um3": slurry.composition.cbd_volume_um3}
+    volumes = conserved_volumes(slurry)
     stack = label_stack(calendered, grid=grid, params=params, **volumes)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:

@@ -16,6 +16,7 @@ the film it was solved on, ``halfcell_labels``.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from electroforge.errors import DatasetError
-from electroforge.line.film import film_properties, image_properties
+from electroforge.line.film import film_labels, film_properties, image_properties
 from electroforge.line.materials import LineParameters
 
-__all__ = ["frame_properties", "load_frames", "rerun_series"]
+__all__ = ["frame_properties", "load_frames", "rerun_parameters", "rerun_series"]
 
 
 def load_frames(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
@@ -76,84 +77,112 @@ def _with_footprint(params: LineParameters, footprint_um: float) -> LineParamete
 def rerun_series(frames_dir: str | os.PathLike[str], index: int, *, perturbation_um: float = 1e-9,
                  seed: int = 0, one_step_frames: Iterable[int] = ()) -> dict[str, Any]:
     """Series ``index`` of a folder written by ``electroforge line frames``, made again by
-    the line from its manifest (recipe, particle seed, line parameters), with particle
-    centres moved by N(0, ``perturbation_um``) in x, y and z (drawn from ``seed``):
+    the line from its manifest (recipe, particle seed, line parameters), with every particle
+    centre moved by N(0, ``perturbation_um``) on each axis (drawn from ``seed`` and the frame
+    moved before):
 
     - ``"from_dried"``: every frame (labels, as stored), the dried centres moved before the
       first loading frame: the DEM against itself over the whole roll;
     - ``"one_step"``: for each frame t of ``one_step_frames``, frame t made from the DEM's
-      frame t - 1 with its centres moved: the DEM against itself over one frame.
+      frame t - 1 with its centres moved: the DEM against itself over one frame. Each is a
+      run of the DEM from the start to t, so asking for every frame costs about half as
+      many calenderings as the series has frames.
 
-    With ``perturbation_um=0`` both are the series itself: the line is deterministic. A
-    perturbation of 1e-9 um, far below any physical scale, shows how far the DEM's structure
-    is a function of its input at all. For independent draws A and B of a structure around
-    its typical one, E|A - B|^2 = 2 E|A - typical|^2, so no deterministic model of the DEM
-    agrees with a run, in expectation, better than the squared error of two runs halved:
-    a voxel R2 of at most 1 - (1 - R2 of the rerun) / 2.
+    With ``perturbation_um=0`` both are the series itself, on the machine that wrote it: the
+    line is deterministic. A perturbation of 1e-9 um, far below any physical scale, shows how
+    far the DEM's structure is a function of its input at all. Take the stored run A and the
+    rerun B as independent draws around their mean m (a field of phase probabilities): then
+    E|A - B|^2 = 2 E|A - m|^2, so a model whose prediction is the same for both runs (any
+    model that sees the dried structure or a voxel image, and not the 1e-9 um) has an
+    expected squared error against A of at least half that of B, and an expected voxel R2
+    of at most about 1 - (1 - R2 of B) / 2 (about: the R2's denominator varies a little
+    with the prediction).
     """
     from electroforge.datasets.frames import read_frames
     from electroforge.line.calendering import calendering_steps
-    from electroforge.line.chain import check_grid, contact_model, label_stack, slurry_seed
-    from electroforge.line.drying import dry
-    from electroforge.line.particles import make_slurry
-    from electroforge.line.runner import LINE_VERSION
+    from electroforge.line.chain import check_grid, conserved_volumes, dried_film, label_stack
 
     dataset = read_frames(frames_dir)
-    manifest = dataset.manifest
-    source = str(Path(frames_dir) / "manifest.json")
-    if str(manifest.get("line_version")) != LINE_VERSION:
-        raise DatasetError("the series were made by another version of the line",
-                           source=source, field="line_version",
-                           value=manifest.get("line_version"),
-                           allowed=f"{LINE_VERSION} (this electroforge's line)")
-    if not (isinstance(perturbation_um, (int, float)) and math.isfinite(perturbation_um)
-            and perturbation_um >= 0):
-        raise ValueError(f"perturbation_um {perturbation_um!r} is not a length >= 0")
-    try:
-        params = LineParameters(**manifest["line_parameters"])
-    except (KeyError, TypeError) as error:
-        raise DatasetError(f"the line parameters cannot be read ({error})", source=source,
-                           field="line_parameters",
-                           allowed="the parameters electroforge line frames wrote") from None
-    entry, series = manifest["series"][index], dataset.series(index)
+    params = rerun_parameters(frames_dir, dataset.manifest, perturbation_um)
+    n_series = len(dataset)
+    if isinstance(index, bool) or not isinstance(index, numbers.Integral) \
+            or not 0 <= index < n_series:
+        raise DatasetError("no such series", source=str(Path(frames_dir) / "manifest.json"),
+                           field="index", value=index, allowed=f"0 to {n_series - 1}")
+    entry, series = dataset.manifest["series"][index], dataset.series(index)
+    source = str(Path(frames_dir) / entry["file"])
+    missing = [key for key in ("am_wt_pct", "sc_wt_pct", "cr_pct", "seed") if key not in entry]
+    if missing:
+        raise DatasetError("the manifest's series lacks its recipe",
+                           source=str(Path(frames_dir) / "manifest.json"),
+                           field=f"series[{index}].{missing[0]}",
+                           allowed="the entries electroforge line frames wrote")
     stored = series["labels"]
     n_frames, grid = len(stored), stored.shape[-1]
+    if n_frames != params.load_frames + params.unload_frames + 2:
+        raise DatasetError("the series has another number of frames than its line parameters "
+                           "make", source=source, field="n_frames", value=n_frames,
+                           allowed=str(params.load_frames + params.unload_frames + 2))
     steps = sorted({int(t) for t in one_step_frames})
     if any(not 1 <= t < n_frames for t in steps):
-        raise ValueError(f"one_step_frames {steps} must lie in 1 .. {n_frames - 1}")
+        raise ValueError(f"one_step_frames {steps} of {source} must lie in 1 .. {n_frames - 1}")
     check_grid(grid, params)
-    model = contact_model(params)
     am, sc = float(entry["am_wt_pct"]), float(entry["sc_wt_pct"])
-    slurry = make_slurry(am, sc, params, rng=slurry_seed(int(entry["seed"]), am, sc))
-    film = dry(slurry, params, model)
-    volumes = {"am_volume_um3": slurry.composition.am_volume_um3,
-               "cbd_volume_um3": slurry.composition.cbd_volume_um3}
-    rng = np.random.default_rng(seed)
+    slurry, film, model = dried_film(am, sc, seed=int(entry["seed"]), params=params)
+    volumes = conserved_volumes(slurry)
 
     def run(moved_before: int, last: int):
+        """The calendering to frame ``last``, centres moved before frame ``moved_before``."""
+        rng = np.random.default_rng([seed, moved_before])
         for calendering, state in calendering_steps(film, float(entry["cr_pct"]), params, model):
             made = len(calendering.frames)
             if made == moved_before:
                 state.positions += rng.normal(0.0, perturbation_um, state.positions.shape)
                 state.positions[:, :2] %= state.footprint
             if made > last:
-                return calendering
+                break
         return calendering
 
-    def labels(calendering) -> np.ndarray:
-        stack = label_stack(calendering, grid=grid, params=params, **volumes)
-        if stack.shape[1] > stored.shape[1]:
-            raise DatasetError("a rerun frame is taller than the stored series",
-                               source=str(Path(frames_dir) / entry["file"]), field="labels",
-                               value=stack.shape[1], allowed=f"<= {stored.shape[1]} layers")
-        out = np.full((len(stack), *stored.shape[1:]), 3, dtype=np.uint8)
-        out[:, :stack.shape[1]] = stack
+    def padded(labels: np.ndarray) -> np.ndarray:
+        """``labels`` (frames x z x y x x) padded with void to the stored height."""
+        if labels.shape[1] > stored.shape[1]:
+            raise DatasetError("a rerun frame is taller than the stored series", source=source,
+                               field="labels", value=labels.shape[1],
+                               allowed=f"<= {stored.shape[1]} layers")
+        out = np.full((len(labels), *stored.shape[1:]), 3, dtype=np.uint8)
+        out[:, :labels.shape[1]] = labels
         return out
 
-    from_dried = labels(run(1, n_frames))
-    if len(from_dried) != n_frames:
-        raise DatasetError("the line makes another number of frames than the series holds",
-                           source=str(Path(frames_dir) / entry["file"]), field="n_frames",
-                           value=n_frames, allowed=str(len(from_dried)))
-    one_step = {t: labels(run(t, t))[t] for t in steps}
+    from_dried = padded(label_stack(run(1, n_frames), grid=grid, params=params, **volumes))
+    one_step = {}
+    for t in steps:
+        calendering = run(t, t)
+        frame = calendering.frames[t]
+        one_step[t] = padded(film_labels(frame.positions_um, calendering.radii_um,
+                                         calendering.kinds, top_um=frame.top_um, grid=grid,
+                                         params=params, **volumes)[None])[0]
     return {"from_dried": from_dried, "one_step": one_step}
+
+
+def rerun_parameters(frames_dir: str | os.PathLike[str], manifest: dict[str, Any],
+                     perturbation_um: float) -> LineParameters:
+    """The line parameters of a frames folder's ``manifest``, once it is checked that this
+    electroforge's line can make its series again with ``perturbation_um`` (see
+    :func:`rerun_series`)."""
+    from electroforge.line.runner import LINE_VERSION
+
+    if isinstance(perturbation_um, bool) or not isinstance(perturbation_um, numbers.Real) \
+            or not math.isfinite(perturbation_um) or perturbation_um < 0:
+        raise ValueError(f"perturbation_um {perturbation_um!r} is not a length >= 0 (um)")
+    source = str(Path(frames_dir) / "manifest.json")
+    if str(manifest.get("line_version")) != LINE_VERSION:
+        raise DatasetError("the series were made by another version of the line",
+                           source=source, field="line_version",
+                           value=manifest.get("line_version"),
+                           allowed=f"{LINE_VERSION} (this electroforge's line)")
+    try:
+        return LineParameters(**manifest["line_parameters"])
+    except (KeyError, TypeError) as error:
+        raise DatasetError(f"the line parameters cannot be read ({error})", source=source,
+                           field="line_parameters",
+                           allowed="the parameters electroforge line frames wrote") from None

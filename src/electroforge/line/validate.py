@@ -260,14 +260,10 @@ def _halfcell_lines() -> list[str]:
 def _meyer_lines(params: LineParameters, seed: int) -> list[str]:
     """Meyer et al. 2017's exponential compaction law fitted on one loading path."""
     from electroforge.line.calendering import calender, meyer_fit
-    from electroforge.line.chain import contact_model, slurry_seed
-    from electroforge.line.drying import dry
-    from electroforge.line.particles import make_slurry
+    from electroforge.line.chain import dried_film
 
     am, sc = REFERENCE_SLURRY
-    model = contact_model(params)
-    slurry = make_slurry(am, sc, params, rng=slurry_seed(seed, am, sc))
-    film = dry(slurry, params, model)
+    slurry, film, model = dried_film(am, sc, seed=seed, params=params)
     solids = slurry.composition.solids_volume_um3 / slurry.composition.area_um2
     frames = [f for f in calender(film, 50.0, params, model).frames if f.phase == "loading"]
     rolls = sorted({f.roll_um for f in frames}, reverse=True)

@@ -46,6 +46,18 @@ def test_the_validation_scores_the_model_and_both_baselines_on_every_series(trai
     assert set(result.slices) == {"dem", "model", "affine", "copy", "dried"}
 
 
+def test_a_rerun_of_series_the_line_did_not_make_is_refused_before_any_work(trained,
+                                                                           monkeypatch):
+    from electroforge.errors import DatasetError
+
+    frames, model = trained                          # synthetic: line version "test"
+    monkeypatch.setattr(model, "calender", None)     # no series may be predicted first
+    with pytest.raises(DatasetError, match="line_version.*test"):
+        validate_calendering(model, frames, dem_rerun_um=1e-9)
+    with pytest.raises(ValueError, match="perturbation_um"):
+        validate_calendering(model, frames, dem_rerun_um=-1.0)
+
+
 def test_a_subset_of_a_frames_folder_is_written_as_a_whole(trained, tmp_path):
     from electroforge.datasets.frames import read_frames, subset_frames
     from electroforge.errors import DatasetError

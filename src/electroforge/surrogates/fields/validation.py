@@ -101,6 +101,10 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
 
     params = params or LineParameters()
     dataset = read_frames(frames_dir)
+    if dem_rerun_um is not None:
+        from electroforge.line.frames import rerun_parameters
+
+        rerun_parameters(frames_dir, dataset.manifest, dem_rerun_um)   # refused before any work
     frame_rows, final_rows, slices = [], [], {}
     seconds, predicted_frames = 0.0, 0
     for index in range(len(dataset)):
