@@ -85,24 +85,18 @@ def timings(row: pd.Series, surrogate, box_um: float) -> tuple[float, int, float
     """Seconds of the DEM's calendering of one recipe in a ``box_um`` box, its frames, and
     the surrogate's seconds on the same dried film."""
     from electroforge.line.calendering import calender
-    from electroforge.line.chain import contact_model, slurry_seed
-    from electroforge.line.drying import dry
+    from electroforge.line.chain import conserved_volumes, dried_film
     from electroforge.line.film import film_labels
     from electroforge.line.materials import LineParameters, default_grid
-    from electroforge.line.particles import make_slurry
 
     params = LineParameters(footprint_um=box_um)
-    model = contact_model(params)
-    slurry = make_slurry(row["am_wt_pct"], row["sc_wt_pct"], params,
-                         rng=slurry_seed(0, row["am_wt_pct"], row["sc_wt_pct"]))
-    film = dry(slurry, params, model)
+    slurry, film, model = dried_film(row["am_wt_pct"], row["sc_wt_pct"], seed=0, params=params)
     start = time.perf_counter()
     result = calender(film, row["cr_pct"], params, model)
     dem = time.perf_counter() - start
     dried = film_labels(film.state.positions, film.state.radii, film.state.kinds,
                         top_um=film.thickness_um, grid=default_grid(params), params=params,
-                        am_volume_um3=slurry.composition.am_volume_um3,
-                        cbd_volume_um3=slurry.composition.cbd_volume_um3)
+                        **conserved_volumes(slurry))
     start = time.perf_counter()
     surrogate.calender(dried, row["cr_pct"])
     return dem, len(result.frames) - 1, time.perf_counter() - start
