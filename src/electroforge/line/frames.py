@@ -78,8 +78,8 @@ def rerun_series(frames_dir: str | os.PathLike[str], index: int, *, perturbation
                  seed: int = 0, one_step_frames: Iterable[int] = ()) -> dict[str, Any]:
     """Series ``index`` of a folder written by ``electroforge line frames``, made again by
     the line from its manifest (recipe, particle seed, line parameters), with every particle
-    centre moved by N(0, ``perturbation_um``) on each axis (drawn from ``seed`` and the frame
-    moved before):
+    centre moved by N(0, ``perturbation_um``) on each axis (drawn from ``seed`` and the
+    number of the frame the centres are moved before):
 
     - ``"from_dried"``: every frame (labels, as stored), the dried centres moved before the
       first loading frame: the DEM against itself over the whole roll;

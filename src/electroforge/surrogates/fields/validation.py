@@ -25,6 +25,13 @@ final one, so the porosity of every frame is right by mass balance and they are 
 the rest. (From the strain alone, :func:`~electroforge.surrogates.fields.calendering.
 film_layers` gets the line's height exactly in 80 % of its frames and one layer off in
 the rest: the dried top is known only to a layer.)
+
+The DEM against itself, on request (``dem_rerun_um``): each series made again by the line
+with its particle centres moved by a tiny amount (:func:`~electroforge.line.frames.
+rerun_series`), scored as the models are: ``dem_rerun`` from the dried structure, beside a
+rollout or a direct model, and ``dem_one_step`` from the DEM's frame before, beside the
+one-step score. No model that sees the dried structure can expect a voxel R2 above about
+1 - (1 - R2 of the rerun) / 2 (see there).
 """
 
 from __future__ import annotations
