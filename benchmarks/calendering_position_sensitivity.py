@@ -14,7 +14,9 @@ centres:
    with the DEM's final in-plane positions and affine heights (what knowing one half of
    the motion buys);
 3. how far the particles move in plane over the roll, and how far their heights stray
-   from the affine squeeze.
+   from the affine squeeze;
+4. the DEM against itself: the same recipe calendered again with every dried centre moved
+   by N(0, 1e-9 um) (:func:`electroforge.line.frames.rerun_series`).
 
 Each with the porosity, tortuosity factor, conductivity and active surface of its image
 (the line's ``image_properties``).
@@ -57,9 +59,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("position-sensitivity"))
     args = parser.parse_args()
     from electroforge import line
-    from electroforge.line import LineParameters
+    from electroforge.datasets.frames import write_frames
+    from electroforge.line import LINE_VERSION, LineParameters
     from electroforge.line.film import film_labels, image_properties
-    from electroforge.line.frames import load_frames
+    from electroforge.line.frames import load_frames, rerun_series
     from electroforge.line.runner import frames_files
     from electroforge.surrogates.fields.baselines import affine_conserving, film_height
     from electroforge.surrogates.fields.metrics import voxel_r2
@@ -70,6 +73,8 @@ def main() -> None:
     line.run(recipe, workers=0, cache_dir=args.work / "cache", frames_dir=args.work / "frames",
              progress=False, **common)
     (path,) = frames_files(recipe, args.work / "frames", **common)
+    write_frames([path], recipe, [0], args.work / "series",
+                 meta={"line_version": LINE_VERSION, "line_parameters": params.to_dict()})
     frames = load_frames(path)
     positions, top = frames["positions_um"], frames["top_um"]
     voxel_um = float(frames["voxel_um"])
@@ -98,10 +103,10 @@ def main() -> None:
         height = max(image.shape[0], truth.shape[0])
         r2 = voxel_r2(padded(image, height), padded(truth, height))
         props = image_properties(image[:film_height(image)], voxel_um=voxel_um, params=params)
-        print(f"  {name:<38} {r2:7.3f} " + " ".join(f"{props[k]:>12.4g}" for k in PROPERTIES),
+        print(f"  {name:<42} {r2:7.3f} " + " ".join(f"{props[k]:>12.4g}" for k in PROPERTIES),
               flush=True)
 
-    print(f"  {'structure':<38} {'R2':>7} " + " ".join(f"{k[:12]:>12}" for k in PROPERTIES))
+    print(f"  {'structure':<42} {'R2':>7} " + " ".join(f"{k[:12]:>12}" for k in PROPERTIES))
     row("DEM final", truth)
     rng = np.random.default_rng(0)
     for sigma in (0.05, 0.1, 0.2, 0.4):
@@ -116,6 +121,8 @@ def main() -> None:
     plane = positions[-1].copy()
     plane[:, 2] = squeezed[:, 2]
     row("DEM in-plane, squeezed heights", labels(plane))
+    rerun = rerun_series(args.work / "series", 0, perturbation_um=1e-9)["from_dried"][-1]
+    row("DEM rerun, dried centres + N(0, 1e-9 um)", rerun[:film_height(rerun)])
 
 
 if __name__ == "__main__":
