@@ -102,19 +102,23 @@ def timings(row: pd.Series, surrogate, box_um: float) -> tuple[float, int, float
     return dem, len(result.frames) - 1, time.perf_counter() - start
 
 
+def r2_bound(r2_rerun):
+    """The voxel R2 that a model seeing the dried structure can expect at most, from the R2
+    of the DEM against its rerun (:func:`electroforge.line.frames.rerun_series`)."""
+    return 1 - (1 - r2_rerun) / 2
+
+
 def bound_line(frames: pd.DataFrame, rerun_um: float) -> str:
-    """The voxel R2 that no deterministic model of the DEM can beat in expectation, from the
-    DEM against itself (:func:`electroforge.line.frames.rerun_series`): 1 - (1 - R2 of the
-    rerun) / 2, mean over the series, on the final frame and on the worst frame."""
+    """:func:`r2_bound`, mean over the series, on the final frame and on the worst frame."""
     cells = []
     for method, beside in (("dem_rerun", "model"), ("dem_one_step", "one_step")):
-        rows = frames[frames["method"] == method].assign(bound=lambda t: 1 - (1 - t["r2"]) / 2)
+        rows = frames[frames["method"] == method].assign(bound=lambda t: r2_bound(t["r2"]))
         if len(rows):
             final = rows.loc[rows["final"], "bound"].mean()
             worst = rows.groupby("frame")["bound"].mean().min()
             cells.append(f"{beside} <= {final:.3f} on the final frame, <= {worst:.3f} on the "
                          "worst")
-    return (f"{'R2 bound, any deterministic model':<34}" + "; ".join(cells)
+    return (f"{'R2 bound, input the dried image':<34}" + "; ".join(cells)
             + f"\n  (the DEM against itself: two runs whose particle centres differ by "
             f"{rerun_um:g} um; a model's expected squared error against one run is at least "
             "half theirs)")
@@ -144,7 +148,7 @@ def plots(result, folder: Path) -> None:
         rows = per_frame[method]
         ax.plot(rows.index, rows.values, "o-" if len(rows) > 1 else "o", label=method, ms=3)
     if "dem_rerun" in per_frame.index.get_level_values(0):
-        bound = 1 - (1 - per_frame["dem_rerun"]) / 2
+        bound = r2_bound(per_frame["dem_rerun"])
         ax.plot(bound.index, bound.values, "k:", label="a rollout's bound (dem_rerun)")
     ax.axhline(0.95, color="k", lw=0.8, ls="--")
     ax.set(xlabel="frame", ylabel="voxel R2 (mean over series)", title="held-out slurries")
