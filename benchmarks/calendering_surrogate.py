@@ -15,8 +15,8 @@ baselines and the calendering-deep-learning reference (issue 15).
    With ``--dem-rerun-um`` (default 1e-9), the DEM against itself beside them: each
    held-out series made again by the line with its particle centres moved by that much,
    from the dried structure (beside a rollout or a direct model) and one frame from the
-   DEM's frame before (beside the one-step score), and the R2 no deterministic model can
-   beat in expectation, 1 - (1 - R2 of the rerun) / 2
+   DEM's frame before (beside the one-step score), and about the most R2 a model that
+   sees the dried structure can expect, 1 - (1 - R2 of the rerun) / 2
    (:func:`electroforge.line.frames.rerun_series`).
 4. Time: the DEM's calendering of one slurry at the default box, per frame and per
    calendering, against the model's prediction of the whole box.
