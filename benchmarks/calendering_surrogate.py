@@ -124,6 +124,28 @@ def bound_line(frames: pd.DataFrame, rerun_um: float) -> str:
             "half theirs)")
 
 
+def step_lines(result) -> list[str]:
+    """The one-step scores by the film's move per frame
+    (:meth:`~electroforge.surrogates.fields.validation.CalenderingValidation.by_step`), with
+    the band of the reference's step marked."""
+    from electroforge.surrogates.fields.validation import REFERENCE_STEP_PCT, step_band
+
+    table = result.by_step()
+    if table.empty:
+        return []
+    methods = list(table["mean"].columns)
+    lines = [f"one step at a time, by the film top's move over the frame (% of the dried film;"
+             f" the reference: {REFERENCE_STEP_PCT:.2f} % a frame)",
+             f"{'move per frame':<16}{'frames':>7}" + "".join(f"{m + ' mean':>20}" for m in methods)
+             + "".join(f"{m + ' worst':>20}" for m in methods)]
+    for name, row in table.iterrows():
+        mark = " <- the reference's step" if name == step_band(REFERENCE_STEP_PCT) else ""
+        lines.append(f"{name + ' %':<16}{int(row[('frames', methods[0])]):>7}"
+                     + "".join(f"{row[('mean', m)]:>20.3f}" for m in methods)
+                     + "".join(f"{row[('worst', m)]:>20.3f}" for m in methods) + mark)
+    return lines
+
+
 def plots(result, folder: Path) -> None:
     import matplotlib
 
@@ -156,6 +178,22 @@ def plots(result, folder: Path) -> None:
     fig.tight_layout()
     fig.savefig(folder / "r2_frames.png", dpi=120)
     plt.close(fig)
+    from electroforge.surrogates.fields.validation import ONE_STEP_METHODS, REFERENCE_STEP_PCT
+
+    moving = result.frames[(result.frames["step_pct"] > 0)
+                           & result.frames["method"].isin(ONE_STEP_METHODS)]
+    if (moving["method"] == "one_step").any():
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        for method, rows in moving.groupby("method"):
+            ax.plot(rows["step_pct"], rows["r2"], "o", ms=3, alpha=0.6, label=method)
+        ax.axhline(0.95, color="k", lw=0.8, ls="--")
+        ax.axvline(REFERENCE_STEP_PCT, color="grey", lw=0.8, ls=":", label="the reference's step")
+        ax.set(xlabel="film top's move over the frame (% of the dried film)",
+               ylabel="voxel R2, one step", title="held-out slurries, frames that move")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(folder / "r2_by_step.png", dpi=120)
+        plt.close(fig)
     over_time = result.frames.groupby(["method", "frame"])[
         ["pore_fraction", "cbd_fraction", "film_layers"]].mean()
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
@@ -288,6 +326,7 @@ def main() -> None:
               "DEM's frame before; both are given each DEM "
               "frame's film height, as 'affine' is given the final one, so their porosity and "
               "density are exact by mass balance)")
+        print("\n".join(["", *step_lines(result)]))
     print()
     for box in args.boxes:
         seconds, n_frames, ours = timings(design().iloc[-1], model, box)

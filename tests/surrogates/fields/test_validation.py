@@ -44,6 +44,10 @@ def test_the_validation_scores_the_model_and_both_baselines_on_every_series(trai
     assert summary["r2_final_model"] == pytest.approx(r2["model"])
     assert result.seconds_per_frame > 0
     assert set(result.slices) == {"dem", "model", "affine", "copy", "dried"}
+    # the film top's move over each frame, from the series' strains (SCHEDULE x CR)
+    moves = final.groupby("series")["step_pct"].first()
+    assert moves.tolist() == pytest.approx([100 * 0.2 * 0.1, 100 * 0.2 * 0.3])
+    assert result.by_step().empty                    # a direct model has no one-step score
 
 
 def test_a_rerun_of_series_the_line_did_not_make_is_refused_before_any_work(trained,
@@ -80,6 +84,8 @@ def test_the_validation_scores_the_dem_against_itself_beside_the_model(tmp_path)
     the one-step score), in every frame's R2 and every final property."""
     import pandas as pd
 
+    from electroforge.datasets.frames import read_frames
+    from electroforge.surrogates.fields.validation import step_band
     from helpers import small_line_frames
 
     recipes = pd.DataFrame({"am_wt_pct": [92.0], "sc_wt_pct": [60.0], "cr_pct": [30.0]})
@@ -97,4 +103,13 @@ def test_the_validation_scores_the_dem_against_itself_beside_the_model(tmp_path)
         assert (errors["rel_error"] == 0.0).all()
     summary = result.summary()
     assert summary["r2_final_dem_rerun"] == summary["r2_final_dem_one_step"] == 1.0
+    # one step at a time, by the film top's move over the frame: every scored frame once
+    strain = np.asarray(read_frames(frames).series(0)["strain"])
+    rows = result.frames[result.frames["method"] == "one_step"]
+    assert rows["step_pct"].to_numpy() == pytest.approx(
+        100 * np.abs(strain[rows["frame"]] - strain[rows["frame"] - 1]))
+    table = result.by_step()
+    assert table[("frames", "one_step")].sum() == len(rows)
+    assert (table[("mean", "dem_one_step")] == 1.0).all()
+    assert set(table.index) == set(step_band(rows["step_pct"].to_numpy()))
     assert "dem_rerun" not in validate_calendering(model, frames).frames["method"].values

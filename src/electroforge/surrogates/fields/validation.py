@@ -32,6 +32,15 @@ rerun_series`), scored as the models are: ``dem_rerun`` from the dried structure
 rollout or a direct model, and ``dem_one_step`` from the DEM's frame before, beside the
 one-step score. No model that sees the dried structure can expect a voxel R2 above about
 1 - (1 - R2 of the rerun) / 2 (see there).
+
+A frame's R2 one step at a time depends on how far the film moves over the frame: the
+frames table gives each frame the film top's move from the frame before (``step_pct``, % of
+the dried film), and :meth:`CalenderingValidation.by_step` averages the one-step scores
+over bands of it. The line makes its loading in 20 frames whatever the compression, from
+0.15 % of the film a frame at CR 3 % to 2.4 % at CR 48 %; the reference calendered at a
+constant rate, 20 % in 14 frames to 50 % in 35, about :data:`REFERENCE_STEP_PCT` a frame
+(calendering-deep-learning.txt, Sec. 2.1; more if some of those frames are its
+spring-back), so its per-frame R2 compares with ours at that step.
 """
 
 from __future__ import annotations
@@ -47,12 +56,21 @@ from electroforge.surrogates.fields.baselines import affine_conserving, film_hei
 from electroforge.surrogates.fields.metrics import voxel_r2
 from electroforge.surrogates.fields.phases import AM, CBD, PORE
 
-__all__ = ["FINAL_PROPERTIES", "CalenderingValidation", "rollout_frames", "validate_calendering"]
+__all__ = ["FINAL_PROPERTIES", "REFERENCE_STEP_PCT", "STEP_BANDS_PCT", "CalenderingValidation",
+           "rollout_frames", "step_band", "validate_calendering"]
 
 #: Properties of the final structure compared with the DEM.
 FINAL_PROPERTIES = ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
                     "area_pore_am_um2", "area_pore_cbd_um2", "area_am_cbd_um2")
 METHODS = ("model", "one_step", "affine", "copy", "dem_rerun", "dem_one_step")
+#: The reference's compression per frame, % of the film's thickness: 20 % in 14 frames
+#: (calendering-deep-learning.txt, Sec. 2.1: a constant rate, 14 to 35 frames for 20 to 50 %)
+REFERENCE_STEP_PCT = 100 * 0.20 / 14
+#: Upper edges of the bands of :meth:`CalenderingValidation.by_step` (film top's move per
+#: frame, % of the dried film; a frame whose film top did not move is a band of its own)
+STEP_BANDS_PCT = (0.5, 1.0, 1.5, 2.0, 3.0, float("inf"))
+#: The methods scored one frame at a time from the DEM's frame before
+ONE_STEP_METHODS = ("one_step", "copy", "dem_one_step")
 
 
 @dataclass
@@ -87,6 +105,54 @@ class CalenderingValidation:
                 out[f"{name}_max_err_{method}"] = float(errors.max())
         return out
 
+    def by_step(self, bands_pct: tuple[float, ...] = STEP_BANDS_PCT) -> pd.DataFrame:
+        """Mean and worst voxel R2 and the frame count of each one-step method (``one_step``,
+        its ``copy`` baseline, ``dem_one_step``) per band of the film top's move over the
+        frame (``step_pct``; see the module doc): one row per band that holds frames, the
+        first the frames whose film top did not move; columns ``(statistic, method)``.
+        Empty for a ``direct`` model.
+
+        Example:
+            >>> frames = pd.DataFrame({"method": ["one_step", "copy"] * 3,
+            ...                        "step_pct": [0.0, 0.0, 0.3, 0.3, 1.2, 1.2],
+            ...                        "r2": [1.0, 1.0, 0.96, 0.9, 0.8, 0.7]})
+            >>> table = CalenderingValidation(frames, pd.DataFrame(), 0.0).by_step()
+            >>> table.index.tolist(), table[("mean", "copy")].tolist()
+            (['0', '0-0.5', '1-1.5'], [1.0, 0.9, 0.7])
+        """
+        if not (self.frames["method"] == "one_step").any():     # a direct model's copy
+            return pd.DataFrame()                                 # is the dried structure
+        rows = self.frames[self.frames["method"].isin(ONE_STEP_METHODS)]
+        names = step_band(rows["step_pct"].to_numpy(), bands_pct)
+        table = rows.assign(band=names).pivot_table(
+            index="band", columns="method", values="r2", aggfunc=["mean", "min", "count"])
+        table = table.rename(columns={"min": "worst", "count": "frames"}, level=0)
+        order = [n for n in _band_names(bands_pct) if n in table.index]
+        methods = [m for m in ONE_STEP_METHODS if m in table.columns.get_level_values(1)]
+        return table.reindex(index=order, columns=pd.MultiIndex.from_product(
+            [["mean", "worst", "frames"], methods]))
+
+
+def step_band(step_pct, bands_pct: tuple[float, ...] = STEP_BANDS_PCT):
+    """The band name of each film-top move ``step_pct`` (% per frame; a number or an array)
+    among ``bands_pct`` (upper edges): ``"0"`` for none, ``"lo-hi"`` (``lo`` excluded, ``hi``
+    included), ``">lo"`` above the last finite edge.
+
+    Example:
+        >>> step_band(1.43), step_band([0.0, 0.5, 0.51, 7.0]).tolist()
+        ('1-1.5', ['0', '0-0.5', '0.5-1', '>3'])
+    """
+    names = np.asarray(_band_names(bands_pct), dtype=object)
+    steps = np.asarray(step_pct, dtype=float)
+    band = np.where(steps <= 0.0, 0, np.searchsorted(np.asarray(bands_pct), steps) + 1)
+    return names[band] if band.ndim else str(names[band])
+
+
+def _band_names(bands_pct: tuple[float, ...]) -> list[str]:
+    edges = [0.0, *bands_pct]
+    return ["0"] + [f"{lo:g}-{hi:g}" if np.isfinite(hi) else f">{lo:g}"
+                    for lo, hi in zip(edges, edges[1:])]
+
 
 def validate_calendering(model, frames_dir, *, params=None, transport: bool = True,
                          rollout_stride: int = 1, dem_rerun_um: float | None = None,
@@ -118,6 +184,8 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         series = dataset.series(index)
         truth, cr_pct = series["labels"], float(series["cr_pct"])
         voxel_um = float(series["voxel_um"])
+        step_pct = 100.0 * np.abs(np.diff(np.asarray(series["strain"], dtype=float),
+                                          prepend=0.0))
         dried = truth[0]
         start = time.perf_counter()
         if model.task == "direct":
@@ -149,14 +217,12 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
                            if t in frames}
             if t == len(truth) - 1:
                 candidates["affine"] = affine
+            keys = {"series": index, "cr_pct": cr_pct, "frame": t,
+                    "final": t == len(truth) - 1, "step_pct": float(step_pct[t])}
             for method, image in candidates.items():
-                frame_rows.append({"series": index, "cr_pct": cr_pct, "frame": t,
-                                   "final": t == len(truth) - 1, "method": method,
-                                   "r2": voxel_r2(image, truth[t]),
+                frame_rows.append({**keys, "method": method, "r2": voxel_r2(image, truth[t]),
                                    **_fractions(image)})
-            frame_rows.append({"series": index, "cr_pct": cr_pct, "frame": t,
-                               "final": t == len(truth) - 1, "method": "dem", "r2": 1.0,
-                               **_fractions(truth[t])})
+            frame_rows.append({**keys, "method": "dem", "r2": 1.0, **_fractions(truth[t])})
         final = {"dem": truth[-1], "model": predicted[len(truth) - 1],
                  "affine": affine,
                  "copy": truth[0] if model.task == "direct" else truth[-2]}
