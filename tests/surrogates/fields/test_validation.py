@@ -85,7 +85,6 @@ def test_the_validation_scores_the_dem_against_itself_beside_the_model(tmp_path)
     import pandas as pd
 
     from electroforge.datasets.frames import read_frames
-    from electroforge.surrogates.fields.validation import step_band
     from helpers import small_line_frames
 
     recipes = pd.DataFrame({"am_wt_pct": [92.0], "sc_wt_pct": [60.0], "cr_pct": [30.0]})
@@ -109,7 +108,40 @@ def test_the_validation_scores_the_dem_against_itself_beside_the_model(tmp_path)
     assert rows["step_pct"].to_numpy() == pytest.approx(
         100 * np.abs(strain[rows["frame"]] - strain[rows["frame"] - 1]))
     table = result.by_step()
-    assert table[("frames", "one_step")].sum() == len(rows)
-    assert (table[("mean", "dem_one_step")] == 1.0).all()
-    assert set(table.index) == set(step_band(rows["step_pct"].to_numpy()))
+    moves = rows["step_pct"].to_numpy()
+    expected = {"0": moves == 0, "0-0.5": (moves > 0) & (moves <= 0.5),
+                "0.5-1": (moves > 0.5) & (moves <= 1.0), "1-1.5": (moves > 1.0) & (moves <= 1.5),
+                "1.5-2": (moves > 1.5) & (moves <= 2.0), "2-3": (moves > 2.0) & (moves <= 3.0),
+                ">3": moves > 3.0}
+    assert table[("frames", "one_step")].to_dict() == {
+        band: int(held.sum()) for band, held in expected.items() if held.any()}
+    r2 = rows["r2"].to_numpy()
+    for band, held in expected.items():
+        if held.any():
+            assert table.loc[band, ("mean", "one_step")] == pytest.approx(r2[held].mean())
+            assert table.loc[band, ("worst", "one_step")] == r2[held].min()
     assert "dem_rerun" not in validate_calendering(model, frames).frames["method"].values
+
+
+def test_film_top_moves_are_banded_with_their_edges_and_bad_moves_refused():
+    import pandas as pd
+
+    from electroforge.surrogates.fields.validation import CalenderingValidation, step_band
+
+    # a 30 % roll in 20 frames: every move is 1.5 % a frame, whatever the strain's rounding
+    strain = np.array([0.3 * k / 20 for k in range(21)])
+    assert set(step_band(100 * np.abs(np.diff(strain)))) == {"1-1.5"}
+    assert step_band([0.5, 1.0, 3.0, 3.1], (0.5, 1.0, 3.0, np.inf)).tolist() == [
+        "0-0.5", "0.5-1", "1-3", ">3"]
+    for bad in ([np.nan], [-0.1], [np.inf]):
+        with pytest.raises(ValueError, match="film-top move"):
+            step_band(bad)
+    for bands in ((1.0, 2.0), (2.0, 1.0, np.inf), (0.0, np.inf)):
+        with pytest.raises(ValueError, match="bands_pct"):
+            step_band(1.0, bands)
+    # a frame without a finite move is left out of the table, the others kept
+    frames = pd.DataFrame({"method": ["one_step", "copy", "one_step", "copy"],
+                           "step_pct": [np.nan, np.nan, 0.7, 0.7], "r2": [0.1, 0.2, 0.9, 0.8]})
+    table = CalenderingValidation(frames, pd.DataFrame(), 0.0).by_step()
+    assert table.index.tolist() == ["0.5-1"]
+    assert table.loc["0.5-1", ("frames", "one_step")] == 1

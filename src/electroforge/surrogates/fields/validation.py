@@ -37,10 +37,12 @@ A frame's R2 one step at a time depends on how far the film moves over the frame
 frames table gives each frame the film top's move from the frame before (``step_pct``, % of
 the dried film), and :meth:`CalenderingValidation.by_step` averages the one-step scores
 over bands of it. The line makes its loading in 20 frames whatever the compression, from
-0.15 % of the film a frame at CR 3 % to 2.4 % at CR 48 %; the reference calendered at a
-constant rate, 20 % in 14 frames to 50 % in 35, about :data:`REFERENCE_STEP_PCT` a frame
-(calendering-deep-learning.txt, Sec. 2.1; more if some of those frames are its
-spring-back), so its per-frame R2 compares with ours at that step.
+0.15 % of the film a frame at CR 3 % to 2.4 % at CR 48 % (less where the porosity floor
+stops the roll); the reference calendered at a constant rate, 20 % in 14 frames to 50 % in
+35, about :data:`REFERENCE_STEP_PCT` a frame (calendering-deep-learning.txt, Sec. 2.1; more
+if some of those frames are its spring-back), so its per-frame R2 compares with ours at
+that step, roughly: it scored the raw labels over its whole box, void included, and its
+network saw three past frames.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ from electroforge.surrogates.fields.baselines import affine_conserving, film_hei
 from electroforge.surrogates.fields.metrics import voxel_r2
 from electroforge.surrogates.fields.phases import AM, CBD, PORE
 
-__all__ = ["FINAL_PROPERTIES", "REFERENCE_STEP_PCT", "STEP_BANDS_PCT", "CalenderingValidation",
-           "rollout_frames", "step_band", "validate_calendering"]
+__all__ = ["FINAL_PROPERTIES", "ONE_STEP_METHODS", "REFERENCE_STEP_PCT", "STEP_BANDS_PCT",
+           "CalenderingValidation", "rollout_frames", "step_band", "validate_calendering"]
 
 #: Properties of the final structure compared with the DEM.
 FINAL_PROPERTIES = ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
@@ -67,7 +69,8 @@ METHODS = ("model", "one_step", "affine", "copy", "dem_rerun", "dem_one_step")
 #: (calendering-deep-learning.txt, Sec. 2.1: a constant rate, 14 to 35 frames for 20 to 50 %)
 REFERENCE_STEP_PCT = 100 * 0.20 / 14
 #: Upper edges of the bands of :meth:`CalenderingValidation.by_step` (film top's move per
-#: frame, % of the dried film; a frame whose film top did not move is a band of its own)
+#: frame, % of the dried film; a frame whose film top did not move is a band of its own;
+#: the last edge is infinite, so that every move has a band)
 STEP_BANDS_PCT = (0.5, 1.0, 1.5, 2.0, 3.0, float("inf"))
 #: The methods scored one frame at a time from the DEM's frame before
 ONE_STEP_METHODS = ("one_step", "copy", "dem_one_step")
@@ -108,9 +111,9 @@ class CalenderingValidation:
     def by_step(self, bands_pct: tuple[float, ...] = STEP_BANDS_PCT) -> pd.DataFrame:
         """Mean and worst voxel R2 and the frame count of each one-step method (``one_step``,
         its ``copy`` baseline, ``dem_one_step``) per band of the film top's move over the
-        frame (``step_pct``; see the module doc): one row per band that holds frames, the
-        first the frames whose film top did not move; columns ``(statistic, method)``.
-        Empty for a ``direct`` model.
+        frame (``step_pct``; see the module doc; frames without a finite move are left
+        out): one row per band that holds frames, the first the frames whose film top did
+        not move; columns ``(statistic, method)``. Empty for a ``direct`` model.
 
         Example:
             >>> frames = pd.DataFrame({"method": ["one_step", "copy"] * 3,
@@ -119,36 +122,52 @@ class CalenderingValidation:
             >>> table = CalenderingValidation(frames, pd.DataFrame(), 0.0).by_step()
             >>> table.index.tolist(), table[("mean", "copy")].tolist()
             (['0', '0-0.5', '1-1.5'], [1.0, 0.9, 0.7])
+            >>> table[("worst", "one_step")].tolist(), table[("frames", "one_step")].tolist()
+            ([1.0, 0.96, 0.8], [1, 1, 1])
         """
         if not (self.frames["method"] == "one_step").any():     # a direct model's copy
             return pd.DataFrame()                                 # is the dried structure
-        rows = self.frames[self.frames["method"].isin(ONE_STEP_METHODS)]
-        names = step_band(rows["step_pct"].to_numpy(), bands_pct)
-        table = rows.assign(band=names).pivot_table(
+        rows = self.frames[self.frames["method"].isin(ONE_STEP_METHODS)
+                           & np.isfinite(self.frames["step_pct"])]
+        table = rows.assign(band=step_band(rows["step_pct"].to_numpy(), bands_pct)).pivot_table(
             index="band", columns="method", values="r2", aggfunc=["mean", "min", "count"])
         table = table.rename(columns={"min": "worst", "count": "frames"}, level=0)
         order = [n for n in _band_names(bands_pct) if n in table.index]
         methods = [m for m in ONE_STEP_METHODS if m in table.columns.get_level_values(1)]
-        return table.reindex(index=order, columns=pd.MultiIndex.from_product(
+        table = table.reindex(index=order, columns=pd.MultiIndex.from_product(
             [["mean", "worst", "frames"], methods]))
+        table["frames"] = table["frames"].fillna(0).astype(int)
+        return table
 
 
-def step_band(step_pct, bands_pct: tuple[float, ...] = STEP_BANDS_PCT):
+def step_band(step_pct, bands_pct: tuple[float, ...] = STEP_BANDS_PCT) -> str | np.ndarray:
     """The band name of each film-top move ``step_pct`` (% per frame; a number or an array)
-    among ``bands_pct`` (upper edges): ``"0"`` for none, ``"lo-hi"`` (``lo`` excluded, ``hi``
-    included), ``">lo"`` above the last finite edge.
+    among ``bands_pct`` (increasing upper edges, the last infinite): ``"0"`` for none,
+    ``"lo-hi"`` (``lo`` excluded, ``hi`` included, to 1e-9 %: a strain difference's rounding
+    does not move a step of exactly 1.5 % out of its band), ``">lo"`` above the last finite
+    edge.
 
     Example:
         >>> step_band(1.43), step_band([0.0, 0.5, 0.51, 7.0]).tolist()
         ('1-1.5', ['0', '0-0.5', '0.5-1', '>3'])
+        >>> step_band(100 * (0.3 * 7 / 20 - 0.3 * 6 / 20))      # 1.5000000000000013
+        '1-1.5'
     """
-    names = np.asarray(_band_names(bands_pct), dtype=object)
+    edges = np.asarray(bands_pct, dtype=float)
+    if not (len(edges) and edges[-1] == np.inf and np.all(np.diff(edges) > 0) and edges[0] > 0):
+        raise ValueError(f"bands_pct {tuple(bands_pct)} must increase from above 0 to inf")
     steps = np.asarray(step_pct, dtype=float)
-    band = np.where(steps <= 0.0, 0, np.searchsorted(np.asarray(bands_pct), steps) + 1)
+    if not np.all(np.isfinite(steps)) or np.any(steps < 0):
+        raise ValueError(f"a film-top move must be a finite number >= 0 (% a frame), not "
+                         f"{steps[~(np.isfinite(steps) & (steps >= 0))].ravel()[0]}")
+    steps = np.round(steps, 9)
+    band = np.where(steps <= 0.0, 0, np.searchsorted(edges, steps) + 1)
+    names = np.asarray(_band_names(bands_pct), dtype=object)
     return names[band] if band.ndim else str(names[band])
 
 
 def _band_names(bands_pct: tuple[float, ...]) -> list[str]:
+    """Names of the bands of :func:`step_band`, the still film top's first."""
     edges = [0.0, *bands_pct]
     return ["0"] + [f"{lo:g}-{hi:g}" if np.isfinite(hi) else f">{lo:g}"
                     for lo, hi in zip(edges, edges[1:])]
