@@ -145,3 +145,4 @@ def test_film_top_moves_are_banded_with_their_edges_and_bad_moves_refused():
     table = CalenderingValidation(frames, pd.DataFrame(), 0.0).by_step()
     assert table.index.tolist() == ["0.5-1"]
     assert table.loc["0.5-1", ("frames", "one_step")] == 1
+    assert CalenderingValidation(frames.iloc[:2], pd.DataFrame(), 0.0).by_step().empty

@@ -129,6 +129,8 @@ class CalenderingValidation:
             return pd.DataFrame()                                 # is the dried structure
         rows = self.frames[self.frames["method"].isin(ONE_STEP_METHODS)
                            & np.isfinite(self.frames["step_pct"])]
+        if rows.empty:
+            return pd.DataFrame()
         table = rows.assign(band=step_band(rows["step_pct"].to_numpy(), bands_pct)).pivot_table(
             index="band", columns="method", values="r2", aggfunc=["mean", "min", "count"])
         table = table.rename(columns={"min": "worst", "count": "frames"}, level=0)
