@@ -311,6 +311,12 @@ def main() -> None:
                         f"{'':>13}" for m in methods) + f"   {'> 0.90':<16}>= 0.95 every frame")
     if rerun is not None:
         print(bound_line(result.frames, rerun))
+    print(f"{'R2 as the reference, final frame':<34}"
+          + "".join(f"{summary[f'r2_reference_final_{m}']:>13.3f}" for m in methods)
+          + f"   {REFERENCE['r2_final']:<16}(its Eq. 3 as it computed it: raw labels 0/1/2,"
+          " void 4, the whole array; comparison only)")
+    print(f"{'R2 as the reference, frame mean':<34}"
+          + "".join(f"{summary[f'r2_reference_mean_{m}']:>13.3f}" for m in methods))
     for name, label in (("porosity", "porosity"), ("density_g_cm3", "density"),
                         ("tortuosity_factor", "tortuosity_factor"),
                         ("conductivity_s_m", "conductivity"),

@@ -48,6 +48,17 @@ def test_the_validation_scores_the_model_and_both_baselines_on_every_series(trai
     moves = final.groupby("series")["step_pct"].first()
     assert moves.tolist() == pytest.approx([100 * 0.2 * 0.1, 100 * 0.2 * 0.3])
     assert result.by_step().empty                    # a direct model has no one-step score
+    # beside it, the R2 as the reference computed it: raw labels (void 4), void counted
+    from electroforge.datasets.frames import read_frames
+    from electroforge.surrogates.fields.metrics import reference_r2
+
+    labels = read_frames(frames).series(1)["labels"]
+    copy = final[(final["method"] == "copy") & (final["series"] == 1)].iloc[0]
+    assert copy["r2_reference"] == pytest.approx(reference_r2(labels[0], labels[-1]))
+    assert copy["r2_reference"] > copy["r2"]         # the void it counts is right
+    assert (final.loc[final["method"] == "dem", "r2_reference"] == 1.0).all()
+    assert summary["r2_reference_final_copy"] == pytest.approx(
+        final.loc[final["method"] == "copy", "r2_reference"].mean())
 
 
 def test_a_rerun_of_series_the_line_did_not_make_is_refused_before_any_work(trained,

@@ -2,7 +2,9 @@
 (issue 15), with the calendering-deep-learning reference's metrics:
 
 - the voxel R2 of every frame (its Eq. 3 on one-hot phases inside the film,
-  :func:`~electroforge.surrogates.fields.metrics.voxel_r2`);
+  :func:`~electroforge.surrogates.fields.metrics.voxel_r2`), and beside it, for
+  comparison with the reference's figures, the R2 as it computed it (raw voxel values,
+  void included: :func:`~electroforge.surrogates.fields.metrics.reference_r2`);
 - the phase volumes over the frames (fractions of the film);
 - for the final structure: porosity, density, tortuosity factor, conductivity and the
   three contact areas, each measured by the line's own code
@@ -55,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from electroforge.surrogates.fields.baselines import affine_conserving, film_height
-from electroforge.surrogates.fields.metrics import voxel_r2
+from electroforge.surrogates.fields.metrics import reference_r2, voxel_r2
 from electroforge.surrogates.fields.phases import AM, CBD, PORE
 
 __all__ = ["FINAL_PROPERTIES", "ONE_STEP_METHODS", "REFERENCE_STEP_PCT", "STEP_BANDS_PCT",
@@ -80,7 +82,8 @@ ONE_STEP_METHODS = ("one_step", "copy", "dem_one_step")
 class CalenderingValidation:
     """Per-series tables of a validation run (see :func:`validate_calendering`)."""
 
-    #: one row per (series, frame, method): voxel R2 and the phase fractions of the film
+    #: one row per (series, frame, method): voxel R2 (and the reference's, ``r2_reference``),
+    #: the film top's move over the frame (``step_pct``) and the phase fractions of the film
     frames: pd.DataFrame
     #: one row per (series, method, property): DEM value, predicted value, relative error
     final: pd.DataFrame
@@ -90,8 +93,10 @@ class CalenderingValidation:
     slices: dict[str, np.ndarray] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """Headline numbers: R2 of the final frame and the worst frame, and the mean and
-        worst absolute relative error of each final property, per method."""
+        """Headline numbers: R2 of the final frame and the worst frame, the reference's R2
+        (:func:`~electroforge.surrogates.fields.metrics.reference_r2`) of the final frame and
+        over every scored frame, and the mean and worst absolute relative error of each
+        final property, per method."""
         out: dict[str, Any] = {}
         last = self.frames[self.frames["final"]]
         for method in METHODS:
@@ -101,6 +106,10 @@ class CalenderingValidation:
             out[f"r2_final_{method}"] = float(last.loc[last["method"] == method, "r2"].mean())
             out[f"r2_worst_frame_{method}"] = float(
                 rows.groupby("frame")["r2"].mean().min())
+            if "r2_reference" in rows:
+                out[f"r2_reference_final_{method}"] = float(
+                    last.loc[last["method"] == method, "r2_reference"].mean())
+                out[f"r2_reference_mean_{method}"] = float(rows["r2_reference"].mean())
             for name in FINAL_PROPERTIES:
                 errors = self.final[(self.final["method"] == method)
                                     & (self.final["property"] == name)]["rel_error"].abs()
@@ -242,8 +251,10 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
                     "final": t == len(truth) - 1, "step_pct": float(step_pct[t])}
             for method, image in candidates.items():
                 frame_rows.append({**keys, "method": method, "r2": voxel_r2(image, truth[t]),
+                                   "r2_reference": reference_r2(image, truth[t]),
                                    **_fractions(image)})
-            frame_rows.append({**keys, "method": "dem", "r2": 1.0, **_fractions(truth[t])})
+            frame_rows.append({**keys, "method": "dem", "r2": 1.0, "r2_reference": 1.0,
+                               **_fractions(truth[t])})
         final = {"dem": truth[-1], "model": predicted[len(truth) - 1],
                  "affine": affine,
                  "copy": truth[0] if model.task == "direct" else truth[-2]}
