@@ -26,14 +26,10 @@ def voxel_r2(predicted: np.ndarray, truth: np.ndarray) -> float:
         >>> round(voxel_r2(np.array([0, 1, 2, 1, 3]), truth), 3)
         0.2
     """
-    predicted, truth = np.asarray(predicted).ravel(), np.asarray(truth).ravel()
-    if predicted.shape != truth.shape:
-        raise ValueError(f"shapes differ: {predicted.shape} and {truth.shape}")
+    predicted, truth = _flat_pair(predicted, truth)
     film = (truth != VOID) | (predicted != VOID)
     eye = np.eye(len(PHASES))
-    p, t = eye[predicted[film]], eye[truth[film]]
-    total = float(((t - t.mean(axis=0)) ** 2).sum())
-    return 1.0 - float(((p - t) ** 2).sum()) / total if total > 0 else float("nan")
+    return _r2(eye[predicted[film]], eye[truth[film]])
 
 
 def reference_r2(predicted: np.ndarray, truth: np.ndarray) -> float:
@@ -50,10 +46,21 @@ def reference_r2(predicted: np.ndarray, truth: np.ndarray) -> float:
         >>> round(voxel_r2(np.array([0, 1, 2, 1, 3]), truth), 3)
         0.2
     """
+    predicted, truth = _flat_pair(predicted, truth)
+    values = np.asarray(REFERENCE_LABEL_VALUES)
+    return _r2(values[predicted], values[truth])
+
+
+def _flat_pair(predicted: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both label arrays flattened, refused if their shapes differ."""
     predicted, truth = np.asarray(predicted).ravel(), np.asarray(truth).ravel()
     if predicted.shape != truth.shape:
         raise ValueError(f"shapes differ: {predicted.shape} and {truth.shape}")
-    values = np.asarray(REFERENCE_LABEL_VALUES)
-    p, t = values[predicted], values[truth]
-    total = float(((t - t.mean()) ** 2).sum())
-    return 1.0 - float(((p - t) ** 2).sum()) / total if total > 0 else float("nan")
+    return predicted, truth
+
+
+def _r2(predicted: np.ndarray, truth: np.ndarray) -> float:
+    """``1 - sum (predicted - truth)^2 / sum (truth - its mean)^2`` over the voxels (axis 0),
+    NaN where the truth is uniform."""
+    total = float(((truth - truth.mean(axis=0)) ** 2).sum())
+    return 1.0 - float(((predicted - truth) ** 2).sum()) / total if total > 0 else float("nan")
