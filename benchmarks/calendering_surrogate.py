@@ -138,8 +138,9 @@ def step_lines(result) -> list[str]:
              f" the reference: {REFERENCE_STEP_PCT:.2f} % a frame)",
              f"{'move per frame':<16}{'frames':>7}" + "".join(f"{m + ' mean':>20}" for m in methods)
              + "".join(f"{m + ' worst':>20}" for m in methods)]
+    reference = step_band(REFERENCE_STEP_PCT)
     for name, row in table.iterrows():
-        mark = " <- the reference's step" if name == step_band(REFERENCE_STEP_PCT) else ""
+        mark = " <- the reference's step" if name == reference else ""
         lines.append(f"{name + ' %':<16}{int(row[('frames', methods[0])]):>7}"
                      + "".join(f"{row[('mean', m)]:>20.3f}" for m in methods)
                      + "".join(f"{row[('worst', m)]:>20.3f}" for m in methods) + mark)
