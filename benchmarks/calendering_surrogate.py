@@ -281,10 +281,10 @@ def main() -> None:
         from electroforge.surrogates.fields.calendering import shipped_model_path
         from electroforge.surrogates.fields.files import load_field_model
 
-        ours, shipped = load_field_model(model_path)[0], load_field_model(shipped_model_path())[0]
+        ours, shipped = load_field_model(model_path)[0], load_field_model(shipped_model_path("direct"))[0]
         same = all(np.array_equal(a.numpy(), b.numpy()) for a, b in
                    zip(ours.state_dict().values(), shipped.state_dict().values()))
-        print(f"the weights are {'identical to' if same else 'NOT those of'} the shipped model")
+        print(f"the weights are {'identical to' if same else 'NOT those of'} the shipped direct model")
     model = load_calendering_model(model_path)
     from electroforge.surrogates.fields.training import data_hash
 
@@ -308,7 +308,7 @@ def main() -> None:
     print(f"{'voxel R2, final frame (worst)':<34}" + "".join(f"{worst[m]:>13.3f}" for m in methods))
     if model.task == "next":
         print(f"{'voxel R2, worst frame (mean)':<34}"
-              + "".join(f"{summary[f'r2_worst_frame_{m}']:>13.3f}" if m != "affine" else
+              + "".join(f"{summary[f'r2_worst_frame_{m}']:>13.3f}" if m not in ("affine", "calender") else
                         f"{'':>13}" for m in methods) + f"   {'> 0.90':<16}>= 0.95 every frame")
     if rerun is not None:
         print(bound_line(result.frames, rerun))
@@ -332,7 +332,9 @@ def main() -> None:
               "from the DEM's frame before, as the reference scored its network; 'copy' is the "
               "DEM's frame before; both are given each DEM "
               "frame's film height, as 'affine' is given the final one, so their porosity and "
-              "density are exact by mass balance)")
+              "density are exact by mass balance; 'calender' is the model as the line uses it, "
+              "from the dried structure and the CR alone: rolled to the roll's gap, then "
+              "unloaded to the spring-back of its training films, its porosity its own)")
         print("\n".join(["", *step_lines(result)]))
     print()
     for box in args.boxes:

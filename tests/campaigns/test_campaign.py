@@ -210,6 +210,27 @@ def test_definition_file_round_trip(tmp_path, model_file):
     assert CampaignDefinition.from_dict(json.loads(json.dumps(loaded.to_dict()))) == loaded
 
 
+def test_a_neural_campaign_keeps_the_shipped_model_it_started_with(tmp_path, monkeypatch):
+    from electroforge.campaigns.loop import file_sha256
+    from electroforge.surrogates.fields import calendering
+
+    toml = ('name = "old"\nbudget = 2\n[space]\nfix = { c_rate = 1.0 }\n[objective]\n'
+            '[[objective.targets]]\nname = "porosity"\ndirection = "min"\nlow = 0.2\n'
+            'high = 0.6\n[evaluator]\nkind = "line"\ncalendering = "neural"\n')
+    (tmp_path / "campaign.toml").write_text(toml)
+    direct, shipped = calendering.shipped_model_path("direct"), calendering.shipped_model_path
+    with monkeypatch.context() as earlier:       # an electroforge that shipped the direct one
+        earlier.setattr(calendering, "shipped_model_path", lambda task="direct": shipped(task))
+        Campaign.create(Store(tmp_path / "ws"), CampaignDefinition.load(tmp_path / "campaign.toml"))
+    old = Campaign(Store(tmp_path / "ws"), "old")                 # opens under today's default
+    assert old.definition.calendering_model_sha256 == file_sha256(direct)
+    assert old.evaluator.calendering_model == str(direct)
+    (tmp_path / "new.toml").write_text(toml.replace('"old"', '"new"'))
+    new = Campaign.create(Store(tmp_path / "ws"), CampaignDefinition.load(tmp_path / "new.toml"))
+    assert new.evaluator.calendering_model == str(shipped()) != str(direct)
+    assert new.definition.calendering_model_sha256 == file_sha256(shipped())
+
+
 def test_a_line_campaign_takes_the_neural_calendering(tmp_path, monkeypatch):
     from electroforge.campaigns import evaluators
     from electroforge.surrogates.fields.calendering import shipped_model_path

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from electroforge.errors import InputError
 from electroforge.surrogates import SurrogateError, SymbolicSurrogate, load_surrogate
 
 
@@ -96,7 +97,15 @@ def test_a_field_model_file_loads_as_a_calendering_model_and_not_as_properties()
     from electroforge.surrogates.fields.calendering import CalenderingModel, shipped_model_path
 
     model = load_surrogate(shipped_model_path())
-    assert isinstance(model, CalenderingModel) and model.task == "direct"
-    assert model.voxel_um == 0.5 and model.header["line_version"] == "4"
+    # the line's default: a next-frame model that unloads to its films' spring-back
+    assert isinstance(model, CalenderingModel) and model.task == "next"
+    assert 0.1 < model.header["spring_back"]["per_gap_strain"] < 0.3
+    direct = load_surrogate(shipped_model_path("direct"))
+    assert isinstance(direct, CalenderingModel) and direct.task == "direct"
+    for one in (model, direct):
+        assert one.voxel_um == 0.5 and one.header["line_version"] == "4"
+        assert one.header["data_sha256"] == model.header["data_sha256"]
+    with pytest.raises(InputError, match="no such shipped calendering model"):
+        shipped_model_path("sideways")
     with pytest.raises(SurrogateError, match="structures, not properties"):
         load_surrogate(shipped_model_path(), properties=True)

@@ -134,9 +134,8 @@ class Campaign:
         if self.definition.calendering != "neural" or pinned is None:
             return
         from electroforge.campaigns.loop import file_sha256
-        from electroforge.surrogates.fields.calendering import shipped_model_path
 
-        path = self.definition.calendering_model or shipped_model_path()
+        path = self._calendering_model()
         if not Path(path).is_file() or file_sha256(path) != pinned:
             raise InputError("the calendering model is not the file the campaign started "
                              "with", source=where, field="evaluator.calendering_model",
@@ -569,7 +568,25 @@ class Campaign:
         return make_evaluator(self.definition.evaluator, self.problem,
                               seed=self.definition.seed, grid=self.definition.grid,
                               calendering=self.definition.calendering,
-                              calendering_model=self.definition.calendering_model)
+                              calendering_model=(self._calendering_model()
+                                                 if self.definition.calendering == "neural"
+                                                 else None))
+
+    def _calendering_model(self) -> str:
+        """The file of a neural roll: the campaign's own, or the shipped model it pinned
+        when it started (a campaign keeps its model when a later electroforge ships another
+        default), else the default one."""
+        if self.definition.calendering_model:
+            return self.definition.calendering_model
+        from electroforge.campaigns.loop import file_sha256
+        from electroforge.surrogates.fields.calendering import SHIPPED, shipped_model_path
+
+        pinned = self.definition.calendering_model_sha256
+        for task in SHIPPED:
+            path = shipped_model_path(task)
+            if pinned is not None and path.is_file() and file_sha256(path) == pinned:
+                return str(path)
+        return str(shipped_model_path())
 
     def _evaluate(self, proposals: pd.DataFrame) -> pd.DataFrame:
         return self.evaluator.evaluate(proposals[["proposal_id"] + self.problem.names])

@@ -138,6 +138,21 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     by_frame = result.frames.groupby(["method", "frame"])["r2"].mean()
     assert (by_frame["one_step"] > 0.8).all() and (by_frame["one_step"] > by_frame["copy"]).all()
     assert "one_step" in set(result.final["method"])
+    # as the line uses it: from the dried structure and the CR alone, unloaded to the
+    # spring-back of its training series: gaps of 0.9 and 0.7 x 12 layers, sprung back to
+    # 11 and 9 (SCHEDULE: 0.8 x the CR)
+    slope = (0.1 * (11 / 10.8 - 1) + 0.3 * (9 / 8.4 - 1)) / (0.1 ** 2 + 0.3 ** 2)
+    assert model.header["spring_back"]["per_gap_strain"] == pytest.approx(slope)
+    assert model.header["spring_back"]["series"] == 2
+    final = model.calender(truth[0], 30.0)
+    assert film_height(final) == round(8.4 * (1 + slope * 0.3)) == film_height(truth[-1])
+    assert ((final == AM).sum(), (final == CBD).sum()) == ((truth[0] == AM).sum(),
+                                                          (truth[0] == CBD).sum())
+    calendered = result.frames[result.frames["method"] == "calender"]
+    assert calendered["frame"].tolist() == [3, 3]
+    assert calendered[calendered["series"] == 1]["r2"].item() == pytest.approx(
+        voxel_r2(final, truth[-1]))
+    assert {"calender", "model", "affine"} <= set(result.final["method"])
     # in larger steps: to the last loading frame (2), then to the final one (3)
     strided = validate_calendering(model, frames, transport=False, rollout_stride=2)
     rows = strided.frames[(strided.frames["method"] == "model") & (strided.frames["series"] == 1)]

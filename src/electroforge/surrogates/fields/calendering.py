@@ -33,7 +33,14 @@ __all__ = ["WRAP", "CalenderingModel", "film_layers", "labels_from", "load_calen
 #: Voxels wrapped around each periodic side before the network (its receptive field's
 #: reach at depth 2 is about this).
 WRAP = 8
-SHIPPED = "calendering.direct.safetensors"
+#: The models that ship with electroforge, by task (both trained on the same 54 series of
+#: line v4: benchmarks/calendering_surrogate.py; the command that made each in its header)
+SHIPPED = {"next": "calendering.next.safetensors", "direct": "calendering.direct.safetensors"}
+#: The task of the model the line and ``surrogate calender`` use unless given another: on
+#: the 18 held-out series (README), the next-frame model unloaded to its training
+#: films' spring-back predicts every final property but the conductivity better than the
+#: direct model does, at the same porosity error
+DEFAULT_TASK = "next"
 #: Loading steps of :meth:`CalenderingModel.calender`'s rollout: few and large, since a
 #: rollout's errors compound with its steps (benchmarks/calendering_surrogate.py,
 #: ``--rollout-stride``: on 18 held-out series, stepping to the end of the loading and on to
@@ -43,11 +50,15 @@ SHIPPED = "calendering.direct.safetensors"
 CALENDER_STEPS = 1
 
 
-def shipped_model_path() -> Path:
-    """The small direct calendering model that ships with electroforge."""
+def shipped_model_path(task: str = DEFAULT_TASK) -> Path:
+    """The small calendering model of ``task`` (``next`` or ``direct``) that ships with
+    electroforge."""
     from importlib.resources import files
 
-    return Path(str(files("electroforge.data") / SHIPPED))
+    if task not in SHIPPED:
+        raise InputError("no such shipped calendering model", field="task", value=repr(task),
+                         allowed=", ".join(SHIPPED))
+    return Path(str(files("electroforge.data") / SHIPPED[task]))
 
 
 class CalenderingModel:
@@ -106,10 +117,11 @@ class CalenderingModel:
         :data:`CALENDER_STEPS` steps; a ``direct`` one maps in one step. The gap is the
         roll's, or the film at the line's porosity floor where that is thicker
         (:func:`~electroforge.surrogates.fields.training.gap_ratio`; ``porosity_floor``
-        default: the training line's). A ``next`` model given the roll's
-        schedule alone ends its unloading at the gap: it was trained on the DEM's film-top
-        strains, spring-back included, so its own spring-back is not predicted; use a
-        ``direct`` model for the final structure."""
+        default: the training line's). A ``next`` model unloads to the film its training
+        series sprang back to (its header's ``spring_back``,
+        :func:`~electroforge.surrogates.fields.training.spring_back_law`; a model without
+        one unloads at the gap): it was trained on the DEM's film-top strains, so the
+        spring-back is given to it, as the roll's gap is."""
         dried = _checked_labels(dried)
         counts = (int((dried == AM).sum()), int((dried == CBD).sum()))
         from electroforge.surrogates.fields.training import gap_ratio
@@ -121,7 +133,10 @@ class CalenderingModel:
             ratio = gap_ratio(dried, cr, floor)
             return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
         ratio = gap_ratio(dried, cr, floor)
-        frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio, CALENDER_STEPS))
+        law = self.header.get("spring_back") or {}
+        unloaded = ratio * (1.0 + float(law.get("per_gap_strain", 0.0)) * (1.0 - ratio))
+        frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio, CALENDER_STEPS,
+                                                              unloaded=1.0 - unloaded))
         return frames[-1]
 
     def rollout(self, dried: np.ndarray, cr_pct: float,
@@ -184,11 +199,17 @@ def labels_from(probabilities: torch.Tensor, source: np.ndarray, counts: tuple[i
     return assign_phases(probabilities, *counts, void).numpy().astype(np.uint8)
 
 
-def default_schedule(strain: float, steps: int = 20) -> list[tuple[str, float]]:
-    """A linear loading to ``strain`` in ``steps`` frames, then one unloading frame at it
-    (the line's roll schedule; the spring-back is the model's to predict)."""
+def default_schedule(strain: float, steps: int = 20,
+                     unloaded: float | None = None) -> list[tuple[str, float]]:
+    """A linear loading to ``strain`` in ``steps`` frames, then one unloading frame at the
+    strain ``unloaded`` the film springs back to (default: ``strain``, no spring-back).
+
+    Example:
+        >>> default_schedule(0.3, 2, unloaded=0.25)
+        [('loading', 0.15), ('loading', 0.3), ('unloading', 0.25)]
+    """
     return [("loading", strain * (k + 1) / steps) for k in range(steps)] + [
-        ("unloading", strain)]
+        ("unloading", strain if unloaded is None else float(unloaded))]
 
 
 def load_calendering_model(path: str | os.PathLike[str] | None = None) -> CalenderingModel:

@@ -24,8 +24,12 @@ is also scored as the reference scored its network, one step at a time: each fra
 the DEM's frame before it (method ``one_step``, whose ``copy`` baseline is that frame).
 Both are given the film height of every DEM frame, as the affine baseline is given the
 final one, so the porosity of every frame is right by mass balance and they are judged on
-the rest. (From the strain alone, :func:`~electroforge.surrogates.fields.calendering.
-film_layers` gets the line's height exactly in 80 % of its frames and one layer off in
+the rest. A ``next`` model is scored a third way, as the line and ``surrogate calender``
+use it (method ``calender``, the final frame only): from the dried structure and the CR
+alone, the roll's gap and the spring-back its training showed (:meth:`~electroforge.
+surrogates.fields.calendering.CalenderingModel.calender`), so its porosity is its own.
+(From the strain alone, :func:`~electroforge.surrogates.fields.calendering.film_layers`
+gets the line's height exactly in 80 % of its frames and one layer off in
 the rest: the dried top is known only to a layer.)
 
 The DEM against itself, on request (``dem_rerun_um``): each series made again by the line
@@ -66,7 +70,8 @@ __all__ = ["FINAL_PROPERTIES", "ONE_STEP_METHODS", "REFERENCE_STEP_PCT", "STEP_B
 #: Properties of the final structure compared with the DEM.
 FINAL_PROPERTIES = ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
                     "area_pore_am_um2", "area_pore_cbd_um2", "area_am_cbd_um2")
-METHODS = ("model", "one_step", "affine", "copy", "dem_rerun", "dem_one_step")
+METHODS = ("model", "calender", "one_step", "affine", "copy", "dem_rerun",
+           "dem_one_step")
 #: The reference's compression per frame, % of the film's thickness: 20 % in 14 frames
 #: (calendering-deep-learning.txt, Sec. 2.1: a constant rate, 14 to 35 frames for 20 to 50 %)
 REFERENCE_STEP_PCT = 100 * 0.20 / 14
@@ -229,6 +234,8 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         seconds += time.perf_counter() - start
         predicted_frames += len(predicted)
         one_step = {} if model.task == "direct" else _one_step(model, series, predicted)
+        # a next model as it is used: from the dried structure and the CR alone
+        calendered = {} if model.task == "direct" else {"calender": model.calender(dried, cr_pct)}
         affine = affine_conserving(dried, film_height(truth[-1]) / film_height(dried))
         reruns = {}
         if dem_rerun_um is not None:
@@ -246,7 +253,7 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             candidates |= {method: frames[t] for method, frames in reruns.items()
                            if t in frames}
             if t == len(truth) - 1:
-                candidates["affine"] = affine
+                candidates |= {"affine": affine} | calendered
             keys = {"series": index, "cr_pct": cr_pct, "frame": t,
                     "final": t == len(truth) - 1, "step_pct": float(step_pct[t])}
             for method, image in candidates.items():
@@ -255,7 +262,7 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
                                    **_fractions(image)})
             frame_rows.append({**keys, "method": "dem", "r2": 1.0, "r2_reference": 1.0,
                                **_fractions(truth[t])})
-        final = {"dem": truth[-1], "model": predicted[len(truth) - 1],
+        final = {"dem": truth[-1], "model": predicted[len(truth) - 1], **calendered,
                  "affine": affine,
                  "copy": truth[0] if model.task == "direct" else truth[-2]}
         if one_step:
