@@ -281,10 +281,12 @@ def main() -> None:
         from electroforge.surrogates.fields.calendering import shipped_model_path
         from electroforge.surrogates.fields.files import load_field_model
 
-        ours, shipped = load_field_model(model_path)[0], load_field_model(shipped_model_path("direct"))[0]
+        ours = load_field_model(model_path)[0]
+        shipped = load_field_model(shipped_model_path("direct"))[0]
         same = all(np.array_equal(a.numpy(), b.numpy()) for a, b in
                    zip(ours.state_dict().values(), shipped.state_dict().values()))
-        print(f"the weights are {'identical to' if same else 'NOT those of'} the shipped direct model")
+        print(f"the weights are {'identical to' if same else 'NOT those of'} the shipped "
+              "direct model")
     model = load_calendering_model(model_path)
     from electroforge.surrogates.fields.training import data_hash
 

@@ -229,6 +229,16 @@ def test_a_neural_campaign_keeps_the_shipped_model_it_started_with(tmp_path, mon
     new = Campaign.create(Store(tmp_path / "ws"), CampaignDefinition.load(tmp_path / "new.toml"))
     assert new.evaluator.calendering_model == str(shipped()) != str(direct)
     assert new.definition.calendering_model_sha256 == file_sha256(shipped())
+    assert new.calendering_model_path() == str(shipped())
+    # a pin that no shipped model matches (a model of a later electroforge) is refused
+    from dataclasses import replace
+
+    gone = replace(CampaignDefinition.load(tmp_path / "new.toml"), name="gone",
+                   calendering_model_sha256="0" * 64)
+    with pytest.raises(InputError, match="no model shipped with this electroforge is.*"
+                                         "sha256 000000000000"):
+        Campaign.create(Store(tmp_path / "ws"), gone)
+        Campaign(Store(tmp_path / "ws"), "gone")
 
 
 def test_a_line_campaign_takes_the_neural_calendering(tmp_path, monkeypatch):

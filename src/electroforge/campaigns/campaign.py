@@ -135,11 +135,15 @@ class Campaign:
             return
         from electroforge.campaigns.loop import file_sha256
 
-        path = self._calendering_model()
+        path = self.calendering_model_path()
         if not Path(path).is_file() or file_sha256(path) != pinned:
+            own = self.definition.calendering_model is not None
             raise InputError("the calendering model is not the file the campaign started "
-                             "with", source=where, field="evaluator.calendering_model",
-                             value=str(path), allowed=f"the file of sha256 {pinned[:12]}... "
+                             "with" + ("" if own else ": no model shipped with this "
+                                       "electroforge is"), source=where,
+                             field="evaluator.calendering_model",
+                             value=str(path) if own else "the shipped models",
+                             allowed=f"the file of sha256 {pinned[:12]}... "
                              "(or a new campaign)")
 
     def _check_searched_box(self, where: str) -> None:
@@ -568,23 +572,26 @@ class Campaign:
         return make_evaluator(self.definition.evaluator, self.problem,
                               seed=self.definition.seed, grid=self.definition.grid,
                               calendering=self.definition.calendering,
-                              calendering_model=(self._calendering_model()
+                              calendering_model=(self.calendering_model_path()
                                                  if self.definition.calendering == "neural"
                                                  else None))
 
-    def _calendering_model(self) -> str:
+    def calendering_model_path(self) -> str:
         """The file of a neural roll: the campaign's own, or the shipped model it pinned
         when it started (a campaign keeps its model when a later electroforge ships another
-        default), else the default one."""
+        default; one made before models were pinned ran the direct model, then the only
+        one shipped), else the default one (which the pin check then refuses)."""
         if self.definition.calendering_model:
             return self.definition.calendering_model
         from electroforge.campaigns.loop import file_sha256
         from electroforge.surrogates.fields.calendering import SHIPPED, shipped_model_path
 
         pinned = self.definition.calendering_model_sha256
+        if pinned is None:
+            return str(shipped_model_path("direct"))
         for task in SHIPPED:
             path = shipped_model_path(task)
-            if pinned is not None and path.is_file() and file_sha256(path) == pinned:
+            if path.is_file() and file_sha256(path) == pinned:
                 return str(path)
         return str(shipped_model_path())
 

@@ -224,7 +224,7 @@ def _context(campaign, best, measurements, validation, sensitivity, cost_sd) -> 
                        ("electroforge (campaign / report)", f"{row['version']} / {__version__}"),
                        ("seed", definition.seed), ("evaluator", definition.evaluator),
                        ("line calendering", definition.calendering
-                        + (f" ({definition.calendering_model or 'shipped model'})"
+                        + (f" ({campaign.calendering_model_path()})"
                            if definition.calendering == "neural" else "")),
                        ("model", definition.model or "-"),
                        ("dataset of the model",

@@ -61,7 +61,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     image.add_argument("--voxel-um", type=_bounded(float, 1e-3, 100.0), required=True,
                        metavar="UM", help="the image's voxel size in um")
     image.add_argument("--model", metavar="MODEL.safetensors",
-                       help="a calendering model (default: the shipped one)")
+                       help="a calendering model (default: the shipped next-frame one)")
     image.add_argument("--cbd-fraction", type=_bounded(float, 0.0, 0.99), metavar="F",
                        help="two-phase image: the CBD share of the solid volume (e.g. 0.1)")
     image.add_argument("--out", required=True, metavar="OUT.npy",

@@ -9,7 +9,10 @@ The roll is the DEM by default; with a calendering field model
 calendered by the network instead, and the same property and discharge code measures the
 predicted image. Its properties are those of one image whose film is a whole number of
 layers (the DEM's are interpolated between the two images around the film's top), and its
-spring-back is read off the predicted film height, to a layer.
+spring-back is read off the predicted film height, to a layer: a direct model predicts it,
+a next-frame model (the shipped default) is unloaded to the spring-back law of its
+training films (:meth:`~electroforge.surrogates.fields.calendering.CalenderingModel.
+calender`).
 
 The discharge is PyBaMM's DFN on the image's properties by default; a condition with
 ``discharge="halfcell"`` discharges the calendered image itself with the voxel half-cell

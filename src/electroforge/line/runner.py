@@ -75,8 +75,9 @@ def run(recipes: pd.DataFrame, *, grid: int | None = None, seed: int | Sequence[
         frames_dir: Also write every calendering frame of every recipe there (npz).
         progress: Show a progress bar on stderr.
         calendering: ``"dem"`` (the particles through the roll, default) or ``"neural"``
-            (the dried film's voxel image calendered by a field model: the shipped one, or
-            ``calendering_model``; see :mod:`electroforge.line.chain`). Results are cached
+            (the dried film's voxel image calendered by a field model: the shipped
+            next-frame one, or ``calendering_model``; see :mod:`electroforge.line.chain`).
+            Results are cached
             apart, keyed by the model file's content.
         calendering_model: A calendering model's file (``electroforge surrogate train
             calendering``) for ``calendering="neural"``.

@@ -153,6 +153,12 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     assert calendered[calendered["series"] == 1]["r2"].item() == pytest.approx(
         voxel_r2(final, truth[-1]))
     assert {"calender", "model", "affine"} <= set(result.final["method"])
+    # a model without the law (trained before it) unloads at the gap, 8.4 layers
+    header = {k: v for k, v in model.header.items() if k != "spring_back"}
+    assert film_height(CalenderingModel(model.net, header).calender(truth[0], 30.0)) == 8
+    for law in ({"per_gap_strain": -0.1}, {"per_gap_strain": float("nan")}, {}, "0.2", 3.0):
+        with pytest.raises(InputError, match="spring_back.per_gap_strain.*spring-back law"):
+            CalenderingModel(model.net, {**header, "spring_back": law})
     # in larger steps: to the last loading frame (2), then to the final one (3)
     strided = validate_calendering(model, frames, transport=False, rollout_stride=2)
     rows = strided.frames[(strided.frames["method"] == "model") & (strided.frames["series"] == 1)]
@@ -208,3 +214,21 @@ def test_the_pushforward_trains_a_next_model_on_its_own_frames(tmp_path, monkeyp
         assert voxel_r2(rolled[t], truth[t]) > max(0.7, voxel_r2(truth[0], truth[t]) + 0.2)
     with pytest.raises(InputError, match="--pushforward-from"):
         training.train_calendering(frames, tmp_path / "d.safetensors", pushforward_from=0)
+
+
+def test_the_spring_back_is_fitted_from_the_gap_the_porosity_floor_stops_the_roll_at():
+    from electroforge.surrogates.fields.training import spring_back_law
+
+    class Frames(list):
+        manifest = {"line_parameters": {"porosity_floor": 0.2}}
+
+        def series(self, index):
+            return self[index]
+
+    dried = np.array([2, 0] * 5 + [3] * 10)[:, None, None]      # 10 layers, porosity 0.5
+    final = np.where(np.arange(20) < 7, 2, 3)[:, None, None]
+    # at CR 50 % the roll stops where the film reaches the floor: 0.5 / 0.8 of 10 layers,
+    # 6.25, not the gap's 5; the film springs back to 7 from there
+    law = spring_back_law(Frames([{"labels": np.stack([dried, final]), "cr_pct": 50.0}]))
+    assert law["per_gap_strain"] == pytest.approx((7 / 6.25 - 1) / 0.375)
+    assert law["rms"] == pytest.approx(0.0, abs=1e-12) and law["series"] == 1

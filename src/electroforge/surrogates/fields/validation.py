@@ -207,8 +207,11 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
     from electroforge.line.film import image_properties
     from electroforge.line.materials import LineParameters
 
+    from electroforge.surrogates.fields.training import porosity_floor
+
     params = params or LineParameters()
     dataset = read_frames(frames_dir)
+    floor = porosity_floor(dataset.manifest)       # the roll of these frames' line
     if dem_rerun_um is not None:
         from electroforge.line.frames import rerun_parameters
 
@@ -224,7 +227,7 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         dried = truth[0]
         start = time.perf_counter()
         if model.task == "direct":
-            predicted = {len(truth) - 1: model.calender(dried, cr_pct)}
+            predicted = {len(truth) - 1: model.calender(dried, cr_pct, porosity_floor=floor)}
         else:
             steps = rollout_frames(series["phase"], rollout_stride)
             schedule = [(str(series["phase"][t]), float(series["strain"][t])) for t in steps]
@@ -235,7 +238,8 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         predicted_frames += len(predicted)
         one_step = {} if model.task == "direct" else _one_step(model, series, predicted)
         # a next model as it is used: from the dried structure and the CR alone
-        calendered = {} if model.task == "direct" else {"calender": model.calender(dried, cr_pct)}
+        calendered = {} if model.task == "direct" else {
+            "calender": model.calender(dried, cr_pct, porosity_floor=floor)}
         affine = affine_conserving(dried, film_height(truth[-1]) / film_height(dried))
         reruns = {}
         if dem_rerun_um is not None:
