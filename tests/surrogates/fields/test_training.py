@@ -156,7 +156,8 @@ def test_a_next_frame_model_rolls_out_the_series_keeping_the_am_volume(tmp_path)
     # a model without the law (trained before it) unloads at the gap, 8.4 layers
     header = {k: v for k, v in model.header.items() if k != "spring_back"}
     assert film_height(CalenderingModel(model.net, header).calender(truth[0], 30.0)) == 8
-    for law in ({"per_gap_strain": -0.1}, {"per_gap_strain": float("nan")}, {}, "0.2", 3.0):
+    for law in ({"per_gap_strain": -0.1}, {"per_gap_strain": float("nan")},
+                {"per_gap_strain": True}, {}, "0.2", 0.2):
         with pytest.raises(InputError, match="spring_back.per_gap_strain.*spring-back law"):
             CalenderingModel(model.net, {**header, "spring_back": law})
     # in larger steps: to the last loading frame (2), then to the final one (3)

@@ -81,12 +81,13 @@ class CalenderingModel:
                              value=repr(header.get("input")),
                              allowed="affine_z_squeeze (retrain with this electroforge)")
         law = header.get("spring_back")
-        slope = law.get("per_gap_strain") if isinstance(law, dict) else law
+        slope = law.get("per_gap_strain") if isinstance(law, dict) else None
         if law is not None and not (isinstance(slope, (int, float)) and not isinstance(
                 slope, bool) and 0.0 <= slope <= MAX_SPRING_BACK_PER_STRAIN):
             raise InputError("a spring-back law that is not a film's",
                              source=source or None, field="spring_back.per_gap_strain",
-                             value=repr(slope), allowed=f"a number from 0 to "
+                             value=repr(slope if isinstance(law, dict) else law),
+                             allowed=f"a number from 0 to "
                              f"{MAX_SPRING_BACK_PER_STRAIN:g} (the film's spring-back over "
                              "the gap's strain; retrain to remake it)")
 

@@ -206,7 +206,6 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
     from electroforge.datasets.frames import read_frames
     from electroforge.line.film import image_properties
     from electroforge.line.materials import LineParameters
-
     from electroforge.surrogates.fields.training import porosity_floor
 
     params = params or LineParameters()
