@@ -80,16 +80,9 @@ class CalenderingModel:
                              source=source or None, field="input",
                              value=repr(header.get("input")),
                              allowed="affine_z_squeeze (retrain with this electroforge)")
-        law = header.get("spring_back")
-        slope = law.get("per_gap_strain") if isinstance(law, dict) else None
-        if law is not None and not (isinstance(slope, (int, float)) and not isinstance(
-                slope, bool) and 0.0 <= slope <= MAX_SPRING_BACK_PER_STRAIN):
-            raise InputError("a spring-back law that is not a film's",
-                             source=source or None, field="spring_back.per_gap_strain",
-                             value=repr(slope if isinstance(law, dict) else law),
-                             allowed=f"a number from 0 to "
-                             f"{MAX_SPRING_BACK_PER_STRAIN:g} (the film's spring-back over "
-                             "the gap's strain; retrain to remake it)")
+        #: the film's spring-back over the gap's strain that a ``next`` model unloads to
+        #: (its header's ``spring_back``; 0, unloading at the gap, for a model without one)
+        self.spring_back_per_gap_strain = _spring_back_slope(header.get("spring_back"), source)
 
     @property
     def task(self) -> str:
@@ -143,12 +136,10 @@ class CalenderingModel:
         cr = float(cr_pct) / 100.0
         floor = self.header.get("porosity_floor", 0.0) if porosity_floor is None \
             else porosity_floor
-        if self.task == "direct":
-            ratio = gap_ratio(dried, cr, floor)
-            return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
         ratio = gap_ratio(dried, cr, floor)
-        law = self.header.get("spring_back") or {}
-        unloaded = ratio * (1.0 + float(law.get("per_gap_strain", 0.0)) * (1.0 - ratio))
+        if self.task == "direct":
+            return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
+        unloaded = ratio * (1.0 + self.spring_back_per_gap_strain * (1.0 - ratio))
         frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio, CALENDER_STEPS,
                                                               unloaded=1.0 - unloaded))
         return frames[-1]
@@ -234,6 +225,23 @@ def load_calendering_model(path: str | os.PathLike[str] | None = None) -> Calend
     path = Path(path) if path is not None else shipped_model_path()
     net, header = load_field_model(path)
     return CalenderingModel(net, header, source=str(path))
+
+
+def _spring_back_slope(law: Any, source: str) -> float:
+    """The slope of a header's spring-back law (:func:`~electroforge.surrogates.fields.
+    training.spring_back_law`), 0 where there is none; anything but a table with a slope
+    from 0 to :data:`MAX_SPRING_BACK_PER_STRAIN` is refused."""
+    if law is None:
+        return 0.0
+    slope = law.get("per_gap_strain") if isinstance(law, dict) else law
+    if not isinstance(law, dict) or isinstance(slope, bool) \
+            or not isinstance(slope, (int, float)) \
+            or not 0.0 <= slope <= MAX_SPRING_BACK_PER_STRAIN:
+        raise InputError("a spring-back law that is not a film's", source=source or None,
+                         field="spring_back.per_gap_strain", value=repr(slope),
+                         allowed=f"a number from 0 to {MAX_SPRING_BACK_PER_STRAIN:g} (the "
+                         "film's spring-back over the gap's strain; retrain to remake it)")
+    return float(slope)
 
 
 def _checked_labels(labels: np.ndarray) -> np.ndarray:
