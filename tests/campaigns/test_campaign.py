@@ -230,8 +230,16 @@ def test_a_neural_campaign_keeps_the_shipped_model_it_started_with(tmp_path, mon
     assert new.evaluator.calendering_model == str(shipped()) != str(direct)
     assert new.definition.calendering_model_sha256 == file_sha256(shipped())
     assert new.calendering_model_path() == str(shipped())
-    # a pin that no shipped model matches (a model of a later electroforge) is refused
     from dataclasses import replace
+
+    # one pinned to a retired default (the first next model) keeps it
+    retired = calendering.shipped_model_files()[-1]
+    assert retired.name == "calendering.next.v1.safetensors" and retired.is_file()
+    first = replace(CampaignDefinition.load(tmp_path / "new.toml"), name="first",
+                    calendering_model_sha256=file_sha256(retired))
+    assert Campaign.create(Store(tmp_path / "ws"), first).calendering_model_path() == str(retired)
+    assert Campaign(Store(tmp_path / "ws"), "first").evaluator.calendering_model == str(retired)
+    # a pin that no shipped model matches (a model of a later electroforge) is refused
 
     gone = replace(CampaignDefinition.load(tmp_path / "new.toml"), name="gone",
                    calendering_model_sha256="0" * 64)

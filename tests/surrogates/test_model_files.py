@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from electroforge.errors import InputError
 from electroforge.surrogates import SurrogateError, SymbolicSurrogate, load_surrogate
@@ -100,6 +101,18 @@ def test_a_field_model_file_loads_as_a_calendering_model_and_not_as_properties()
     # the line's default: a next-frame model that unloads to its films' spring-back
     assert isinstance(model, CalenderingModel) and model.task == "next"
     assert 0.1 < model.header["spring_back"]["per_gap_strain"] < 0.3
+    # of the recipe: more spring-back the harder the roll, the less binder and pore
+    terms = model.header["spring_back"]["slope_terms"]
+    assert terms["gap_strain"] > 0 and terms["cbd_fraction"] < 0 and terms["dried_porosity"] < 0
+    # the first next model (a retired default, kept for the campaigns pinned to it): the
+    # same weights, a spring-back proportional to the gap's strain
+    from electroforge.surrogates.fields.calendering import shipped_model_files
+
+    first = load_surrogate(shipped_model_files()[-1])
+    assert "slope_terms" not in first.header["spring_back"]
+    assert all(torch.equal(a, b) for a, b in zip(first.net.state_dict().values(),
+                                                  model.net.state_dict().values()))
+    assert first.header["data_sha256"] == model.header["data_sha256"]
     direct = load_surrogate(shipped_model_path("direct"))
     assert isinstance(direct, CalenderingModel) and direct.task == "direct"
     for one in (model, direct):

@@ -584,13 +584,13 @@ class Campaign:
         if self.definition.calendering_model:
             return self.definition.calendering_model
         from electroforge.campaigns.loop import file_sha256
-        from electroforge.surrogates.fields.calendering import SHIPPED, shipped_model_path
+        from electroforge.surrogates.fields.calendering import (shipped_model_files,
+                                                                shipped_model_path)
 
         pinned = self.definition.calendering_model_sha256
         if pinned is None:
             return str(shipped_model_path("direct"))
-        for task in SHIPPED:
-            path = shipped_model_path(task)
+        for path in shipped_model_files():          # today's, then the retired defaults
             if path.is_file() and file_sha256(path) == pinned:
                 return str(path)
         return str(shipped_model_path())

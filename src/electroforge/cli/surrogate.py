@@ -44,6 +44,12 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help="next task: from this epoch (from 0) on, feed the model its own "
                        "prediction of each source frame, so that a rollout's errors do not "
                        "compound (default: never)")
+    train.add_argument("--jump-fraction", type=_bounded(float, 0.0, 1.0), default=None,
+                       metavar="F",
+                       help="next task: train this share of the samples on the large steps "
+                       "that `surrogate calender` and the line take (dried structure to a "
+                       "loading frame, last loading frame to an unloading one), the "
+                       "source's strain a condition (default: none)")
     train.set_defaults(handler=run_train)
     image = actions.add_parser(
         "calender", help="calender a labelled voxel image of a dried electrode",
@@ -100,6 +106,7 @@ def run_train(args: argparse.Namespace) -> int:
                                seed=args.seed, width=args.width, device=args.device,
                                crop=args.crop, batch_size=args.batch_size,
                                pushforward_from=args.pushforward_from,
+                               jump_fraction=args.jump_fraction,
                                header={"command": command_line(args.argv)},
                                progress=progress, batch_progress=batch_progress)
     print(f"wrote {args.out}: {args.task} calendering model, {args.epochs} epochs, data "

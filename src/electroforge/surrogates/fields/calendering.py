@@ -28,7 +28,7 @@ from electroforge.surrogates.fields.phases import (AM, CBD, PHASES, VOID, assign
                                                    pin_film_top)
 
 __all__ = ["WRAP", "CalenderingModel", "film_layers", "labels_from", "load_calendering_model",
-           "shipped_model_path"]
+           "shipped_model_files", "shipped_model_path"]
 
 #: Voxels wrapped around each periodic side before the network (its receptive field's
 #: reach at depth 2 is about this).
@@ -36,6 +36,11 @@ WRAP = 8
 #: The models that ship with electroforge, by task (both trained on the same 54 series of
 #: line v4: benchmarks/calendering_surrogate.py; the command that made each in its header)
 SHIPPED = {"next": "calendering.next.safetensors", "direct": "calendering.direct.safetensors"}
+#: Models that an earlier electroforge shipped as a default and this one still ships, so
+#: that a campaign pinned to one keeps it (:meth:`~electroforge.campaigns.campaign.Campaign.
+#: calendering_model_path`): the first next-frame model, same weights as today's, whose
+#: spring-back law was proportional to the gap's strain alone
+RETIRED = ("calendering.next.v1.safetensors",)
 #: The task of the model the line and ``surrogate calender`` use unless given another: on
 #: the 18 held-out series (README), the next-frame model unloaded to its training
 #: films' spring-back predicts the tortuosity factor and the three contact areas far better
@@ -65,6 +70,15 @@ def shipped_model_path(task: str = DEFAULT_TASK) -> Path:
     return Path(str(files("electroforge.data") / SHIPPED[task]))
 
 
+def shipped_model_files() -> list[Path]:
+    """Every calendering model file that ships with electroforge: the current ones
+    (:data:`SHIPPED`), then the retired ones kept for pinned campaigns (:data:`RETIRED`)."""
+    from importlib.resources import files
+
+    return [Path(str(files("electroforge.data") / name))
+            for name in (*SHIPPED.values(), *RETIRED)]
+
+
 class CalenderingModel:
     """A trained calendering field model and its header (task, input, voxel size)."""
 
@@ -80,9 +94,9 @@ class CalenderingModel:
                              source=source or None, field="input",
                              value=repr(header.get("input")),
                              allowed="affine_z_squeeze (retrain with this electroforge)")
-        #: the film's spring-back over the gap's strain that a ``next`` model unloads to
-        #: (its header's ``spring_back``; 0, unloading at the gap, for a model without one)
-        self.spring_back_per_gap_strain = _spring_back_slope(header.get("spring_back"), source)
+        #: the film's spring-back law that a ``next`` model unloads to (its header's
+        #: ``spring_back``, checked; none, unloading at the gap, for a model without one)
+        self.spring_back_law = _spring_back_law(header.get("spring_back"), source)
 
     @property
     def task(self) -> str:
@@ -125,10 +139,10 @@ class CalenderingModel:
         roll's, or the film at the line's porosity floor where that is thicker
         (:func:`~electroforge.surrogates.fields.training.gap_ratio`; ``porosity_floor``
         default: the training line's). A ``next`` model unloads to the film its training
-        series sprang back to (its header's ``spring_back``,
-        :func:`~electroforge.surrogates.fields.training.spring_back_law`; a model without
-        one unloads at the gap): it was trained on the DEM's film-top strains, so the
-        spring-back is given to it, as the roll's gap is."""
+        series sprang back to (:meth:`spring_back`: its header's ``spring_back`` law, of
+        the gap's strain and the dried film's CBD fraction and porosity where it has
+        ``slope_terms``; a model without a law unloads at the gap): it was trained on the
+        DEM's film-top strains, so the spring-back is given to it, as the roll's gap is."""
         dried = _checked_labels(dried)
         counts = (int((dried == AM).sum()), int((dried == CBD).sum()))
         from electroforge.surrogates.fields.training import gap_ratio
@@ -139,10 +153,23 @@ class CalenderingModel:
         ratio = gap_ratio(dried, cr, floor)
         if self.task == "direct":
             return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
-        unloaded = ratio * (1.0 + self.spring_back_per_gap_strain * (1.0 - ratio))
+        unloaded = ratio * (1.0 + self.spring_back(dried, 1.0 - ratio))
         frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio, CALENDER_STEPS,
                                                               unloaded=1.0 - unloaded))
         return frames[-1]
+
+    def spring_back(self, dried: np.ndarray, gap_strain: float) -> float:
+        """The spring-back (fraction of the film at the gap) that :meth:`calender` unloads
+        the dried labels to from a gap of ``gap_strain``
+        (:func:`~electroforge.surrogates.fields.training.spring_back_fraction`, at most
+        :data:`MAX_SPRING_BACK_PER_STRAIN` times the gap's strain; 0 for a model without a
+        law)."""
+        from electroforge.surrogates.fields.training import _slope_terms, spring_back_fraction
+
+        if self.spring_back_law is None:
+            return 0.0
+        return min(spring_back_fraction(self.spring_back_law, _slope_terms(dried, gap_strain)),
+                   MAX_SPRING_BACK_PER_STRAIN * float(gap_strain))
 
     def rollout(self, dried: np.ndarray, cr_pct: float,
                 schedule: Sequence[tuple[str, float]],
@@ -152,8 +179,6 @@ class CalenderingModel:
         ``unloading``, strain the film top's compression), each from the one before, with
         ``film_tops`` film layers each (default: :func:`film_layers` of the strain; the
         line's frames give theirs exactly)."""
-        from electroforge.surrogates.fields.training import PHASE_CODES
-
         if self.task != "next":
             raise InputError("a rollout needs a next-frame model", field="task",
                              value=self.task, allowed="a model trained with --task next")
@@ -163,11 +188,24 @@ class CalenderingModel:
             film_tops = [film_layers(dried, strain) for _, strain in schedule]
         frames, previous = [dried], 0.0
         for (phase, strain), top in zip(schedule, film_tops, strict=True):
-            conditions = [float(cr_pct) / 100.0, PHASE_CODES[phase], float(strain)]
-            frames.append(self.step(frames[-1], conditions,
+            frames.append(self.step(frames[-1], self.next_conditions(cr_pct, phase, strain,
+                                                                     previous),
                                     (1.0 - strain) / (1.0 - previous), counts, top))
             previous = float(strain)
         return np.stack(frames)
+
+    def next_conditions(self, cr_pct: float, phase: str, strain: float,
+                        source_strain: float) -> list[float]:
+        """The conditions of a ``next`` model's step from a frame at ``source_strain`` to
+        one of ``phase`` (``loading`` or ``unloading``) at ``strain``: the CR as a fraction,
+        the phase's code and the strain, and the source's strain where the model was
+        trained with jumps (its header's ``conditions``)."""
+        from electroforge.surrogates.fields.training import PHASE_CODES
+
+        conditions = [float(cr_pct) / 100.0, PHASE_CODES[str(phase)], float(strain)]
+        if "source_strain" in self.header.get("conditions", ()):
+            conditions.append(float(source_strain))
+        return conditions
 
 
 def film_layers(dried: np.ndarray, strain: float) -> int:
@@ -227,21 +265,38 @@ def load_calendering_model(path: str | os.PathLike[str] | None = None) -> Calend
     return CalenderingModel(net, header, source=str(path))
 
 
-def _spring_back_slope(law: Any, source: str) -> float:
-    """The slope of a header's spring-back law (:func:`~electroforge.surrogates.fields.
-    training.spring_back_law`), 0 where there is none; anything but a table with a slope
-    from 0 to :data:`MAX_SPRING_BACK_PER_STRAIN` is refused."""
+def _spring_back_law(law: Any, source: str) -> dict[str, Any] | None:
+    """A header's spring-back law (:func:`~electroforge.surrogates.fields.training.
+    spring_back_law`), checked: ``per_gap_strain`` a number from 0 to
+    :data:`MAX_SPRING_BACK_PER_STRAIN`, and ``slope_terms``, where there are any, a number
+    for each of :data:`~electroforge.surrogates.fields.training.SPRING_BACK_TERMS` and
+    nothing else; ``None`` where there is no law. Anything else is refused in one line."""
+    from electroforge.surrogates.fields.training import SPRING_BACK_TERMS
+
     if law is None:
-        return 0.0
+        return None
     slope = law.get("per_gap_strain") if isinstance(law, dict) else law
-    if not isinstance(law, dict) or isinstance(slope, bool) \
-            or not isinstance(slope, (int, float)) \
+    if not isinstance(law, dict) or not _number(slope) \
             or not 0.0 <= slope <= MAX_SPRING_BACK_PER_STRAIN:
         raise InputError("a spring-back law that is not a film's", source=source or None,
                          field="spring_back.per_gap_strain", value=repr(slope),
                          allowed=f"a number from 0 to {MAX_SPRING_BACK_PER_STRAIN:g} (the "
                          "film's spring-back over the gap's strain; retrain to remake it)")
-    return float(slope)
+    terms = law.get("slope_terms")
+    if terms is not None and not (isinstance(terms, dict) and set(terms) == set(SPRING_BACK_TERMS)
+                                  and all(map(_number, terms.values()))):
+        raise InputError("a spring-back law that is not a film's", source=source or None,
+                         field="spring_back.slope_terms", value=repr(terms)[:120],
+                         allowed="a finite number for each of "
+                         f"{', '.join(SPRING_BACK_TERMS)} (retrain to remake it)")
+    return {"per_gap_strain": float(slope)} | (
+        {"slope_terms": {k: float(v) for k, v in terms.items()}} if terms is not None else {})
+
+
+def _number(value: Any) -> bool:
+    """Whether ``value`` is a finite real number (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and bool(np.isfinite(value))
 
 
 def _checked_labels(labels: np.ndarray) -> np.ndarray:

@@ -111,10 +111,9 @@ class CalenderingValidation:
             out[f"r2_final_{method}"] = float(last.loc[last["method"] == method, "r2"].mean())
             out[f"r2_worst_frame_{method}"] = float(
                 rows.groupby("frame")["r2"].mean().min())
-            if "r2_reference" in rows:
-                out[f"r2_reference_final_{method}"] = float(
-                    last.loc[last["method"] == method, "r2_reference"].mean())
-                out[f"r2_reference_mean_{method}"] = float(rows["r2_reference"].mean())
+            out[f"r2_reference_final_{method}"] = float(
+                last.loc[last["method"] == method, "r2_reference"].mean())
+            out[f"r2_reference_mean_{method}"] = float(rows["r2_reference"].mean())
             for name in FINAL_PROPERTIES:
                 errors = self.final[(self.final["method"] == method)
                                     & (self.final["property"] == name)]["rel_error"].abs()
@@ -314,15 +313,14 @@ def _one_step(model, series, frames) -> dict[int, np.ndarray]:
     """Each of ``frames`` (indices of a series' frames) predicted by a ``next`` model from
     the DEM's frame before it (the reference's protocol: no error carried from frame to
     frame)."""
-    from electroforge.surrogates.fields.training import PHASE_CODES
-
-    truth, cr = series["labels"], float(series["cr_pct"]) / 100.0
+    truth = series["labels"]
     strain = np.asarray(series["strain"], dtype=float)
     out = {}
     for t in frames:
         source = truth[t - 1]
         counts = (int((source == AM).sum()), int((source == CBD).sum()))
-        conditions = [cr, PHASE_CODES[str(series["phase"][t])], strain[t]]
+        conditions = model.next_conditions(float(series["cr_pct"]), series["phase"][t],
+                                           strain[t], strain[t - 1])
         out[t] = model.step(source, conditions, (1.0 - strain[t]) / (1.0 - strain[t - 1]),
                             counts, film_height(truth[t]))
     return out
