@@ -49,7 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help="next task: train this share of the samples on the large steps "
                        "that `surrogate calender` and the line take (dried structure to a "
                        "loading frame, last loading frame to an unloading one), the "
-                       "source's strain a condition (default: none)")
+                       "source's strain a condition (default: none; on the line's frames "
+                       "it raised the voxel R2 and worsened the properties: README)")
     train.set_defaults(handler=run_train)
     image = actions.add_parser(
         "calender", help="calender a labelled voxel image of a dried electrode",
