@@ -240,7 +240,6 @@ def test_a_neural_campaign_keeps_the_shipped_model_it_started_with(tmp_path, mon
     assert Campaign.create(Store(tmp_path / "ws"), first).calendering_model_path() == str(retired)
     assert Campaign(Store(tmp_path / "ws"), "first").evaluator.calendering_model == str(retired)
     # a pin that no shipped model matches (a model of a later electroforge) is refused
-
     gone = replace(CampaignDefinition.load(tmp_path / "new.toml"), name="gone",
                    calendering_model_sha256="0" * 64)
     with pytest.raises(InputError, match="no model shipped with this electroforge is.*"
