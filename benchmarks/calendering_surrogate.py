@@ -311,7 +311,8 @@ def main() -> None:
     if model.task == "next":
         print(f"{'voxel R2, worst frame (mean)':<34}"
               + "".join(f"{'':>13}" if m in ("affine", "calender") else
-                        f"{summary[f'r2_worst_frame_{m}']:>13.3f}" for m in methods) + f"   {'> 0.90':<16}>= 0.95 every frame")
+                        f"{summary[f'r2_worst_frame_{m}']:>13.3f}" for m in methods)
+              + f"   {'> 0.90':<16}>= 0.95 every frame")
     if rerun is not None:
         print(bound_line(result.frames, rerun))
     print(f"{'R2 as the reference, final frame':<34}"

@@ -108,6 +108,7 @@ class Campaign:
         self.store = store
         self.name = name
         self._evaluator = evaluator
+        self._calendering_model: str | None = None      # resolved once: hashes files
         stored = store.definition(name)
         try:
             self.definition = CampaignDefinition.from_dict(
@@ -581,6 +582,11 @@ class Campaign:
         when it started (a campaign keeps its model when a later electroforge ships another
         default; one made before models were pinned ran the direct model, then the only
         one shipped), else the default one (which the pin check then refuses)."""
+        if self._calendering_model is None:
+            self._calendering_model = self._resolved_calendering_model()
+        return self._calendering_model
+
+    def _resolved_calendering_model(self) -> str:
         if self.definition.calendering_model:
             return self.definition.calendering_model
         from electroforge.campaigns.loop import file_sha256

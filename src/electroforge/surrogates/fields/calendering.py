@@ -165,11 +165,13 @@ class CalenderingModel:
         (:func:`~electroforge.surrogates.fields.training.spring_back_fraction`, at most
         :data:`MAX_SPRING_BACK_PER_STRAIN` times the gap's strain; 0 for a model without a
         law)."""
-        from electroforge.surrogates.fields.training import _slope_terms, spring_back_fraction
+        from electroforge.surrogates.fields.training import (spring_back_fraction,
+                                                             spring_back_terms)
 
         if self.spring_back_law is None:
             return 0.0
-        return min(spring_back_fraction(self.spring_back_law, _slope_terms(dried, gap_strain)),
+        terms = spring_back_terms(dried, gap_strain)
+        return min(spring_back_fraction(self.spring_back_law, terms),
                    MAX_SPRING_BACK_PER_STRAIN * float(gap_strain))
 
     def rollout(self, dried: np.ndarray, cr_pct: float,

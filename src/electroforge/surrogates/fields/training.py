@@ -75,7 +75,7 @@ from electroforge.surrogates.fields.unet import FiLMUNet3d
 
 __all__ = ["INPUT", "PHASE_CODES", "SPRING_BACK_TERMS", "TASKS", "gap_ratio", "jump_source",
            "jump_sources", "model_input", "samples", "spring_back_fraction", "spring_back_law",
-           "train_calendering"]
+           "spring_back_terms", "train_calendering"]
 
 #: How a model's input is made from its source structure (recorded in its header).
 INPUT = "affine_z_squeeze"
@@ -218,7 +218,7 @@ def spring_back_law(dataset) -> dict[str, Any]:
         series = dataset.series(index)
         labels = series["labels"]
         ratio = gap_ratio(labels[0], float(series["cr_pct"]) / 100.0, floor)
-        terms.append(_slope_terms(labels[0], 1.0 - ratio))
+        terms.append(spring_back_terms(labels[0], 1.0 - ratio))
         backs.append(film_height(labels[-1]) / (ratio * film_height(labels[0])) - 1.0)
     terms, back = np.array(terms).reshape(-1, len(SPRING_BACK_TERMS)), np.array(backs)
     strain = terms[:, 1]
@@ -236,8 +236,9 @@ def spring_back_law(dataset) -> dict[str, Any]:
     return law
 
 
-def _slope_terms(dried: np.ndarray, gap_strain: float) -> tuple[float, ...]:
-    """The values of :data:`SPRING_BACK_TERMS` for a dried structure rolled to a gap."""
+def spring_back_terms(dried: np.ndarray, gap_strain: float) -> tuple[float, ...]:
+    """The values of :data:`SPRING_BACK_TERMS` for the dried labels rolled to a gap of
+    ``gap_strain`` (the inputs of :func:`spring_back_fraction`)."""
     film = np.asarray(dried)[:film_height(dried)]
     fractions = np.bincount(film.ravel(), minlength=len(PHASES)) / max(film.size, 1)
     return 1.0, float(gap_strain), float(fractions[CBD]), float(fractions[PORE])
