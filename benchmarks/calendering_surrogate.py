@@ -147,6 +147,20 @@ def step_lines(result) -> list[str]:
     return lines
 
 
+def surface_lines(final: pd.DataFrame, methods: list[str]) -> list[str]:
+    """Signed mean errors of the AM-CBD contact and of the AM's whole surface (pore-AM plus
+    AM-CBD faces) per method: whether a contact-area error is the CBD misplaced on a
+    surface of the right size, or the AM's surface itself lost (a squeezed particle is an
+    oblate one: the DEM's particles are rigid spheres that keep theirs)."""
+    areas = final[final["property"].isin(("area_pore_am_um2", "area_am_cbd_um2"))]
+    whole = areas.groupby(["series", "method"])[["dem", "value"]].sum()
+    surface = (whole["value"] / whole["dem"] - 1.0).groupby("method").mean()
+    contact = final[final["property"] == "area_am_cbd_um2"].groupby("method")["rel_error"].mean()
+    return [f"{label:<34}" + "".join(f"{100 * series.get(m, np.nan):>+12.1f}%" for m in methods)
+            for label, series in (("area_am_cbd_um2 err (signed)", contact),
+                                  ("AM surface err (signed)", surface))]
+
+
 def plots(result, folder: Path) -> None:
     import matplotlib
 
@@ -329,6 +343,7 @@ def main() -> None:
         cells = "".join(f"{100 * summary[f'{name}_mean_err_{m}']:>12.1f}%" for m in methods)
         ref = REFERENCE.get(label or "", "")
         print(f"{name + ' |err| mean':<34}{cells}   {ref:<16}{TARGETS.get(label or '', '')}")
+    print("\n".join(surface_lines(result.final, methods)))
     if model.task == "next":
         print(f"(next-frame model: 'model' is its rollout from the dried structure on the DEM's "
               f"schedule, a step every {args.rollout_stride} frame(s), 'one_step' each frame "
