@@ -71,3 +71,21 @@ def test_a_lab_campaign_says_what_it_cannot_show(tmp_path, model_file):
     page = html_path.read_text()
     assert "Needs a surrogate model" in page
     assert pd.notna(campaign.best()["cost"])
+
+
+def test_a_neural_line_campaign_names_its_calendering_model(tmp_path):
+    from electroforge.surrogates.fields.calendering import shipped_model_path
+
+    (tmp_path / "campaign.toml").write_text(
+        'name = "nn"\nbudget = 6\n[space]\nfix = { c_rate = 1.0 }\n[objective]\n'
+        '[[objective.targets]]\nname = "porosity"\ndirection = "min"\nlow = 0.2\nhigh = 0.6\n'
+        '[evaluator]\nkind = "line"\ncalendering = "neural"\n')
+    campaign = Campaign.create(Store(tmp_path / "ws"),
+                               CampaignDefinition.load(tmp_path / "campaign.toml"))
+    proposals = campaign.ask(4)
+    campaign.tell(proposals[["proposal_id", *campaign.problem.names]].assign(
+        porosity=[0.40, 0.35, 0.30, 0.25]))
+    _, md_path = write_report(campaign)
+    markdown = md_path.read_text()
+    assert f"| line calendering | neural ({shipped_model_path()}) |" in markdown
+    assert campaign.best()["properties"]["porosity"] == 0.25
