@@ -10,8 +10,10 @@ baselines and the calendering-deep-learning reference (issue 15).
 3. Validation (:func:`electroforge.surrogates.fields.validation.validate_calendering`):
    voxel R2 of the final frame and the final structure's properties, each measured by the
    line's own code on the DEM's image, the prediction, the affine baseline (the dried
-   structure squeezed to the DEM's final height) and the copy baseline (the dried
-   structure: the direct model's input).
+   structure squeezed to the DEM's final height), the particle baseline (its AM particles
+   squeezed to that height as rigid spheres, their overlaps relaxed, the CBD laid by the
+   line's rule: :mod:`electroforge.surrogates.fields.particles`) and the copy baseline
+   (the dried structure: the direct model's input).
    With ``--dem-rerun-um`` (default 1e-9), the DEM against itself beside them: each
    held-out series made again by the line with its particle centres moved by that much,
    from the dried structure (beside a rollout or a direct model) and one frame from the
@@ -150,13 +152,14 @@ def step_lines(result) -> list[str]:
 def surface_lines(final: pd.DataFrame, methods: list[str]) -> list[str]:
     """Signed mean errors of the AM-CBD contact and of the AM's whole surface (pore-AM plus
     AM-CBD faces) per method: whether a contact-area error is the CBD misplaced on a
-    surface of the right size, or the AM's surface itself lost (a squeezed particle is an
-    oblate one: the DEM's particles are rigid spheres that keep theirs)."""
+    surface of the right size, or the AM's surface itself lost (a squeeze presses the
+    particles into one another: the DEM's are rigid spheres that slide aside and keep
+    theirs)."""
     areas = final[final["property"].isin(("area_pore_am_um2", "area_am_cbd_um2"))]
     whole = areas.groupby(["series", "method"])[["dem", "value"]].sum()
     surface = (whole["value"] / whole["dem"] - 1.0).groupby("method").mean()
     contact = final[final["property"] == "area_am_cbd_um2"].groupby("method")["rel_error"].mean()
-    return [f"{label:<34}" + "".join(f"{100 * series.get(m, np.nan):>+12.1f}%" for m in methods)
+    return [f"{label:<34}" + "".join(f"{100 * series.get(m, np.nan):>+13.1f}%" for m in methods)
             for label, series in (("area_am_cbd_um2 err (signed)", contact),
                                   ("AM surface err (signed)", surface))]
 
@@ -227,8 +230,10 @@ def plots(result, folder: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
     for ax, phase in zip(axes, ("pore_fraction", "cbd_fraction", "am_fraction")):
         dem = every[every["method"] == "dem"].set_index("series")[phase]
-        for method in ("model", "affine", "copy"):
+        for method in ("model", "affine", "particles", "copy"):
             ours = every[every["method"] == method].set_index("series")[phase]
+            if ours.empty:
+                continue
             ax.plot(dem, ours.reindex(dem.index), "o", label=method, ms=4)
         low, high = dem.min(), dem.max()
         ax.plot([low, high], [low, high], "k-", lw=0.8)
@@ -237,7 +242,8 @@ def plots(result, folder: Path) -> None:
     fig.tight_layout()
     fig.savefig(folder / "volumes.png", dpi=120)
     plt.close(fig)
-    names = ["dried", "dem", "model", "affine"]
+    names = [name for name in ("dried", "dem", "model", "affine", "particles")
+             if name in result.slices]
     fig, axes = plt.subplots(1, len(names), figsize=(3 * len(names), 3))
     for ax, name in zip(axes, names):
         ax.imshow(result.slices[name], origin="lower", cmap="viridis", vmin=0, vmax=3,
@@ -315,32 +321,34 @@ def main() -> None:
     print(f"\nheld-out: {len(result.final['series'].unique())} series, box 48 um at 0.5 um "
           f"voxels (the model sees the whole box; it trained on {args.crop}^2 columns)")
     methods = [m for m in METHODS if f"r2_final_{m}" in summary]
-    print(f"{'metric':<34}" + "".join(f"{m:>13}" for m in methods)
+    # the column names within 13 characters
+    print(f"{'metric':<34}" + "".join(f"{m.replace('calender_', 'cal_'):>14}" for m in methods)
           + f"   {'reference':<16}target")
     print(f"{'voxel R2, final frame (mean)':<34}"
-          + "".join(f"{summary[f'r2_final_{m}']:>13.3f}" for m in methods)
+          + "".join(f"{summary[f'r2_final_{m}']:>14.3f}" for m in methods)
           + f"   {REFERENCE['r2_final']:<16}{TARGETS['r2_final']}")
     worst = result.frames[result.frames["final"]].groupby("method")["r2"].min()
-    print(f"{'voxel R2, final frame (worst)':<34}" + "".join(f"{worst[m]:>13.3f}" for m in methods))
+    print(f"{'voxel R2, final frame (worst)':<34}" + "".join(f"{worst[m]:>14.3f}" for m in methods))
     if model.task == "next":
         print(f"{'voxel R2, worst frame (mean)':<34}"
-              + "".join(f"{'':>13}" if m in ("affine", "calender") else
-                        f"{summary[f'r2_worst_frame_{m}']:>13.3f}" for m in methods)
+              + "".join(f"{'':>14}" if m in ("affine", "particles", "calender",
+                                               "calender_particles") else
+                        f"{summary[f'r2_worst_frame_{m}']:>14.3f}" for m in methods)
               + f"   {'> 0.90':<16}>= 0.95 every frame")
     if rerun is not None:
         print(bound_line(result.frames, rerun))
     print(f"{'R2 as the reference, final frame':<34}"
-          + "".join(f"{summary[f'r2_reference_final_{m}']:>13.3f}" for m in methods)
+          + "".join(f"{summary[f'r2_reference_final_{m}']:>14.3f}" for m in methods)
           + f"   {REFERENCE['r2_final']:<16}(its Eq. 3 as it computed it: raw labels 0/1/2,"
           " void 4, the whole array; comparison only)")
     print(f"{'R2 as the reference, frame mean':<34}"
-          + "".join(f"{summary[f'r2_reference_mean_{m}']:>13.3f}" for m in methods))
+          + "".join(f"{summary[f'r2_reference_mean_{m}']:>14.3f}" for m in methods))
     for name, label in (("porosity", "porosity"), ("density_g_cm3", "density"),
                         ("tortuosity_factor", "tortuosity_factor"),
                         ("conductivity_s_m", "conductivity"),
                         ("area_pore_am_um2", "contact areas"), ("area_pore_cbd_um2", None),
                         ("area_am_cbd_um2", None)):
-        cells = "".join(f"{100 * summary[f'{name}_mean_err_{m}']:>12.1f}%" for m in methods)
+        cells = "".join(f"{100 * summary[f'{name}_mean_err_{m}']:>13.1f}%" for m in methods)
         ref = REFERENCE.get(label or "", "")
         print(f"{name + ' |err| mean':<34}{cells}   {ref:<16}{TARGETS.get(label or '', '')}")
     print("\n".join(surface_lines(result.final, methods)))

@@ -71,6 +71,12 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help="a calendering model (default: the shipped next-frame one)")
     image.add_argument("--cbd-fraction", type=_bounded(float, 0.0, 0.99), metavar="F",
                        help="two-phase image: the CBD share of the solid volume (e.g. 0.1)")
+    image.add_argument("--decode", choices=("voxels", "particles"), default="voxels",
+                       help="voxels: the network's phases (default); particles: the dried "
+                       "AM moved as rigid spheres to the film height the model states, the "
+                       "CBD laid by the line's rule (on the line's held-out series: the "
+                       "pore-AM and AM-CBD contacts and the conductivity better, the "
+                       "tortuosity factor and the pore-CBD contact worse: README)")
     image.add_argument("--out", required=True, metavar="OUT.npy",
                        help="the calendered labels, at the model's voxel size")
     image.add_argument("--properties", metavar="FILE.json",
@@ -150,7 +156,7 @@ def run_calender(args: argparse.Namespace) -> int:
                          value=f"{args.voxel_um:g} um -> {' x '.join(map(str, dried.shape))}",
                          allowed=f"at most {MAX_VOXELS:,} voxels at {model.voxel_um:g} um "
                          "(crop the image, e.g. to 256 x 256 in plane)")
-    calendered = model.calender(dried, args.cr)
+    calendered = model.calender(dried, args.cr, decode=args.decode)
     params = LineParameters()
     measured = {name: image_properties(image[:film_height(image)], voxel_um=model.voxel_um,
                                        params=params)
@@ -160,11 +166,11 @@ def run_calender(args: argparse.Namespace) -> int:
             np.save(handle, calendered)
     if args.properties:
         content = {"image": args.image, "cr_pct": args.cr, "voxel_um": model.voxel_um,
-                   "model": model.source, "properties": measured}
+                   "model": model.source, "decode": args.decode, "properties": measured}
         atomic_write_text(args.properties, json.dumps(content, indent=1) + "\n")
     print(f"calendered {args.image} at CR {args.cr:g} % with {model.source} "
-          f"({model.voxel_um:g} um voxels, {calendered.shape[0]} x {calendered.shape[1]} x "
-          f"{calendered.shape[2]}): wrote {args.out}")
+          f"({args.decode}, {model.voxel_um:g} um voxels, "
+          f"{' x '.join(map(str, calendered.shape))}): wrote {args.out}")
     print(f"  {'property':<24}{'dried':>12}{'calendered':>12}")
     for name in ("thickness_um", "porosity", "density_g_cm3", "tortuosity_factor",
                  "conductivity_s_m", "active_surface_pct"):

@@ -17,7 +17,7 @@ particles, not as plugs in the pore throats: Vierrath et al., Electrochem. Commu
   drying left attached to the AM they wetted (:mod:`electroforge.line.drying`): patches
   on the AM surfaces, drawn with a common radius factor like the AM;
 - the rest as bridges around the contacts between AM particles, then films on the AM
-  (:func:`_place_cbd`).
+  (:func:`place_cbd`).
 
 Measured on the reference optimum (AM 90.4 %, SC 58.2 %, CR 28.4 %, one seed, 32 um box,
 6.7 mg/cm2, while choosing):
@@ -37,12 +37,13 @@ import numpy as np
 
 from electroforge.errors import InputError
 
-__all__ = ["PORE", "CBD", "AM", "VOID", "voxelize", "voxel_size_um"]
+__all__ = ["PORE", "CBD", "AM", "VOID", "FILM_REACH_UM", "draw_to_volume", "place_cbd",
+           "surface_distances", "voxelize", "voxel_size_um"]
 
 PORE, CBD, AM, VOID = 0, 1, 2, 3
 _BISECTION_STEPS = 30
 #: How far from the AM surfaces (beyond the bridge width) films may grow, um.
-_FILM_REACH_UM = 3.0
+FILM_REACH_UM = 3.0
 
 
 def voxel_size_um(footprint_um: float, grid: int) -> float:
@@ -67,21 +68,21 @@ def voxelize(positions_um: np.ndarray, radii_um: np.ndarray, kinds: np.ndarray, 
     cell = voxel**3
 
     am = kinds == AM
-    scale = _draw_to_volume(labels, positions_um[am], radii_um[am], AM,
-                            round(am_volume_um3 / cell), voxel, keep=(VOID,))
+    scale = draw_to_volume(labels, positions_um[am], radii_um[am], AM,
+                           round(am_volume_um3 / cell), voxel, keep=(VOID,))
     cbd_target = round(cbd_volume_um3 / cell)
     spheres = round((1.0 - cbd_neck_fraction) * cbd_target)
     cbd = kinds == CBD
     if spheres > 0:
-        _draw_to_volume(labels, positions_um[cbd], radii_um[cbd], CBD, spheres, voxel,
-                        keep=(VOID, AM))
-    _place_cbd(labels, cbd_target - int(np.count_nonzero(labels == CBD)),
-               positions_um[am], radii_um[am] * scale, voxel, cbd_bridge_um)
+        draw_to_volume(labels, positions_um[cbd], radii_um[cbd], CBD, spheres, voxel,
+                       keep=(VOID, AM))
+    place_cbd(labels, cbd_target - int(np.count_nonzero(labels == CBD)),
+              positions_um[am], radii_um[am] * scale, voxel, cbd_bridge_um)
     return labels
 
 
-def _draw_to_volume(labels: np.ndarray, centres: np.ndarray, radii: np.ndarray, phase: int,
-                    target: int, voxel: float, *, keep: tuple[int, ...]) -> float:
+def draw_to_volume(labels: np.ndarray, centres: np.ndarray, radii: np.ndarray, phase: int,
+                   target: int, voxel: float, *, keep: tuple[int, ...]) -> float:
     """Draw spheres as ``phase`` with radii scaled so that ``target`` voxels get it; returns
     the radius factor."""
     if len(radii) == 0 or target <= 0:
@@ -147,8 +148,8 @@ def _distance_to_nearest_centre(flat, shape, centres, radii, voxel):
     return best
 
 
-def _place_cbd(labels: np.ndarray, count: int, centres: np.ndarray, radii: np.ndarray,
-               voxel: float, bridge_um: float) -> None:
+def place_cbd(labels: np.ndarray, count: int, centres: np.ndarray, radii: np.ndarray,
+              voxel: float, bridge_um: float) -> None:
     """Turn ``count`` pore voxels into CBD: bridges at AM contacts first, then films on AM.
 
     Each pore voxel is scored by ``d1 + min(d2, bridge_um)``, with ``d1`` and ``d2`` its
@@ -168,12 +169,8 @@ def _place_cbd(labels: np.ndarray, count: int, centres: np.ndarray, radii: np.nd
     if len(radii) == 0:  # no AM to bridge or coat: the CBD settles on the current collector
         labels.ravel()[pores[:count]] = CBD
         return
-    reach = bridge_um + _FILM_REACH_UM
-    nearest = np.full(labels.shape, np.inf, dtype=np.float64)
-    second = np.full(labels.shape, np.inf, dtype=np.float64)
-    owner = np.full(labels.shape, -1, dtype=np.int64)
-    _two_nearest_surfaces(nearest, second, owner, np.ascontiguousarray(centres, dtype=np.float64),
-                          np.ascontiguousarray(radii, dtype=np.float64), voxel, reach)
+    nearest, second, _ = surface_distances(labels.shape, centres, radii, voxel,
+                                           bridge_um + FILM_REACH_UM)
     score = nearest.ravel()[pores] + np.minimum(second.ravel()[pores], bridge_um)
     far = ~np.isfinite(score)
     if far.any() and count > int((~far).sum()):
@@ -182,9 +179,23 @@ def _place_cbd(labels: np.ndarray, count: int, centres: np.ndarray, radii: np.nd
         from scipy import ndimage
 
         distance = ndimage.distance_transform_edt(labels != AM) * voxel
-        score[far] = bridge_um + _FILM_REACH_UM + distance.ravel()[pores[far]]
+        score[far] = bridge_um + FILM_REACH_UM + distance.ravel()[pores[far]]
     chosen = pores[np.argsort(score, kind="stable")[:count]]
     labels.ravel()[chosen] = CBD
+
+
+def surface_distances(shape: tuple[int, ...], centres: np.ndarray, radii: np.ndarray,
+                      voxel: float, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every voxel of an image of ``shape`` within ``reach`` (um) of a sphere's surface
+    (centres ``(n, 3)`` x, y, z and radii in um, periodic in x and y): the distances (um)
+    to the surfaces of its nearest and second-nearest spheres and the index of the nearest
+    (inf, inf and -1 beyond the reach)."""
+    nearest = np.full(shape, np.inf, dtype=np.float64)
+    second = np.full(shape, np.inf, dtype=np.float64)
+    owner = np.full(shape, -1, dtype=np.int64)
+    _two_nearest_surfaces(nearest, second, owner, np.ascontiguousarray(centres, dtype=np.float64),
+                          np.ascontiguousarray(radii, dtype=np.float64), voxel, reach)
+    return nearest, second, owner
 
 
 @numba.njit(cache=True)

@@ -68,6 +68,23 @@ def test_the_calender_command_writes_the_calendered_image_and_its_properties(cli
     assert report["properties"]["calendered"]["porosity"] < report["properties"]["dried"][
         "porosity"]
     assert "porosity" in result.out and "wrote out.npy" in result.out
+    # its particles moved as rigid spheres instead: the masses kept, the film the model's gap
+    moved = cli("surrogate", "calender", "dried.npy", "--cr", "30", "--voxel-um", "1",
+                "--model", str(model), "--decode", "particles", "--out", "moved.npy",
+                "--properties", "moved.json")
+    assert moved.code == 0, moved.err
+    out = np.load(tmp_path / "moved.npy")
+    for phase in (AM, CBD):
+        assert (out == phase).sum() == (resampled == phase).sum()
+    from electroforge.surrogates.fields.baselines import film_height
+    from electroforge.surrogates.fields.calendering import film_layers, load_calendering_model
+    from electroforge.surrogates.fields.training import gap_ratio
+
+    tiny = load_calendering_model(model)
+    gap = gap_ratio(resampled, 0.3, tiny.header.get("porosity_floor", 0.0))
+    assert tiny.task == "direct" and film_height(out) == film_layers(resampled, 1.0 - gap)
+    report = json.loads((tmp_path / "moved.json").read_text())
+    assert report["decode"] == "particles" and "(particles," in moved.out
     # a two-phase image with its stated split
     np.save(tmp_path / "two.npy", (coarse == AM) | (coarse == CBD))
     two = cli("surrogate", "calender", "two.npy", "--cr", "20", "--voxel-um", "1",
@@ -95,3 +112,11 @@ def test_bad_images_are_refused_in_one_line(cli, tmp_path, model):
     assert not (tmp_path / "o.npy").exists()
     with pytest.raises(InputError, match="unknown label"):
         read_label_image(tmp_path / "five.npy")
+
+
+def test_an_unknown_decoding_is_refused_before_any_work(model):
+    from electroforge.surrogates.fields.calendering import load_calendering_model
+
+    dried = particle_frames(np.random.default_rng(3), 0.3)[0]
+    with pytest.raises(InputError, match="decode.*'pixels'.*voxels or particles"):
+        load_calendering_model(model).calender(dried, 30.0, decode="pixels")

@@ -26,8 +26,9 @@ def test_the_validation_scores_the_model_and_both_baselines_on_every_series(trai
     frames, model = trained
     result = validate_calendering(model, frames)
     final = result.frames[result.frames["final"]]
-    assert sorted(final["method"].unique()) == ["affine", "copy", "dem", "model"]
-    assert len(final) == 2 * 4                                # 2 series x 4 methods
+    assert sorted(final["method"].unique()) == ["affine", "calender_particles", "copy", "dem",
+                                                "model", "particles"]
+    assert len(final) == 2 * 6                                # 2 series x 6 methods
     r2 = final.groupby("method")["r2"].mean()
     assert r2["dem"] == 1.0 and r2["model"] > 0.95 > max(r2["affine"], r2["copy"])
     # the model keeps the AM: its film's AM fraction is the DEM's to a voxel
@@ -43,7 +44,13 @@ def test_the_validation_scores_the_model_and_both_baselines_on_every_series(trai
     assert summary["porosity_mean_err_model"] < 0.05
     assert summary["r2_final_model"] == pytest.approx(r2["model"])
     assert result.seconds_per_frame > 0
-    assert set(result.slices) == {"dem", "model", "affine", "copy", "dried"}
+    assert set(result.slices) == {"dem", "model", "affine", "particles", "calender_particles",
+                                  "copy", "dried"}
+    # the particle baseline keeps the masses and is given the DEM's film height
+    squeezed = final[final["method"] == "particles"].set_index("series")
+    assert np.allclose(squeezed["am_fraction"] * squeezed["film_layers"],
+                       dem["am_fraction"] * dem["film_layers"])
+    assert (squeezed["film_layers"] == dem["film_layers"]).all()
     # the film top's move over each frame, from the series' strains (SCHEDULE x CR)
     moves = final.groupby("series")["step_pct"].first()
     assert moves.tolist() == pytest.approx([100 * 0.2 * 0.1, 100 * 0.2 * 0.3])

@@ -7,7 +7,10 @@
   (iterative proportional fitting), and :func:`assign_phases`: labels with the AM and CBD
   voxel counts exact;
 - :func:`voxel_r2`: the reference's voxel R2 (Eq. 3) on one-hot phases inside the film;
-- the baselines a surrogate must beat: :func:`copy_previous` and :func:`affine_z`;
+- the baselines a surrogate must beat: :func:`copy_previous` and :func:`affine_z`, and
+  :mod:`~electroforge.surrogates.fields.particles`: the dried AM moved as rigid spheres
+  (with the line's extra: it draws with the line's code), also a decoding of a model's
+  calendering;
 - :mod:`~electroforge.surrogates.fields.files`: weights as safetensors with a JSON header
   (no pickle: a shared model file is data).
 

@@ -16,7 +16,12 @@ structure for a ``direct`` model, the DEM's previous frame for a ``next`` model)
 ``affine`` (the dried structure squeezed in z to the DEM's final film height, its AM and
 CBD voxels kept: :func:`~electroforge.surrogates.fields.baselines.affine_conserving`; it is
 given the true thickness, so its porosity is right by construction and it is judged on the
-rest).
+rest), and ``particles``, given the same thickness: the dried AM as rigid spheres, squeezed,
+their overlaps relaxed, the CBD laid as the line lays it
+(:func:`~electroforge.surrogates.fields.particles.particle_squeeze`; left out of a series
+whose film holds no AM). Beside them, ``calender_particles``: the model's own film height
+(as ``calender``; a ``direct`` model's: the roll's gap) with the same particle squeeze
+(``decode="particles"``).
 A ``next`` model is rolled out from the dried structure with the DEM's roll schedule
 (phases and strains), each frame from its own previous prediction (method ``model``;
 ``rollout_stride`` > 1 takes larger steps: every so many frames of the schedule), and
@@ -70,8 +75,8 @@ __all__ = ["FINAL_PROPERTIES", "ONE_STEP_METHODS", "REFERENCE_STEP_PCT", "STEP_B
 #: Properties of the final structure compared with the DEM.
 FINAL_PROPERTIES = ("porosity", "density_g_cm3", "tortuosity_factor", "conductivity_s_m",
                     "area_pore_am_um2", "area_pore_cbd_um2", "area_am_cbd_um2")
-METHODS = ("model", "calender", "one_step", "affine", "copy", "dem_rerun",
-           "dem_one_step")
+METHODS = ("model", "calender", "calender_particles", "one_step", "affine", "particles",
+           "copy", "dem_rerun", "dem_one_step")
 #: The reference's compression per frame, % of the film's thickness: 20 % in 14 frames
 #: (calendering-deep-learning.txt, Sec. 2.1: a constant rate, 14 to 35 frames for 20 to 50 %)
 REFERENCE_STEP_PCT = 100 * 0.20 / 14
@@ -239,6 +244,10 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         calendered = {} if model.task == "direct" else {
             "calender": model.calender(dried, cr_pct, porosity_floor=floor)}
         affine = affine_conserving(dried, film_height(truth[-1]) / film_height(dried))
+        squeezed = _particle_squeeze(dried, voxel_um, film_height(truth[-1]), params)
+        if squeezed:     # the model's film, its particles moved as rigid spheres
+            calendered["calender_particles"] = model.calender(
+                dried, cr_pct, porosity_floor=floor, decode="particles")
         reruns = {}
         if dem_rerun_um is not None:
             from electroforge.line.frames import rerun_series
@@ -255,7 +264,7 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             candidates |= {method: frames[t] for method, frames in reruns.items()
                            if t in frames}
             if t == len(truth) - 1:
-                candidates |= {"affine": affine} | calendered
+                candidates |= {"affine": affine} | squeezed | calendered
             keys = {"series": index, "cr_pct": cr_pct, "frame": t,
                     "final": t == len(truth) - 1, "step_pct": float(step_pct[t])}
             for method, image in candidates.items():
@@ -265,7 +274,7 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             frame_rows.append({**keys, "method": "dem", "r2": 1.0, "r2_reference": 1.0,
                                **_fractions(truth[t])})
         final = {"dem": truth[-1], "model": predicted[len(truth) - 1], **calendered,
-                 "affine": affine,
+                 "affine": affine, **squeezed,
                  "copy": truth[0] if model.task == "direct" else truth[-2]}
         if one_step:
             final["one_step"] = one_step[len(truth) - 1]
@@ -290,6 +299,20 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
             progress(index + 1, len(dataset))
     return CalenderingValidation(pd.DataFrame(frame_rows), pd.DataFrame(final_rows),
                                  seconds / max(predicted_frames, 1), slices)
+
+
+def _particle_squeeze(dried: np.ndarray, voxel_um: float, film_layers: int,
+                      params) -> dict[str, np.ndarray]:
+    """``{"particles": image}`` of the particle baseline, with the line's CBD bridges;
+    empty where the film holds no AM particle to move."""
+    from electroforge.surrogates.fields.particles import particle_squeeze, particles_of
+
+    particles = particles_of(dried, voxel_um)
+    if not len(particles):
+        return {}
+    return {"particles": particle_squeeze(dried, voxel_um, film_layers, particles=particles,
+                                          cbd_neck_fraction=params.cbd_neck_fraction,
+                                          cbd_bridge_um=params.cbd_bridge_um)}
 
 
 def rollout_frames(phases, stride: int) -> list[int]:
