@@ -87,6 +87,10 @@ def test_relaxation_is_periodic_and_stays_inside_the_film():
     assert np.all(stacked[:, 2] >= 2.0 - 1e-9) and np.all(stacked[:, 2] <= 3.0 + 1e-9)
     apart = stacked[1] - stacked[0]
     assert np.linalg.norm(apart) == pytest.approx(4.0, abs=2e-3)
+    # two spheres at one centre: parted (along x), not left as they were
+    same = relax_overlaps(np.array([[5.0, 5.0, 3.0], [5.0, 5.0, 3.0]]), np.array([1.0, 1.0]),
+                          box_um=20.0, top_um=10.0, allowed_overlap=0.0)
+    assert np.linalg.norm(same[1] - same[0]) == pytest.approx(2.0, abs=2e-3)
     with pytest.raises(InputError, match="allowed_overlap"):
         relax_overlaps(np.zeros((2, 3)), np.ones(2), box_um=1.0, top_um=1.0, allowed_overlap=1.0)
 

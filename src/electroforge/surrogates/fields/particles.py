@@ -134,26 +134,33 @@ def relax_overlaps(centres_um: np.ndarray, radii_um: np.ndarray, *, box_um: floa
     centres[:, 2] = np.clip(centres[:, 2], low, high)
     if len(radii) < 2:
         return centres
+    from scipy.spatial import cKDTree
+
     weight = radii**3
-    share = weight[None, :] / (weight[:, None] + weight[None, :])     # i moves by j's share
-    smaller = np.minimum(radii[:, None], radii[None, :])
-    contact = radii[:, None] + radii[None, :] - allowed_overlap * smaller
-    np.fill_diagonal(contact, 0.0)
+    reach = 2.0 * float(radii.max())
+    # periodic in x and y; z is not (its period far beyond any pair's reach)
+    period = np.array([box_um, box_um, 2.0 * top_um + 4.0 * reach])
     for _ in range(iterations):
-        apart = centres[:, None, :] - centres[None, :, :]
-        apart[..., :2] -= box_um * np.round(apart[..., :2] / box_um)
-        distance = np.linalg.norm(apart, axis=-1)
-        excess = np.clip(contact - distance, 0.0, None)
-        if excess.max() < _RELAXED_UM:
-            break
-        direction = apart / np.maximum(distance, 1e-12)[..., None]
-        coincident = (distance < 1e-12) & (excess > 0)
-        if coincident.any():         # pushed apart along x, their order giving the sign
-            rows, cols = np.nonzero(coincident)
-            direction[rows, cols, 0] = np.sign(rows - cols)
-        centres += 0.5 * ((excess * share)[..., None] * direction).sum(axis=1)
         centres[:, :2] %= box_um
+        centres[:, :2] = np.where(centres[:, :2] >= box_um, 0.0, centres[:, :2])
+        first, second = cKDTree(centres, boxsize=period).query_pairs(
+            reach, output_type="ndarray").T
+        apart = centres[first] - centres[second]
+        apart[:, :2] -= box_um * np.round(apart[:, :2] / box_um)
+        distance = np.linalg.norm(apart, axis=1)
+        excess = np.clip(radii[first] + radii[second] - distance - allowed_overlap
+                         * np.minimum(radii[first], radii[second]), 0.0, None)
+        if not len(excess) or excess.max() < _RELAXED_UM:
+            break
+        direction = apart / np.maximum(distance, 1e-12)[:, None]
+        # coincident centres: pushed apart along x
+        direction[distance < 1e-12] = [1.0, 0.0, 0.0]
+        # each of a pair moves by half the excess times the other's share of their weight
+        push = 0.5 * excess[:, None] * direction / (weight[first] + weight[second])[:, None]
+        np.add.at(centres, first, push * weight[second][:, None])
+        np.add.at(centres, second, -push * weight[first][:, None])
         centres[:, 2] = np.clip(centres[:, 2], low, high)
+    centres[:, :2] %= box_um
     return centres
 
 
