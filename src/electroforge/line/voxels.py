@@ -139,7 +139,7 @@ def _distance_to_nearest_centre(flat, shape, centres, radii, voxel):
     """For each voxel: smallest (distance to a sphere centre - that sphere's radius)."""
     k, j, i = np.unravel_index(flat, shape)
     points = np.column_stack([(i + 0.5) * voxel, (j + 0.5) * voxel, (k + 0.5) * voxel])
-    box = shape[1] * voxel
+    box = np.array([shape[2], shape[1]]) * voxel      # x and y sides (the line's: one)
     best = np.full(len(flat), np.inf)
     for centre, radius in zip(centres, radii):
         delta = points - centre

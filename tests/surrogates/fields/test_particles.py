@@ -57,6 +57,7 @@ def test_the_spheres_drawn_again_give_the_image_back():
                    VOXEL_UM, keep=(VOID,))
     same = ((drawn == AM) & (dried == AM)).sum() / (dried == AM).sum()
     assert same > 0.97
+    assert am_faces(drawn) == pytest.approx(am_faces(dried), rel=0.02)
 
 
 def test_relaxation_separates_a_pair_and_keeps_their_centre_of_volume():
@@ -91,6 +92,10 @@ def test_relaxation_is_periodic_and_stays_inside_the_film():
     same = relax_overlaps(np.array([[5.0, 5.0, 3.0], [5.0, 5.0, 3.0]]), np.array([1.0, 1.0]),
                           box_um=20.0, top_um=10.0, allowed_overlap=0.0)
     assert np.linalg.norm(same[1] - same[0]) == pytest.approx(2.0, abs=2e-3)
+    # a box of two sides: periodic over each
+    across = relax_overlaps(np.array([[5.0, 0.5, 3.0], [5.0, 9.5, 3.0]]), np.array([1.5, 1.5]),
+                            box_um=(20.0, 10.0), top_um=10.0, allowed_overlap=0.0)
+    assert across[:, 1] == pytest.approx([1.5, 8.5], abs=2e-3)
     with pytest.raises(InputError, match="allowed_overlap"):
         relax_overlaps(np.zeros((2, 3)), np.ones(2), box_um=1.0, top_um=1.0, allowed_overlap=1.0)
 
@@ -124,3 +129,39 @@ def test_particle_squeeze_refuses_what_it_cannot_squeeze():
         particle_squeeze(dried, VOXEL_UM, 0)
     with pytest.raises(InputError, match="AM particles"):
         particle_squeeze(np.where(dried == AM, 0, dried).astype(np.uint8), VOXEL_UM, 10)
+
+
+def test_a_rectangular_image_is_periodic_over_each_side():
+    dried = dried_image()
+    wide = np.concatenate([dried, dried], axis=2)              # 40 x 80 in plane, periodic
+    assert len(particles_of(wide, VOXEL_UM)) == 2 * len(AM_SPHERES)
+    squeezed = particle_squeeze(wide, VOXEL_UM, round(0.8 * film_height(wide)))
+    for phase in (AM, CBD):
+        assert (squeezed == phase).sum() == (wide == phase).sum()
+    assert am_faces(squeezed) == pytest.approx(am_faces(wide), rel=0.05)
+
+
+def test_a_film_too_thin_for_its_solids_is_refused():
+    dried = dried_image()
+    solids = int(np.isin(dried, (AM, CBD)).sum())
+    fewest = -(-solids // (GRID * GRID))
+    with pytest.raises(InputError, match=f"film_layers.*value {fewest - 1}: a film too thin "
+                                         f"for its solids; allowed: at least {fewest} layers"):
+        particle_squeeze(dried, VOXEL_UM, fewest - 1)
+
+
+def test_a_next_model_decoded_as_particles_springs_back_as_its_law_states(monkeypatch):
+    from electroforge.surrogates.fields.calendering import film_layers, load_calendering_model
+    from electroforge.surrogates.fields.training import gap_ratio
+
+    model = load_calendering_model()                    # the shipped next-frame model
+    assert model.task == "next"
+    # this film is too porous for the law to spring it back (it clips to 0): given 10 %
+    monkeypatch.setattr(model, "spring_back", lambda dried, gap_strain: 0.1)
+    dried = dried_image()
+    out = model.calender(dried, 30.0, decode="particles")
+    gap = gap_ratio(dried, 0.3, model.header["porosity_floor"])
+    assert film_height(out) == film_layers(dried, 1.0 - 1.1 * gap) > film_layers(dried,
+                                                                                 1.0 - gap)
+    for phase in (AM, CBD):
+        assert (out == phase).sum() == (dried == phase).sum()

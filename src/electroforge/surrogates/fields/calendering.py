@@ -172,7 +172,9 @@ class CalenderingModel:
         if decode == "particles":
             from electroforge.surrogates.fields.particles import particle_squeeze
 
-            return particle_squeeze(dried, self.voxel_um, film_layers(dried, 1.0 - unloaded))
+            # a spring-back above the image's top stops there, as a rollout's does
+            return particle_squeeze(dried, self.voxel_um, min(
+                film_layers(dried, 1.0 - unloaded), dried.shape[0]))
         if self.task == "direct":
             return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
         frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio, CALENDER_STEPS,
