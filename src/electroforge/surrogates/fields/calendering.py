@@ -160,26 +160,39 @@ class CalenderingModel:
             raise InputError("unknown decoding of a calendering", field="decode",
                              value=repr(decode), allowed=" or ".join(DECODES))
         dried = _checked_labels(dried)
-        counts = (int((dried == AM).sum()), int((dried == CBD).sum()))
-        from electroforge.surrogates.fields.training import gap_ratio
-
-        cr = float(cr_pct) / 100.0
-        floor = self.header.get("porosity_floor", 0.0) if porosity_floor is None \
-            else porosity_floor
-        ratio = gap_ratio(dried, cr, floor)
-        unloaded = ratio if self.task == "direct" else \
-            ratio * (1.0 + self.spring_back(dried, 1.0 - ratio))
         if decode == "particles":
             from electroforge.surrogates.fields.particles import particle_squeeze
 
-            # a spring-back above the image's top stops there, as a rollout's does
-            return particle_squeeze(dried, self.voxel_um, min(
-                film_layers(dried, 1.0 - unloaded), dried.shape[0]))
+            return particle_squeeze(dried, self.voxel_um, self.final_layers(
+                dried, cr_pct, porosity_floor=porosity_floor))
+        counts = (int((dried == AM).sum()), int((dried == CBD).sum()))
+        ratio, unloaded = self._gap_and_unloaded(dried, cr_pct, porosity_floor)
         if self.task == "direct":
-            return self.step(dried, [cr, 1.0 - ratio], ratio, counts)
+            return self.step(dried, [float(cr_pct) / 100.0, 1.0 - ratio], ratio, counts)
         frames = self.rollout(dried, cr_pct, default_schedule(1.0 - ratio, CALENDER_STEPS,
                                                               unloaded=1.0 - unloaded))
         return frames[-1]
+
+    def final_layers(self, dried: np.ndarray, cr_pct: float, *,
+                     porosity_floor: float | None = None) -> int:
+        """Film layers of the final structure of the dried labels calendered at ``cr_pct``
+        (see :meth:`calender`): the film a ``next`` model unloads to (a ``direct`` one: the
+        roll's gap), at most the image's height (a spring-back above its top stops there,
+        as a rollout's does)."""
+        _, unloaded = self._gap_and_unloaded(dried, cr_pct, porosity_floor)
+        return min(film_layers(dried, 1.0 - unloaded), np.asarray(dried).shape[0])
+
+    def _gap_and_unloaded(self, dried: np.ndarray, cr_pct: float,
+                          porosity_floor: float | None) -> tuple[float, float]:
+        """The roll's gap and the film unloaded from it, as fractions of the dried film."""
+        from electroforge.surrogates.fields.training import gap_ratio
+
+        floor = self.header.get("porosity_floor", 0.0) if porosity_floor is None \
+            else porosity_floor
+        ratio = gap_ratio(dried, float(cr_pct) / 100.0, floor)
+        if self.task == "direct":
+            return ratio, ratio
+        return ratio, ratio * (1.0 + self.spring_back(dried, 1.0 - ratio))
 
     def spring_back(self, dried: np.ndarray, gap_strain: float) -> float:
         """The spring-back (fraction of the film at the gap) that :meth:`calender` unloads

@@ -244,10 +244,8 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
         calendered = {} if model.task == "direct" else {
             "calender": model.calender(dried, cr_pct, porosity_floor=floor)}
         affine = affine_conserving(dried, film_height(truth[-1]) / film_height(dried))
-        squeezed = _particle_squeeze(dried, voxel_um, film_height(truth[-1]), params)
-        if squeezed:     # the model's film, its particles moved as rigid spheres
-            calendered["calender_particles"] = model.calender(
-                dried, cr_pct, porosity_floor=floor, decode="particles")
+        squeezed = _particle_squeezes(model, dried, voxel_um, cr_pct, film_height(truth[-1]),
+                                      floor, params)
         reruns = {}
         if dem_rerun_um is not None:
             from electroforge.line.frames import rerun_series
@@ -301,18 +299,23 @@ def validate_calendering(model, frames_dir, *, params=None, transport: bool = Tr
                                  seconds / max(predicted_frames, 1), slices)
 
 
-def _particle_squeeze(dried: np.ndarray, voxel_um: float, film_layers: int,
-                      params) -> dict[str, np.ndarray]:
-    """``{"particles": image}`` of the particle baseline, with the line's CBD bridges;
-    empty where the film holds no AM particle to move."""
+def _particle_squeezes(model, dried: np.ndarray, voxel_um: float, cr_pct: float,
+                       dem_layers: int, floor: float, params) -> dict[str, np.ndarray]:
+    """The particle squeeze of the dried labels, with the line's CBD bridges, to the DEM's
+    final film (``particles``) and to the model's (``calender_particles``, as
+    ``calender(decode="particles")`` makes it), its particles found once; empty where the
+    film holds no AM particle to move."""
     from electroforge.surrogates.fields.particles import particle_squeeze, particles_of
 
     particles = particles_of(dried, voxel_um)
     if not len(particles):
         return {}
-    return {"particles": particle_squeeze(dried, voxel_um, film_layers, particles=particles,
-                                          cbd_neck_fraction=params.cbd_neck_fraction,
-                                          cbd_bridge_um=params.cbd_bridge_um)}
+    films = {"particles": dem_layers,
+             "calender_particles": model.final_layers(dried, cr_pct, porosity_floor=floor)}
+    return {name: particle_squeeze(dried, voxel_um, layers, particles=particles,
+                                   cbd_neck_fraction=params.cbd_neck_fraction,
+                                   cbd_bridge_um=params.cbd_bridge_um)
+            for name, layers in films.items()}
 
 
 def rollout_frames(phases, stride: int) -> list[int]:
